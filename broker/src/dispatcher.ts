@@ -1,0 +1,242 @@
+/**
+ * The embedded broker's data plane: accepts events into a bounded queue, fans them out to the
+ * Triggers whose filters match, delivers in binary mode with Knative's retry, backoff, timeout
+ * and dead-letter rules, and publishes subscribers' CloudEvent replies back into the broker.
+ */
+import { isRetryableStatus } from '@kiot/core';
+import { fromHttp, toBinaryHeaders, withAttributes, type BrokerEvent } from './cloudevent';
+import { backoffMs, mergeDelivery, type Delivery, type Destination, type TriggerSpec, type Wiring } from './manifests';
+import type { SinkStore } from './sinks';
+
+/** Where a destination points: an HTTP URL, or a local file-backed sink (a KafkaSink stand-in). */
+export type Target = { readonly url: string } | { readonly sink: string } | { readonly disabled: string };
+export type Deliverable = Exclude<Target, { readonly disabled: string }>;
+export type Resolve = (dest: Destination) => Target;
+
+export interface DispatcherOptions {
+  readonly resolve: Resolve;
+  readonly sinks: SinkStore;
+  /** Deliveries waiting or in flight, across all Triggers; above it the ingress answers 503. */
+  readonly capacity: number;
+  readonly concurrencyPerTrigger: number;
+  readonly log: (line: Record<string, unknown>) => void;
+  readonly sleep?: (ms: number) => Promise<void>;
+}
+
+interface Counters { accepted: number; delivered: number; retried: number; deadLettered: number; dropped: number }
+
+interface Lane {
+  readonly trigger: TriggerSpec;
+  readonly delivery: Delivery;
+  readonly subscriber: Deliverable;
+  readonly deadLetter: Deliverable | undefined;
+  readonly queue: BrokerEvent[];
+  active: number;
+  readonly counters: Counters;
+}
+
+export type IngestResult = 'accepted' | 'unknown-broker' | 'full';
+
+interface Attempt { readonly ok: boolean; readonly status: number; readonly headers: Record<string, string>; readonly body: Buffer; readonly error?: string; readonly final?: boolean }
+
+export class Dispatcher {
+  private readonly lanes = new Map<string, Lane[]>();
+  private pending = 0;
+  private readonly brokerCounters = new Map<string, { accepted: number; rejected: number; full: number }>();
+  private readonly idleWaiters: (() => void)[] = [];
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(wiring: Wiring, private readonly opts: DispatcherOptions) {
+    this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    for (const b of wiring.brokers) {
+      this.lanes.set(`${b.namespace}/${b.name}`, []);
+      this.brokerCounters.set(`${b.namespace}/${b.name}`, { accepted: 0, rejected: 0, full: 0 });
+    }
+    for (const t of wiring.triggers) {
+      const broker = wiring.brokers.find((b) => b.name === t.broker && b.namespace === t.namespace)!;
+      const delivery = mergeDelivery(broker.delivery, t.delivery);
+      const subscriber = opts.resolve(t.subscriber);
+      const deadLetter = delivery.deadLetterSink ? opts.resolve(delivery.deadLetterSink) : undefined;
+      if ('disabled' in subscriber || (deadLetter !== undefined && 'disabled' in deadLetter)) {
+        opts.log({ msg: 'trigger disabled: its destination is not running here', trigger: `${t.namespace}/${t.name}` });
+        continue;
+      }
+      this.lanes.get(`${t.namespace}/${t.broker}`)!.push({
+        trigger: t,
+        delivery,
+        subscriber,
+        deadLetter,
+        queue: [],
+        active: 0,
+        counters: { accepted: 0, delivered: 0, retried: 0, deadLettered: 0, dropped: 0 },
+      });
+    }
+  }
+
+  hasBroker(namespace: string, name: string): boolean {
+    return this.lanes.has(`${namespace}/${name}`);
+  }
+
+  get depth(): number {
+    return this.pending;
+  }
+
+  noteRejected(namespace: string, name: string): void {
+    const c = this.brokerCounters.get(`${namespace}/${name}`);
+    if (c) c.rejected++;
+  }
+
+  /** Accepts an event for every matching Trigger, or nothing at all when the queue is full. */
+  ingest(namespace: string, name: string, event: BrokerEvent): IngestResult {
+    const lanes = this.lanes.get(`${namespace}/${name}`);
+    const counters = this.brokerCounters.get(`${namespace}/${name}`);
+    if (!lanes || !counters) return 'unknown-broker';
+    const matching = lanes.filter((l) => l.trigger.matches(event.attributes));
+    if (this.pending + matching.length > this.opts.capacity) {
+      counters.full++;
+      return 'full';
+    }
+    counters.accepted++;
+    for (const lane of matching) {
+      lane.counters.accepted++;
+      lane.queue.push(event);
+      this.pending++;
+      this.pump(lane);
+    }
+    return 'accepted';
+  }
+
+  /** Resolves when every accepted event has been delivered, dead-lettered or dropped. */
+  idle(): Promise<void> {
+    return this.pending === 0 ? Promise.resolve() : new Promise((r) => this.idleWaiters.push(r));
+  }
+
+  private pump(lane: Lane): void {
+    while (lane.active < this.opts.concurrencyPerTrigger && lane.queue.length > 0) {
+      const event = lane.queue.shift()!;
+      lane.active++;
+      void this.deliver(lane, event).finally(() => {
+        lane.active--;
+        this.pending--;
+        if (this.pending === 0) this.idleWaiters.splice(0).forEach((r) => r());
+        this.pump(lane);
+      });
+    }
+  }
+
+  private async deliver(lane: Lane, event: BrokerEvent): Promise<void> {
+    const retries = lane.delivery.retry ?? 0;
+    let last: Attempt = { ok: false, status: 0, headers: {}, body: Buffer.alloc(0) };
+    for (let attempt = 0; attempt <= retries; attempt++) {
+      if (attempt > 0) {
+        lane.counters.retried++;
+        await this.sleep(backoffMs(lane.delivery, attempt));
+      }
+      last = await this.send(lane.subscriber, event, lane.delivery.timeoutMs);
+      if (last.ok) {
+        const failure = this.takeReply(lane, last);
+        if (failure === undefined) {
+          lane.counters.delivered++;
+          return;
+        }
+        last = failure;
+      }
+      if (last.final === true || (last.status !== 0 && !isRetryableStatus(last.status))) break;
+    }
+    await this.deadLetter(lane, event, last);
+  }
+
+  /** A CloudEvent in a 2xx response (other than 202) goes back into the broker; an empty body ends delivery. */
+  private takeReply(lane: Lane, res: Attempt): Attempt | undefined {
+    const hasEvent = res.headers['ce-id'] !== undefined || res.headers['content-type']?.startsWith('application/cloudevents') === true;
+    if (res.status === 202 || (!hasEvent && res.body.length === 0)) return undefined;
+    let reply: BrokerEvent;
+    try {
+      if (!hasEvent) throw new Error('unknown encoding and non empty response');
+      reply = fromHttp(res.headers, res.body);
+    } catch (err) {
+      // As the Kafka dispatcher does: a body it cannot decode is a failed delivery.
+      return { ...res, ok: false, final: true, error: `unable to decode response: ${(err as Error).message}` };
+    }
+    const result = this.ingest(lane.trigger.namespace, lane.trigger.broker, reply);
+    return result === 'accepted' ? undefined : { ...res, ok: false, status: 503, error: 'broker full: reply not accepted' };
+  }
+
+  private async deadLetter(lane: Lane, event: BrokerEvent, last: Attempt): Promise<void> {
+    const dest = lane.deadLetter;
+    const { trigger } = lane;
+    if (!dest) {
+      lane.counters.dropped++;
+      this.opts.log({ msg: 'delivery failed and no dead-letter sink: event dropped', trigger: `${trigger.namespace}/${trigger.name}`, status: last.status, id: event.attributes['id'] });
+      return;
+    }
+    const extra: Record<string, string | number> = {
+      knativeerrordest: 'url' in lane.subscriber ? lane.subscriber.url : `sink:${lane.subscriber.sink}`,
+      knativeerrorcode: last.status,
+    };
+    const data = last.error !== undefined && last.body.length === 0 ? Buffer.from(last.error) : last.body;
+    if (data.length > 0) extra['knativeerrordata'] = data.subarray(0, 1024).toString('base64');
+    for (const [h, v] of Object.entries(last.headers)) {
+      if (!h.startsWith('kne-')) continue;
+      const name = h.slice(4).toLowerCase().replace(/[^a-z0-9]/g, '');
+      if (name !== '') extra[name] = v;
+    }
+    const dead = withAttributes(event, extra);
+    for (let attempt = 0; attempt <= 3; attempt++) {
+      if (attempt > 0) await this.sleep(backoffMs(lane.delivery, attempt));
+      const res = await this.send(dest, dead, lane.delivery.timeoutMs);
+      if (res.ok) {
+        lane.counters.deadLettered++;
+        return;
+      }
+    }
+    lane.counters.dropped++;
+    this.opts.log({ msg: 'dead-letter sink failed: event dropped', trigger: `${trigger.namespace}/${trigger.name}`, id: event.attributes['id'] });
+  }
+
+  private async send(target: Deliverable, event: BrokerEvent, timeoutMs: number | undefined): Promise<Attempt> {
+    if ('sink' in target) {
+      try {
+        this.opts.sinks.append(target.sink, event);
+        return { ok: true, status: 202, headers: {}, body: Buffer.alloc(0) };
+      } catch (err) {
+        return { ok: false, status: 0, headers: {}, body: Buffer.alloc(0), error: (err as Error).message };
+      }
+    }
+    try {
+      const res = await fetch(target.url, {
+        method: 'POST',
+        headers: { ...toBinaryHeaders(event), prefer: 'reply' },
+        body: event.data,
+        signal: AbortSignal.timeout(timeoutMs ?? 600_000),
+      });
+      const body = Buffer.from(await res.arrayBuffer());
+      const headers: Record<string, string> = {};
+      res.headers.forEach((v, k) => (headers[k] = v));
+      return { ok: res.status >= 200 && res.status < 300, status: res.status, headers, body };
+    } catch (err) {
+      return { ok: false, status: 0, headers: {}, body: Buffer.alloc(0), error: (err as Error).message };
+    }
+  }
+
+  /** Prometheus text: per broker and per Trigger counters, and the queue depth. */
+  metrics(): string {
+    const lines = [
+      '# HELP kiot_broker_queue_depth Deliveries waiting or in flight.',
+      '# TYPE kiot_broker_queue_depth gauge',
+      `kiot_broker_queue_depth ${this.pending}`,
+      `kiot_broker_queue_capacity ${this.opts.capacity}`,
+      '# TYPE kiot_broker_events_total counter',
+    ];
+    for (const [key, c] of this.brokerCounters) for (const [k, v] of Object.entries(c)) lines.push(`kiot_broker_events_total{broker="${key}",result="${k}"} ${v}`);
+    lines.push('# TYPE kiot_trigger_events_total counter');
+    for (const lanes of this.lanes.values())
+      for (const l of lanes) for (const [k, v] of Object.entries(l.counters)) lines.push(`kiot_trigger_events_total{trigger="${l.trigger.namespace}/${l.trigger.name}",result="${k}"} ${v}`);
+    return `${lines.join('\n')}\n`;
+  }
+
+  counters(trigger: string): Readonly<Counters> | undefined {
+    for (const lanes of this.lanes.values()) for (const l of lanes) if (l.trigger.name === trigger) return { ...l.counters };
+    return undefined;
+  }
+}

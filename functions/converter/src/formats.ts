@@ -1,0 +1,43 @@
+/**
+ * The table of payload formats the converter understands. Adding one is a module that exports
+ * `matches` and `convert`, plus one line here; first match wins.
+ */
+import { KiotError, isPlainObject, type Normalized, type Value } from '@kiot/core';
+import { fromChirpstackUplink, fromTtsUplink, isChirpstackUplink, isTtsUplink } from './lorawan';
+import { fromSenml } from './senml';
+
+export interface RawInput {
+  /** Lower-case media type without parameters; '' when the event had none. */
+  readonly mediaType: string;
+  readonly data: unknown;
+  /** The event time: used when the payload carries no time of its own. */
+  readonly time: string;
+}
+
+export interface Format {
+  readonly name: string;
+  matches(input: RawInput): boolean;
+  convert(input: RawInput): Normalized;
+}
+
+const isJsonType = (t: string): boolean => t === 'application/json' || t === '' || /^application\/[-.\w]+\+json$/.test(t);
+
+export const FORMATS: readonly Format[] = [
+  { name: 'senml', matches: (i) => i.mediaType === 'application/senml+json', convert: (i) => fromSenml(i.data, i.time) },
+  { name: 'ttsv3', matches: (i) => isJsonType(i.mediaType) && isTtsUplink(i.data), convert: (i) => fromTtsUplink(i.data as Record<string, unknown>, i.time) },
+  { name: 'chirpstack', matches: (i) => isJsonType(i.mediaType) && isChirpstackUplink(i.data), convert: (i) => fromChirpstackUplink(i.data as Record<string, unknown>, i.time) },
+  { name: 'json', matches: (i) => isJsonType(i.mediaType), convert: fromJson },
+];
+
+function fromJson(input: RawInput): Normalized {
+  const { data, time } = input;
+  if (isPlainObject(data)) return { records: [{ time, values: data as Record<string, Value> }] };
+  if (Array.isArray(data) && data.length > 0 && data.every(isPlainObject)) return { records: data.map((values) => ({ time, values: values as Record<string, Value> })) };
+  throw new KiotError('UNPROCESSABLE', 'json: a reading is a JSON object or a non-empty array of objects', undefined, { headers: { 'kne-reason': 'json: not an object' } });
+}
+
+export function convert(input: RawInput): { format: string; normalized: Normalized } {
+  const format = FORMATS.find((f) => f.matches(input));
+  if (!format) throw new KiotError('UNPROCESSABLE', `unsupported content type ${JSON.stringify(input.mediaType)}`, undefined, { headers: { 'kne-reason': 'unsupported content type' } });
+  return { format: format.name, normalized: format.convert(input) };
+}

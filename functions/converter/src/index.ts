@@ -1,0 +1,24 @@
+/** converter: io.kiot.telemetry.raw.v1 → io.kiot.telemetry.converted.v1 (normalized JSON). */
+import type { CloudEvent } from 'cloudevents';
+import type { Context } from 'faas-js-runtime';
+import { answer, deriveEvent, EVENT_TYPES, requireCloudEvent, requireType } from '@kiot/core';
+import { parseConfig, type ConverterConfig } from './config';
+import { convert } from './formats';
+import { rawInput } from './payload';
+
+let config: Readonly<ConverterConfig> | undefined;
+
+export const init = (): void => {
+  config = parseConfig(process.env);
+};
+
+export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
+  answer(context.log, () => {
+    const cfg = (config ??= parseConfig(process.env));
+    const ev = requireCloudEvent(context, event);
+    requireType(ev, EVENT_TYPES.raw);
+    const { format, normalized } = convert(rawInput(ev));
+    const extra: Record<string, string> = { kiotformat: format };
+    if (ev.dataschema === undefined && cfg.dataschema !== undefined) extra['dataschema'] = cfg.dataschema;
+    return deriveEvent(ev, EVENT_TYPES.converted, normalized, extra);
+  });

@@ -1,0 +1,49 @@
+/** LoRaWAN network-server envelopes: The Things Stack v3 uplinks and ChirpStack v4 uplink events. */
+import { KiotError, isPlainObject, type Normalized, type Value } from '@kiot/core';
+
+function undecodable(reason: string): KiotError {
+  return new KiotError('UNPROCESSABLE', reason, undefined, { headers: { 'kne-reason': reason } });
+}
+
+function values(decoded: unknown, what: string): Record<string, Value> {
+  if (!isPlainObject(decoded)) throw undecodable(`${what} is not a JSON object`);
+  return decoded as Record<string, Value>;
+}
+
+export function isTtsUplink(body: unknown): body is Record<string, unknown> {
+  return isPlainObject(body) && isPlainObject(body['end_device_ids']) && isPlainObject(body['uplink_message']);
+}
+
+export function fromTtsUplink(body: Record<string, unknown>, eventTime: string): Normalized {
+  const up = body['uplink_message'] as Record<string, unknown>;
+  const ids = body['end_device_ids'] as Record<string, unknown>;
+  if (up['decoded_payload'] === undefined) throw undecodable('ttsv3: no decoded_payload and no codec configured for this application');
+  const rx = Array.isArray(up['rx_metadata']) ? up['rx_metadata'].filter(isPlainObject) : [];
+  const best = rx.reduce<Record<string, unknown> | undefined>((a, m) => (a === undefined || Number(m['rssi']) > Number(a['rssi']) ? m : a), undefined);
+  const meta: Record<string, Value> = { gateways: rx.length };
+  if (typeof up['f_port'] === 'number') meta['f_port'] = up['f_port'];
+  if (typeof up['f_cnt'] === 'number') meta['f_cnt'] = up['f_cnt'];
+  if (typeof ids['dev_eui'] === 'string') meta['dev_eui'] = ids['dev_eui'];
+  if (best && typeof best['rssi'] === 'number') meta['rssi'] = best['rssi'];
+  if (best && typeof best['snr'] === 'number') meta['snr'] = best['snr'];
+  const time = typeof body['received_at'] === 'string' && !Number.isNaN(Date.parse(body['received_at'])) ? new Date(body['received_at']).toISOString() : eventTime;
+  return { records: [{ time, values: values(up['decoded_payload'], 'ttsv3 decoded_payload') }], meta };
+}
+
+export function isChirpstackUplink(body: unknown): body is Record<string, unknown> {
+  return isPlainObject(body) && isPlainObject(body['deviceInfo']) && ('object' in body || 'data' in body);
+}
+
+export function fromChirpstackUplink(body: Record<string, unknown>, eventTime: string): Normalized {
+  if (body['object'] === undefined) throw undecodable('chirpstack: no object and no codec configured for this application');
+  const rx = Array.isArray(body['rxInfo']) ? body['rxInfo'].filter(isPlainObject) : [];
+  const meta: Record<string, Value> = { gateways: rx.length };
+  if (typeof body['fPort'] === 'number') meta['f_port'] = body['fPort'];
+  if (typeof body['fCnt'] === 'number') meta['f_cnt'] = body['fCnt'];
+  const info = body['deviceInfo'] as Record<string, unknown>;
+  if (typeof info['devEui'] === 'string') meta['dev_eui'] = info['devEui'];
+  const rssi = rx.map((m) => m['rssi']).filter((v): v is number => typeof v === 'number');
+  if (rssi.length > 0) meta['rssi'] = Math.max(...rssi);
+  const time = typeof body['time'] === 'string' && !Number.isNaN(Date.parse(body['time'])) ? new Date(body['time']).toISOString() : eventTime;
+  return { records: [{ time, values: values(body['object'], 'chirpstack object') }], meta };
+}

@@ -1,0 +1,70 @@
+/**
+ * SenML JSON packs (RFC 8428 §4): base fields carry over to later records, relative times
+ * resolve against the reference time, one normalized record per resolved timestamp.
+ */
+import { KiotError, isPlainObject, type Normalized, type NormalizedRecord, type Value } from '@kiot/core';
+
+/** RFC 8428 §4.5.3: times below 2**28 are relative to now (here: the event time). */
+const RELATIVE_LIMIT = 2 ** 28;
+
+function bad(message: string): KiotError {
+  return new KiotError('UNPROCESSABLE', `senml: ${message}`, undefined, { headers: { 'kne-reason': `senml: ${message}` } });
+}
+
+export function fromSenml(pack: unknown, eventTime: string): Normalized {
+  if (!Array.isArray(pack) || pack.length === 0) throw bad('a pack is a non-empty JSON array of records');
+  const now = Date.parse(eventTime) / 1000;
+  let bn = '';
+  let bt = 0;
+  let bu: string | undefined;
+  let bv = 0;
+  let bs = 0;
+  const byTime = new Map<number, NormalizedRecord>();
+  pack.forEach((rec: unknown, i) => {
+    if (!isPlainObject(rec)) throw bad(`record ${i} is not an object`);
+    if (rec['bver'] !== undefined && rec['bver'] !== 10 && typeof rec['bver'] === 'number' && rec['bver'] > 10) throw bad(`record ${i}: unsupported bver ${String(rec['bver'])}`);
+    if (rec['bn'] !== undefined) bn = str(rec['bn'], i, 'bn');
+    if (rec['bt'] !== undefined) bt = num(rec['bt'], i, 'bt');
+    if (rec['bu'] !== undefined) bu = str(rec['bu'], i, 'bu');
+    if (rec['bv'] !== undefined) bv = num(rec['bv'], i, 'bv');
+    if (rec['bs'] !== undefined) bs = num(rec['bs'], i, 'bs');
+    const name = bn + (rec['n'] === undefined ? '' : str(rec['n'], i, 'n'));
+    const kinds = ['v', 'vs', 'vb', 'vd', 's'].filter((k) => rec[k] !== undefined);
+    if (kinds.length === 0) return; // a record with only base fields
+    if (name === '') throw bad(`record ${i} has a value but no name`);
+    if (!/^[A-Za-z0-9][-:./_A-Za-z0-9]*$/.test(name)) throw bad(`record ${i}: invalid name ${JSON.stringify(name.slice(0, 64))}`);
+    let t = bt + (rec['t'] === undefined ? 0 : num(rec['t'], i, 't'));
+    if (t < RELATIVE_LIMIT) t = now + t;
+    const unit = rec['u'] === undefined ? bu : str(rec['u'], i, 'u');
+    const values: Record<string, Value> = {};
+    for (const k of kinds) {
+      const v = rec[k];
+      if (k === 'v') values[name] = bv + num(v, i, 'v');
+      else if (k === 's') values[`${name}.sum`] = bs + num(v, i, 's');
+      else if (k === 'vb') values[name] = bool(v, i);
+      else values[name] = str(v, i, k);
+    }
+    if (unit !== undefined) values[`${name}.unit`] = unit;
+    const key = Math.round(t * 1000);
+    const record = byTime.get(key) ?? { time: new Date(key).toISOString(), values: {} };
+    Object.assign(record.values, values);
+    byTime.set(key, record);
+  });
+  if (byTime.size === 0) throw bad('the pack has no values');
+  return { records: [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r) };
+}
+
+function num(v: unknown, i: number, field: string): number {
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw bad(`record ${i}: ${field} must be a number`);
+  return v;
+}
+
+function str(v: unknown, i: number, field: string): string {
+  if (typeof v !== 'string') throw bad(`record ${i}: ${field} must be a string`);
+  return v;
+}
+
+function bool(v: unknown, i: number): boolean {
+  if (typeof v !== 'boolean') throw bad(`record ${i}: vb must be a boolean`);
+  return v;
+}

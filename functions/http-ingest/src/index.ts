@@ -1,0 +1,70 @@
+/** http-ingest: devices' HTTP requests → io.kiot.telemetry.raw.v1 CloudEvents at K_SINK. */
+import type { Context } from 'faas-js-runtime';
+import { answer, Authenticator, createSink, KiotError, loadRegistryFile, watchRegistryFile, type Log } from '@kiot/core';
+import { parseConfig, type IngestConfig } from './config';
+import { ingest, type IngestDeps } from './ingest';
+import { RateLimiter } from './ratelimit';
+import { checkQuery, mediaTypeOf, type IngestRequest } from './request';
+
+let deps: IngestDeps | undefined;
+let config: Readonly<IngestConfig> | undefined;
+let stopWatching: (() => void) | undefined;
+
+const startupLog: Log = {
+  info: (m) => process.stdout.write(`${JSON.stringify({ level: 30, component: 'http-ingest', ...(typeof m === 'object' ? m : { msg: m }) })}\n`),
+  warn: (m) => process.stdout.write(`${JSON.stringify({ level: 40, component: 'http-ingest', ...(typeof m === 'object' ? m : { msg: m }) })}\n`),
+  error: (m) => process.stderr.write(`${JSON.stringify({ level: 50, component: 'http-ingest', ...(typeof m === 'object' ? m : { msg: m }) })}\n`),
+};
+
+export const init = (): void => {
+  config = parseConfig(process.env);
+  let auth: Authenticator | undefined;
+  if (config.registryFile !== undefined) {
+    const a = new Authenticator(loadRegistryFile(config.registryFile));
+    auth = a;
+    stopWatching = watchRegistryFile(config.registryFile, (r) => { a.replace(r); startupLog.info({ msg: 'device registry reloaded' }); }, (e) => startupLog.error({ msg: 'device registry reload failed; keeping the previous one', error: e.message }));
+  }
+  if (config.anonymousApplication !== undefined) startupLog.warn({ msg: 'ANONYMOUS MODE: every request is accepted without credentials. For demos only.' });
+  deps = {
+    config,
+    auth: config.anonymousApplication !== undefined ? undefined : auth,
+    send: createSink({ url: config.sink, timeoutMs: config.sinkTimeoutMs, retryAfterSeconds: config.retryAfterSeconds }),
+    limiter: new RateLimiter(config.ratePerSecond, config.burst),
+    now: () => new Date(),
+  };
+};
+
+export const shutdown = (): void => stopWatching?.();
+
+/** No wildcard: only the configured origins may read answers in a browser. */
+export const cors = (): string[] => [...(config?.corsOrigins ?? [])];
+
+function bodyBytes(context: Context): Buffer {
+  const raw = context.rawBody;
+  const body: unknown = context.body;
+  if (Buffer.isBuffer(body)) return body;
+  if (typeof raw === 'string') return Buffer.from(raw, 'utf8');
+  if (typeof body === 'string') return Buffer.from(body, 'utf8');
+  if (body === undefined || body === null) return Buffer.alloc(0);
+  return Buffer.from(JSON.stringify(body), 'utf8');
+}
+
+export const handle = async (context: Context) =>
+  answer(context.log, async () => {
+    if (!deps) init();
+    // Checked before anything reads context.body: the runtime copies query keys onto the context.
+    const query = checkQuery(context.query ?? {});
+    if (context.cloudevent) throw new KiotError('BAD_REQUEST', 'http-ingest takes device readings, not CloudEvents: post to the broker instead');
+    const headers: Record<string, string | undefined> = {};
+    for (const [k, v] of Object.entries(context.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const req: IngestRequest = {
+      method: context.method,
+      query,
+      headers,
+      body: bodyBytes(context),
+      contentType: headers['content-type'],
+      mediaType: mediaTypeOf(headers['content-type']),
+      remote: headers['x-forwarded-for'] ?? '',
+    };
+    return ingest(req, deps!);
+  });

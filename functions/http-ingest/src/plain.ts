@@ -1,0 +1,25 @@
+/** plain: POST /?channel=NAME with any content type; the device is named by Basic credentials. */
+import { KiotError } from '@kiot/core';
+import type { Dialect } from './dialects';
+import { channelOf, isJsonMediaType, parseJson } from './request';
+
+export const plain: Dialect = {
+  name: 'plain',
+  recognise: () => true,
+  parse(req) {
+    let contentType = req.contentType;
+    if (req.mediaType === '') {
+      // Sniffed: JSON when it parses, else bytes.
+      let isJson = false;
+      try {
+        JSON.parse(req.body.toString('utf8'));
+        isJson = req.body.length > 0;
+      } catch {
+        isJson = false;
+      }
+      contentType = isJson ? 'application/json' : 'application/octet-stream';
+    } else if (isJsonMediaType(req.mediaType)) parseJson(req.body, 'plain');
+    if (req.body.length === 0) throw new KiotError('BAD_REQUEST', 'the body is empty: send the reading');
+    return { identity: { kind: 'credentials' }, channel: channelOf(req.query, 'telemetry'), data: req.body, contentType: contentType ?? 'application/octet-stream', extensions: {} };
+  },
+};

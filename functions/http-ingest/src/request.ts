@@ -1,0 +1,51 @@
+/** The parts of an HTTP request the ingest logic needs, checked before any dialect sees them. */
+import { KiotError } from '@kiot/core';
+
+export interface IngestRequest {
+  readonly method: string;
+  readonly query: Readonly<Record<string, string>>;
+  readonly headers: Readonly<Record<string, string | undefined>>;
+  readonly body: Buffer;
+  /** Lower-case media type without parameters; '' when the request had none. */
+  readonly mediaType: string;
+  /** The content-type header as sent. */
+  readonly contentType: string | undefined;
+  /** Remote address, for logs and per-address limits. */
+  readonly remote: string;
+}
+
+/** Query keys kiot reads. faas-js-runtime copies every query key onto its context (`?body=` would replace the payload), so nothing else is let through. */
+export const QUERY_KEYS = ['channel', 'application', 'as', 'dataschema', 'dialect', 'event'] as const;
+
+export function checkQuery(query: Readonly<Record<string, unknown>>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(query)) {
+    if (!(QUERY_KEYS as readonly string[]).includes(k)) throw new KiotError('BAD_REQUEST', `query parameter ${JSON.stringify(k.slice(0, 40))} is not allowed; allowed: ${QUERY_KEYS.join(', ')}`);
+    if (typeof v !== 'string') throw new KiotError('BAD_REQUEST', `query parameter ${k} must be given once, as text`);
+    out[k] = v;
+  }
+  return out;
+}
+
+export const CHANNEL = /^[A-Za-z0-9][-A-Za-z0-9_.]{0,127}$/;
+
+export function channelOf(query: Readonly<Record<string, string>>, fallback: string): string {
+  const channel = query['channel'] ?? fallback;
+  if (!CHANNEL.test(channel)) throw new KiotError('BAD_REQUEST', 'channel must be 1-128 letters, digits, dot, dash or underscore');
+  return channel;
+}
+
+export function mediaTypeOf(contentType: string | undefined): string {
+  return (contentType ?? '').split(';')[0]!.trim().toLowerCase();
+}
+
+export const isJsonMediaType = (t: string): boolean => t === 'application/json' || /^application\/[-.\w]+\+json$/.test(t);
+
+/** Parses a body that must be JSON; a body that does not parse is the sender's mistake (400). */
+export function parseJson(body: Buffer, what: string): unknown {
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new KiotError('BAD_REQUEST', `${what}: the body is declared JSON but does not parse`);
+  }
+}

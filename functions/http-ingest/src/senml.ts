@@ -1,0 +1,17 @@
+/** SenML (RFC 8428) packs, forwarded as sent with their own content type; the device is named by Basic credentials. */
+import { KiotError } from '@kiot/core';
+import type { Dialect } from './dialects';
+import { channelOf, parseJson } from './request';
+
+const TYPES = ['application/senml+json', 'application/senml+cbor'];
+
+export const senml: Dialect = {
+  name: 'senml',
+  recognise: (req) => TYPES.includes(req.mediaType),
+  parse(req) {
+    if (!TYPES.includes(req.mediaType)) throw new KiotError('UNSUPPORTED_MEDIA_TYPE', `senml needs content type ${TYPES.join(' or ')}`);
+    if (req.mediaType === 'application/senml+json' && !Array.isArray(parseJson(req.body, 'senml'))) throw new KiotError('BAD_REQUEST', 'senml: a pack is a JSON array');
+    if (req.body.length === 0) throw new KiotError('BAD_REQUEST', 'senml: the body is empty');
+    return { identity: { kind: 'credentials' }, channel: channelOf(req.query, 'senml'), data: req.body, contentType: req.mediaType, extensions: {} };
+  },
+};

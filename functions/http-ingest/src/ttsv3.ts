@@ -1,0 +1,33 @@
+/**
+ * The Things Stack v3 webhooks. An uplink (end_device_ids + uplink_message) is forwarded whole
+ * as the event data; f_port, received_at and simulated surface as extensions. Other message
+ * types (join_accept, downlink_ack, location_solved, …) are not telemetry: answered 204.
+ */
+import { KiotError } from '@kiot/core';
+import type { Dialect, ExtensionValue } from './dialects';
+import { field, isMap, requireName } from './lorawan-auth';
+import { channelOf, isJsonMediaType, parseJson } from './request';
+
+export const ttsv3: Dialect = {
+  name: 'ttsv3',
+  recognise: (req, json) => isJsonMediaType(req.mediaType) && isMap(json()) && isMap(field(json(), 'end_device_ids')),
+  parse(req, json) {
+    if (!isJsonMediaType(req.mediaType)) throw new KiotError('UNSUPPORTED_MEDIA_TYPE', 'ttsv3 webhooks are application/json');
+    const body = json() ?? parseJson(req.body, 'ttsv3');
+    if (!isMap(body) || !isMap(body['end_device_ids'])) throw new KiotError('BAD_REQUEST', 'ttsv3: end_device_ids is missing');
+    const device = requireName(field(body, 'end_device_ids', 'device_id'), 'ttsv3 end_device_ids.device_id');
+    const lorawanApplication = requireName(field(body, 'end_device_ids', 'application_ids', 'application_id'), 'ttsv3 end_device_ids.application_ids.application_id');
+    const identity = { kind: 'envelope' as const, application: lorawanApplication, device, lorawanApplication };
+    const up = body['uplink_message'];
+    const channel = channelOf(req.query, 'uplink');
+    if (!isMap(up)) {
+      const kind = Object.keys(body).find((k) => !['end_device_ids', 'correlation_ids', 'received_at', 'simulated'].includes(k)) ?? 'unknown';
+      return { identity, channel, data: req.body, contentType: 'application/json', extensions: {}, ignored: `ttsv3 ${kind}` };
+    }
+    const extensions: Record<string, ExtensionValue> = {};
+    if (typeof up['f_port'] === 'number') extensions['lorawanfport'] = up['f_port'];
+    if (typeof body['received_at'] === 'string') extensions['lorawanreceivedat'] = body['received_at'];
+    if (body['simulated'] === true) extensions['lorawansimulated'] = true;
+    return { identity, channel, data: req.body, contentType: 'application/json', extensions };
+  },
+};

@@ -1,0 +1,78 @@
+/**
+ * Micro-batching: concurrent requests share one write, and each request is answered when the
+ * write that holds its lines is done. A batch InfluxDB rejects (4xx) is split request by request,
+ * so only the events whose lines are bad fail and the rest are written; a split is never retried
+ * as a whole again, so a poison event cannot hold the others back.
+ */
+import { KiotError } from '@kiot/core';
+import { WriteFailure, type WriteLines } from './influx';
+
+interface Pending {
+  readonly lines: readonly string[];
+  resolve(): void;
+  reject(err: KiotError): void;
+}
+
+export interface BatcherOptions {
+  readonly maxLines: number;
+  readonly flushMs: number;
+  readonly retryAfterSeconds: number;
+}
+
+export class Batcher {
+  private queue: Pending[] = [];
+  private queuedLines = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly inflight = new Set<Promise<void>>();
+
+  constructor(private readonly write: WriteLines, private readonly opts: BatcherOptions) {}
+
+  submit(lines: readonly string[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ lines, resolve, reject });
+      this.queuedLines += lines.length;
+      if (this.queuedLines >= this.opts.maxLines) this.flush();
+      else this.timer ??= setTimeout(() => this.flush(), this.opts.flushMs);
+    });
+  }
+
+  /** Writes what is queued now; resolves when every write started so far has finished. */
+  async drain(): Promise<void> {
+    this.flush();
+    await Promise.allSettled([...this.inflight]);
+  }
+
+  private flush(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.queue.length > 0) {
+      const batch: Pending[] = [];
+      let n = 0;
+      while (this.queue.length > 0 && (batch.length === 0 || n + this.queue[0]!.lines.length <= this.opts.maxLines)) {
+        const p = this.queue.shift()!;
+        batch.push(p);
+        n += p.lines.length;
+      }
+      this.queuedLines -= n;
+      const run = this.writeBatch(batch).finally(() => this.inflight.delete(run));
+      this.inflight.add(run);
+    }
+  }
+
+  private async writeBatch(batch: readonly Pending[]): Promise<void> {
+    try {
+      await this.write(batch.flatMap((p) => p.lines));
+      batch.forEach((p) => p.resolve());
+    } catch (err) {
+      const failure = err instanceof WriteFailure ? err : new WriteFailure('transient', 0, (err as Error).message);
+      if (failure.kind === 'transient') return batch.forEach((p) => p.reject(this.unavailable(failure)));
+      if (batch.length === 1) return batch[0]!.reject(new KiotError('UNPROCESSABLE', failure.message, undefined, { headers: { 'kne-reason': `influx rejected: ${failure.message.slice(0, 160)}` } }));
+      // Split: each request's lines on their own, so only the poison ones fail.
+      await Promise.all(batch.map((p) => this.writeBatch([p])));
+    }
+  }
+
+  private unavailable(f: WriteFailure): KiotError {
+    return new KiotError('UNAVAILABLE', f.message, undefined, { headers: { 'retry-after': String(this.opts.retryAfterSeconds) } });
+  }
+}

@@ -1,0 +1,61 @@
+/** influx-writer configuration, parsed once from env at init. */
+import { EnvReader, type Env } from '@kiot/core';
+
+export type Precision = 'ns' | 'us' | 'ms' | 's';
+
+export interface Mapping {
+  /** `application/channel` or `channel` → measurement; default: the channel. */
+  readonly measurements: Readonly<Record<string, string>>;
+  /** Extra tags, looked up in the record's meta, then the event's extensions. */
+  readonly tags: readonly string[];
+  /** Fields written as integers; every other number is a float, so 42 and 42.5 never conflict. */
+  readonly integerFields: readonly string[];
+  /** When set, only these fields (dotted paths) are written. */
+  readonly fields: readonly string[];
+  readonly precision: Precision;
+}
+
+export interface WriterConfig {
+  readonly url: string;
+  readonly token: string;
+  readonly org: string;
+  readonly bucket: string;
+  readonly timeoutMs: number;
+  readonly maxBatchLines: number;
+  readonly flushMs: number;
+  readonly gzipThreshold: number;
+  readonly retryAfterSeconds: number;
+  readonly mapping: Mapping;
+}
+
+export function parseMap(r: EnvReader, name: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const item of r.list(name)) {
+    const m = /^([^=\s]+)=(\S+)$/.exec(item);
+    if (m) out[m[1]!] = m[2]!;
+    else r.problem(`${name} item ${JSON.stringify(item)} is not key=value`);
+  }
+  return out;
+}
+
+export function parseConfig(env: Env): Readonly<WriterConfig> {
+  const r = new EnvReader(env);
+  return r.done({
+    url: r.url('INFLUX_URL', true) ?? '',
+    token: r.string('INFLUX_TOKEN', ''),
+    org: r.string('INFLUX_ORG', ''),
+    bucket: r.required('INFLUX_BUCKET'),
+    timeoutMs: r.integer('INFLUX_TIMEOUT_MS', 10_000, 1),
+    maxBatchLines: r.integer('WRITER_BATCH_LINES', 5000, 1, 100_000),
+    flushMs: r.integer('WRITER_FLUSH_MS', 20, 0, 10_000),
+    gzipThreshold: r.integer('WRITER_GZIP_THRESHOLD', 1000, 0),
+    retryAfterSeconds: r.integer('WRITER_RETRY_AFTER_SECONDS', 2, 1),
+    mapping: {
+      measurements: parseMap(r, 'WRITER_MEASUREMENTS'),
+      tags: r.list('WRITER_TAGS'),
+      integerFields: r.list('WRITER_INTEGER_FIELDS'),
+      fields: r.list('WRITER_FIELDS'),
+      precision: r.oneOf('INFLUX_PRECISION', ['ns', 'us', 'ms', 's'] as const, 'ms'),
+    },
+  });
+}

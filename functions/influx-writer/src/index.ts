@@ -1,0 +1,37 @@
+/** influx-writer: io.kiot.telemetry.validated.v1 → InfluxDB points; answers 204 only once written. */
+import type { CloudEvent } from 'cloudevents';
+import type { Context } from 'faas-js-runtime';
+import { answer, EVENT_TYPES, KiotError, normalizedProblem, requireCloudEvent, requireType, type Normalized } from '@kiot/core';
+import { Batcher } from './batcher';
+import { parseConfig, type WriterConfig } from './config';
+import { createInfluxWriter } from './influx';
+import { toLines } from './points';
+
+let state: { config: Readonly<WriterConfig>; batcher: Batcher } | undefined;
+
+export const init = (): void => {
+  const config = parseConfig(process.env);
+  const write = createInfluxWriter({ ...config, precision: config.mapping.precision });
+  state = { config, batcher: new Batcher(write, { maxLines: config.maxBatchLines, flushMs: config.flushMs, retryAfterSeconds: config.retryAfterSeconds }) };
+};
+
+export const shutdown = async (): Promise<void> => {
+  await state?.batcher.drain();
+};
+
+export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
+  answer(context.log, async () => {
+    if (!state) init();
+    const { config, batcher } = state!;
+    const ev = requireCloudEvent(context, event);
+    requireType(ev, EVENT_TYPES.validated);
+    const problem = normalizedProblem(ev.data);
+    if (problem !== undefined) throw new KiotError('UNPROCESSABLE', `not normalized data: ${problem}`, undefined, { headers: { 'kne-reason': 'not normalized' } });
+    const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+    const application = str(ev['application']);
+    const device = str(ev['device']);
+    if (application === undefined || device === undefined) throw new KiotError('UNPROCESSABLE', 'the event has no application or device extension', undefined, { headers: { 'kne-reason': 'no identity' } });
+    const lines = toLines({ application, device, channel: ev.subject ?? 'telemetry', extensions: ev as unknown as Record<string, unknown> }, ev.data as Normalized, config.mapping);
+    await batcher.submit(lines);
+    return undefined;
+  });

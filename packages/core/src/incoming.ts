@@ -1,0 +1,59 @@
+/** What a CloudEvent function receives, checked before any logic runs. */
+import { CloudEvent, ValidationError } from 'cloudevents';
+import { KiotError } from './errors';
+import { IDENTITY_EXTENSIONS, type EventType } from './events';
+
+interface EventContext {
+  readonly cloudevent?: unknown;
+}
+
+/**
+ * faas-js-runtime parses with its own nested copy of the cloudevents package, so its events are
+ * not `instanceof` ours: recognise them by class name and rebuild them with this package.
+ */
+function asCloudEvent(v: unknown): CloudEvent<unknown> | undefined {
+  if (v instanceof CloudEvent) return v;
+  if (typeof v !== 'object' || v === null || v.constructor.name !== 'CloudEvent') return undefined;
+  const attrs: Record<string, unknown> = { ...v };
+  if (attrs['data'] !== undefined) delete attrs['data_base64'];
+  return new CloudEvent(attrs as ConstructorParameters<typeof CloudEvent>[0], false);
+}
+
+/** faas-js-runtime calls a CloudEvent handler with a plain body when the request has no ce-id. */
+export function requireCloudEvent(context: EventContext, event: unknown): CloudEvent<unknown> {
+  const ev = asCloudEvent(context.cloudevent) ?? asCloudEvent(event);
+  if (!ev) throw new KiotError('NOT_A_CLOUDEVENT', 'expected a CloudEvent (binary mode with ce-id, or structured)');
+  try {
+    ev.validate();
+  } catch (err) {
+    const details = err instanceof ValidationError ? err.errors : undefined;
+    throw new KiotError('NOT_A_CLOUDEVENT', 'invalid CloudEvent', details);
+  }
+  return ev;
+}
+
+export function requireType(event: CloudEvent<unknown>, expected: EventType): void {
+  if (event.type !== expected) throw new KiotError('UNPROCESSABLE', `expected type ${expected}, got ${event.type}`);
+}
+
+/**
+ * The reply a stage sends back into the broker: same identity (source, subject, time,
+ * extensions), a new id and the stage's own type, so no Trigger can loop on it.
+ */
+export function deriveEvent(from: CloudEvent<unknown>, type: EventType | string, data: unknown, extra: Record<string, string> = {}): CloudEvent<unknown> {
+  const attrs: Record<string, unknown> = {
+    type,
+    source: from.source,
+    subject: from.subject,
+    time: from.time,
+    datacontenttype: 'application/json',
+    data,
+    ...extra,
+  };
+  if (from.dataschema !== undefined) attrs['dataschema'] = from.dataschema;
+  for (const name of IDENTITY_EXTENSIONS) {
+    const v = from[name];
+    if (typeof v === 'string') attrs[name] = v;
+  }
+  return new CloudEvent(attrs as ConstructorParameters<typeof CloudEvent>[0]);
+}

@@ -1,0 +1,33 @@
+/**
+ * The normalized form every payload is converted to (documented in docs/events.md):
+ * { records: [{ time, values }], meta? }. One record per timestamp; values hold numbers,
+ * booleans and strings (nested objects allowed, the writer joins their keys with ".").
+ */
+export type Value = number | boolean | string | { readonly [key: string]: Value } | readonly Value[];
+
+export interface NormalizedRecord {
+  /** RFC 3339 time of the reading: from the payload where it carries one, else the event time. */
+  time: string;
+  values: Record<string, Value>;
+}
+
+export interface Normalized {
+  records: NormalizedRecord[];
+  /** Envelope metadata kept from the dialect (for example LoRaWAN f_port, RSSI). */
+  meta?: Record<string, Value>;
+}
+
+export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
+
+/** Narrows converted data to the normalized form; returns a reason when it is not. */
+export function normalizedProblem(data: unknown): string | undefined {
+  if (!isPlainObject(data)) return 'data is not an object';
+  const records = data['records'];
+  if (!Array.isArray(records) || records.length === 0) return 'records must be a non-empty array';
+  for (const [i, r] of records.entries()) {
+    if (!isPlainObject(r)) return `records[${i}] is not an object`;
+    if (typeof r['time'] !== 'string' || Number.isNaN(Date.parse(r['time']))) return `records[${i}].time is not an RFC 3339 time`;
+    if (!isPlainObject(r['values'])) return `records[${i}].values is not an object`;
+  }
+  return undefined;
+}

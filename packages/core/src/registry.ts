@@ -1,0 +1,152 @@
+/**
+ * The device registry shared by every device-facing endpoint: applications → devices →
+ * scrypt-hashed credentials, gateway permissions, webhook secrets, enabled flags.
+ */
+import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+
+const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
+
+function scrypt(password: string, salt: Buffer, keylen: number, opts: ScryptOptions): Promise<Buffer> {
+  return new Promise((resolve, reject) => scryptCb(password, salt, keylen, opts, (err, key) => (err ? reject(err) : resolve(key))));
+}
+
+/** `scrypt$N$r$p$salt$hash`, salt and hash base64. */
+export async function hashSecret(secret: string): Promise<string> {
+  const salt = randomBytes(16);
+  const key = await scrypt(secret, salt, SCRYPT.keylen, { N: SCRYPT.N, r: SCRYPT.r, p: SCRYPT.p, maxmem: 64 * 1024 * 1024 });
+  return `scrypt$${SCRYPT.N}$${SCRYPT.r}$${SCRYPT.p}$${salt.toString('base64')}$${key.toString('base64')}`;
+}
+
+interface ParsedHash { N: number; r: number; p: number; salt: Buffer; key: Buffer }
+
+function parseHash(stored: string): ParsedHash | undefined {
+  const m = /^scrypt\$(\d+)\$(\d+)\$(\d+)\$([A-Za-z0-9+/=]+)\$([A-Za-z0-9+/=]+)$/.exec(stored);
+  if (!m) return undefined;
+  const [, N, r, p, salt, key] = m as unknown as [string, string, string, string, string, string];
+  return { N: Number(N), r: Number(r), p: Number(p), salt: Buffer.from(salt, 'base64'), key: Buffer.from(key, 'base64') };
+}
+
+export async function verifySecret(stored: string, presented: string): Promise<boolean> {
+  const h = parseHash(stored);
+  if (!h) return false;
+  const key = await scrypt(presented, h.salt, h.key.length, { N: h.N, r: h.r, p: h.p, maxmem: 256 * 1024 * 1024 });
+  return timingSafeEqual(key, h.key);
+}
+
+export interface DeviceEntry {
+  readonly password?: string;
+  readonly enabled: boolean;
+  /** Devices this one may publish for, as a gateway; ['*'] for any device of its application. */
+  readonly gatewayFor: readonly string[];
+}
+
+export interface ApplicationEntry {
+  readonly enabled: boolean;
+  readonly webhookSecret?: string;
+  /** The Things Stack application ids that map onto this kiot application. */
+  readonly ttsApplications: readonly string[];
+  readonly devices: Readonly<Record<string, DeviceEntry>>;
+}
+
+export interface Registry {
+  readonly applications: Readonly<Record<string, ApplicationEntry>>;
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const stringList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+
+/** Validates a parsed registry document; throws with every problem listed. */
+export function parseRegistry(doc: unknown): Registry {
+  const problems: string[] = [];
+  const applications: Record<string, ApplicationEntry> = {};
+  const apps = isObject(doc) ? doc['applications'] : undefined;
+  if (!isObject(apps)) throw new Error('registry: top-level "applications" map is required');
+  for (const [appName, app] of Object.entries(apps)) {
+    if (!isObject(app)) { problems.push(`applications.${appName} must be a map`); continue; }
+    const devices: Record<string, DeviceEntry> = {};
+    const devs = app['devices'] ?? {};
+    if (!isObject(devs)) problems.push(`applications.${appName}.devices must be a map`);
+    else for (const [devName, dev] of Object.entries(devs)) {
+      if (!isObject(dev)) { problems.push(`applications.${appName}.devices.${devName} must be a map`); continue; }
+      const password = dev['password'];
+      if (password !== undefined && (typeof password !== 'string' || !parseHash(password))) problems.push(`applications.${appName}.devices.${devName}.password must be a scrypt hash (scrypt$N$r$p$salt$hash), never plaintext`);
+      devices[devName] = { enabled: dev['enabled'] !== false, gatewayFor: stringList(dev['gatewayFor']), ...(typeof password === 'string' ? { password } : {}) };
+    }
+    const secret = app['webhookSecret'];
+    if (secret !== undefined && (typeof secret !== 'string' || !parseHash(secret))) problems.push(`applications.${appName}.webhookSecret must be a scrypt hash`);
+    applications[appName] = { enabled: app['enabled'] !== false, ttsApplications: stringList(app['ttsApplications']), devices, ...(typeof secret === 'string' ? { webhookSecret: secret } : {}) };
+  }
+  if (problems.length > 0) throw new Error(`registry: ${problems.join('; ')}`);
+  return { applications };
+}
+
+export type AuthOutcome =
+  | { readonly ok: true; readonly application: string; readonly device: string; readonly entry: DeviceEntry }
+  | { readonly ok: false; readonly reason: 'unauthenticated' | 'disabled' };
+
+/** A hash that costs as much to check as a real one, so unknown devices take as long as known ones. */
+const DECOY = hashSecret(randomBytes(16).toString('hex'));
+
+/**
+ * Checks credentials against the registry. scrypt costs tens of milliseconds of CPU, so a verified
+ * credential is cached briefly under an HMAC of what was presented (never the secret itself).
+ */
+export class Authenticator {
+  private readonly cacheKey = randomBytes(32);
+  private readonly cache = new Map<string, number>();
+
+  constructor(private registry: Registry, private readonly ttlMs = 60_000, private readonly maxEntries = 10_000, private readonly now = () => Date.now()) {}
+
+  replace(registry: Registry): void {
+    this.registry = registry;
+    this.cache.clear();
+  }
+
+  get current(): Registry {
+    return this.registry;
+  }
+
+  async device(application: string, device: string, password: string): Promise<AuthOutcome> {
+    const app = this.registry.applications[application];
+    const entry = app?.devices[device];
+    if (!app || !entry?.password) {
+      await verifySecret(await DECOY, password);
+      return { ok: false, reason: 'unauthenticated' };
+    }
+    if (!(await this.verifyCached(`d\0${application}\0${device}\0${password}`, entry.password, password))) return { ok: false, reason: 'unauthenticated' };
+    if (!app.enabled || !entry.enabled) return { ok: false, reason: 'disabled' };
+    return { ok: true, application, device, entry };
+  }
+
+  /** A per-application webhook secret (The Things Stack lets a webhook send custom headers). */
+  async webhook(application: string, secret: string): Promise<boolean> {
+    const app = this.registry.applications[application];
+    if (!app?.webhookSecret) {
+      await verifySecret(await DECOY, secret);
+      return false;
+    }
+    return (await this.verifyCached(`w\0${application}\0${secret}`, app.webhookSecret, secret)) && app.enabled;
+  }
+
+  private async verifyCached(material: string, stored: string, presented: string): Promise<boolean> {
+    const key = createHmac('sha256', this.cacheKey).update(material).update('\0').update(stored).digest('base64');
+    const expires = this.cache.get(key);
+    if (expires !== undefined && expires > this.now()) return true;
+    const ok = await verifySecret(stored, presented);
+    if (ok) {
+      if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
+      this.cache.set(key, this.now() + this.ttlMs);
+    }
+    return ok;
+  }
+}
+
+export function mayPublishFor(gateway: DeviceEntry, device: string): boolean {
+  return gateway.gatewayFor.includes('*') || gateway.gatewayFor.includes(device);
+}
+
+/** The application a The Things Stack application id maps to (itself when nothing maps it). */
+export function applicationForTts(registry: Registry, ttsApplicationId: string): string {
+  for (const [name, app] of Object.entries(registry.applications)) if (app.ttsApplications.includes(ttsApplicationId)) return name;
+  return ttsApplicationId;
+}

@@ -1,0 +1,50 @@
+#!/usr/bin/env node
+// Bundles every function (and the embedded broker) with esbuild. Shared code (@kiot/core) is
+// inlined, so each function folder is complete on its own for `func build`; the packages a
+// function lists in its own dependencies stay external and are installed in its image.
+// keepNames: faas-js-runtime recognises a returned CloudEvent by constructor.name.
+import { build } from 'esbuild';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+
+export function targets() {
+  const out = [];
+  for (const name of readdirSync(join(root, 'functions')).sort()) {
+    const dir = join(root, 'functions', name);
+    if (existsSync(join(dir, 'src/index.ts'))) out.push({ name, dir, entry: join(dir, 'src/index.ts'), outfile: join(dir, 'build/index.js') });
+  }
+  for (const [name, entry, outfile] of [['broker', 'broker/src/main.ts', 'broker/build/main.js'], ['mqtt-endpoint', 'endpoints/mqtt/src/main.ts', 'endpoints/mqtt/build/main.js']]) {
+    if (existsSync(join(root, entry))) out.push({ name, dir: join(root, dirname(dirname(entry))), entry: join(root, entry), outfile: join(root, outfile) });
+  }
+  return out;
+}
+
+export async function buildAll() {
+  await Promise.all(targets().map(async (t) => {
+    const pkgPath = join(t.dir, 'package.json');
+    const pkg = existsSync(pkgPath) ? JSON.parse(readFileSync(pkgPath, 'utf8')) : {};
+    await build({
+      entryPoints: [t.entry],
+      outfile: t.outfile,
+      bundle: true,
+      platform: 'node',
+      target: 'node22',
+      format: 'cjs',
+      keepNames: true,
+      sourcemap: 'linked',
+      logLevel: 'warning',
+      tsconfig: join(root, 'tsconfig.json'),
+      external: Object.keys(pkg.dependencies ?? {}),
+    });
+  }));
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  buildAll().catch((err) => {
+    console.error(err.message);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,56 @@
+// What the local stack runs, with which ports and env: a pure function of the environment,
+// so the stack launcher and the tests agree on it.
+import { existsSync, readdirSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
+
+const int = (env, name, fallback) => {
+  const v = env[name];
+  if (v === undefined || v === '') return fallback;
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0 || n > 65535) throw new Error(`${name} must be a port number, got ${JSON.stringify(v)}`);
+  return n;
+};
+
+/** Env var holding a function's port: converter → CONVERTER_PORT. */
+export const portVar = (name) => `${name.toUpperCase().replace(/-/g, '_')}_PORT`;
+
+export function stackPlan(env = process.env) {
+  const host = '127.0.0.1';
+  const ports = {
+    'http-ingest': int(env, 'HTTP_INGEST_PORT', 8080),
+    broker: int(env, 'BROKER_PORT', 8081),
+    'live-console': int(env, 'CONSOLE_PORT', 8088),
+    mqtt: int(env, 'MQTT_PORT', 1883),
+  };
+  const functions = readdirSync(join(root, 'functions')).filter((n) => existsSync(join(root, 'functions', n, 'func.yaml'))).sort();
+  let next = int(env, 'KIOT_INTERNAL_PORT_BASE', 8090);
+  for (const name of functions) if (ports[name] === undefined) ports[name] = int(env, portVar(name), next++);
+  const brokerUrl = `http://${host}:${ports.broker}/kiot/kiot`;
+  const influx = env.INFLUX_URL ? { INFLUX_URL: env.INFLUX_URL, INFLUX_TOKEN: env.INFLUX_TOKEN ?? '', INFLUX_ORG: env.INFLUX_ORG ?? '', INFLUX_BUCKET: env.INFLUX_BUCKET ?? 'kiot' } : undefined;
+  const registry = env.KIOT_REGISTRY_FILE ?? join(root, 'scripts/stack/demo-registry.yaml');
+  const varDir = env.KIOT_VAR_DIR ?? join(root, 'var');
+  const absent = [];
+  const processes = [];
+  for (const name of functions) {
+    const local = { FUNC_PORT: String(ports[name]), FUNC_LOG_LEVEL: env.FUNC_LOG_LEVEL ?? 'warn' };
+    if (name === 'http-ingest') Object.assign(local, { K_SINK: brokerUrl, INGEST_REGISTRY_FILE: registry, FUNC_BODY_LIMIT: String(1024 * 1024) });
+    if (name === 'influx-writer') {
+      if (!influx) { absent.push(name); continue; }
+      Object.assign(local, influx);
+    }
+    if (name === 'live-console') Object.assign(local, { K_SINK: brokerUrl });
+    processes.push({ name, kind: 'function', cwd: join(root, 'functions', name), command: 'npm', args: ['start', '--silent'], env: local, port: ports[name], ready: `http://${host}:${ports[name]}/health/readiness` });
+  }
+  const services = functions.filter((n) => !absent.includes(n)).map((n) => `${n}=http://${host}:${ports[n]}`).join(',');
+  processes.unshift({
+    name: 'broker', kind: 'broker', cwd: root, command: process.execPath, args: [join(root, 'broker/build/main.js')], port: ports.broker, ready: `http://${host}:${ports.broker}/readyz`,
+    env: { BROKER_PORT: String(ports.broker), BROKER_HOST: host, BROKER_SERVICES: services, BROKER_ABSENT_SERVICES: absent.join(','), BROKER_EVENTING_DIRS: env.KIOT_EVENTING_DIRS ?? join(root, 'eventing/base'), BROKER_SINKS_DIR: join(varDir, 'sinks') },
+  });
+  if (existsSync(join(root, 'endpoints/mqtt/build/main.js'))) {
+    processes.push({ name: 'mqtt-endpoint', kind: 'endpoint', cwd: join(root, 'endpoints/mqtt'), command: process.execPath, args: [join(root, 'endpoints/mqtt/build/main.js')], port: ports.mqtt, ready: undefined, env: { MQTT_PORT: String(ports.mqtt), K_SINK: brokerUrl, MQTT_REGISTRY_FILE: registry } });
+  }
+  return { host, ports, brokerUrl, influx, absent, registry, processes };
+}

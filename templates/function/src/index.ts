@@ -1,0 +1,19 @@
+/** __NAME__: a kiot pipeline step. Replies to every event it gets with io.kiot.__NAME__.v1. */
+import type { CloudEvent } from 'cloudevents';
+import type { Context } from 'faas-js-runtime';
+import { answer, deriveEvent, requireCloudEvent } from '@kiot/core';
+import { parseConfig, type StepConfig } from './config';
+import { step } from './step';
+
+let config: Readonly<StepConfig> | undefined;
+
+export const init = (): void => {
+  config = parseConfig(process.env);
+};
+
+export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
+  answer(context.log, () => {
+    const cfg = (config ??= parseConfig(process.env));
+    const ev = requireCloudEvent(context, event);
+    return deriveEvent(ev, cfg.replyType, step(ev.data));
+  });

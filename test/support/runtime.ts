@@ -1,0 +1,31 @@
+/** Starts a function module in the real faas-js-runtime on a free loopback port. */
+import type { Server } from 'node:http';
+import { createServer } from 'node:net';
+import { start, type Function as FaasFunction, type InvokerOptions } from 'faas-js-runtime';
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const addr = s.address();
+      const port = typeof addr === 'object' && addr !== null ? addr.port : 0;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export interface Running {
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** start() treats port 0 as 8080, so pick a free port first. */
+export async function startFunction(fn: FaasFunction, options: { includeRaw?: boolean; bodyLimit?: number } = {}): Promise<Running> {
+  const port = await freePort();
+  const server: Server = await start(fn, { port, logLevel: 'silent', ...options } as unknown as InvokerOptions);
+  return {
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
