@@ -1,0 +1,76 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { convert } from '../src/formats';
+import { fromSenml } from '../src/senml';
+
+const fixture = (name: string): unknown => JSON.parse(readFileSync(join(__dirname, '../../../../shared/reference/fixtures/lorawan', name), 'utf8'));
+const T = '2026-01-01T00:00:00.000Z';
+
+describe('converter formats', () => {
+  describe('SenML (RFC 8428)', () => {
+    const cases: { name: string; pack: unknown; records: { time: string; values: Record<string, unknown> }[] }[] = [
+      {
+        name: 'base name, base time and base unit carry over; one record per timestamp',
+        pack: [{ bn: 'urn:dev:ow:10e2073a01080063:', bt: 1.320067464e9, bu: '%RH', v: 20, n: 'humidity' }, { u: 'lon', n: 'voltage', v: 120.1 }, { n: 'humidity', t: 60, v: 20.3 }],
+        records: [
+          { time: '2011-10-31T13:24:24.000Z', values: { 'urn:dev:ow:10e2073a01080063:humidity': 20, 'urn:dev:ow:10e2073a01080063:humidity.unit': '%RH', 'urn:dev:ow:10e2073a01080063:voltage': 120.1, 'urn:dev:ow:10e2073a01080063:voltage.unit': 'lon' } },
+          { time: '2011-10-31T13:25:24.000Z', values: { 'urn:dev:ow:10e2073a01080063:humidity': 20.3, 'urn:dev:ow:10e2073a01080063:humidity.unit': '%RH' } },
+        ],
+      },
+      {
+        name: 'relative times resolve against the event time; base value and base sum add up',
+        pack: [{ bn: 'd1/', bv: 10, bs: 100, n: 'temp', v: 1.5, t: -10 }, { n: 'energy', s: 5 }, { n: 'on', vb: true }, { n: 'mode', vs: 'eco' }, { n: 'blob', vd: 'AQID' }],
+        records: [
+          { time: '2025-12-31T23:59:50.000Z', values: { 'd1/temp': 11.5 } },
+          { time: T, values: { 'd1/energy.sum': 105, 'd1/on': true, 'd1/mode': 'eco', 'd1/blob': 'AQID' } },
+        ],
+      },
+    ];
+    for (const c of cases) it(c.name, () => assert.deepEqual(fromSenml(c.pack, T).records, c.records));
+
+    const bad: [string, unknown][] = [
+      ['not an array', { n: 'x', v: 1 }],
+      ['an empty pack', []],
+      ['a value without a name', [{ v: 1 }]],
+      ['a string where a number belongs', [{ n: 'x', v: '1' }]],
+      ['a record that is not an object', [1]],
+      ['a name with spaces', [{ n: 'a b', v: 1 }]],
+    ];
+    for (const [name, pack] of bad) it(`answers 422 with a reason for ${name}`, () => assert.throws(() => fromSenml(pack, T), (e: { status?: number; headers?: Record<string, string> }) => e.status === 422 && /^senml: /.test(e.headers?.['kne-reason'] ?? '')));
+  });
+
+  it('passes JSON objects and arrays of objects through as records at the event time', () => {
+    assert.deepEqual(convert({ mediaType: 'application/json', data: { temperature: 21.5 }, time: T }), { format: 'json', normalized: { records: [{ time: T, values: { temperature: 21.5 } }] } });
+    assert.equal(convert({ mediaType: '', data: [{ a: 1 }, { a: 2 }], time: T }).normalized.records.length, 2);
+  });
+
+  it('takes decoded_payload, received_at and the best gateway from a The Things Stack v3 uplink', () => {
+    const up = fixture('theThingsStack.uplink.json') as Record<string, unknown>;
+    (up as { received_at: string }).received_at = '2020-02-12T15:15:45.787Z';
+    const { format, normalized } = convert({ mediaType: 'application/json', data: up, time: T });
+    assert.equal(format, 'ttsv3');
+    assert.deepEqual(normalized.records, [{ time: '2020-02-12T15:15:45.787Z', values: { temperature: 1.0, luminosity: 0.64 } }]);
+    assert.deepEqual(normalized.meta, { gateways: 1, f_port: 1, f_cnt: 9, dev_eui: '01020304050607AB', rssi: -35, snr: 5 });
+  });
+
+  it('answers 422 for a TTS uplink without decoded_payload when no codec is configured', () => {
+    const up = fixture('theThingsStack.uplink.json') as { uplink_message: Record<string, unknown> };
+    delete up.uplink_message['decoded_payload'];
+    assert.throws(() => convert({ mediaType: 'application/json', data: up, time: T }), (e: { status?: number }) => e.status === 422);
+  });
+
+  it('takes object from a ChirpStack v4 uplink', () => {
+    const up = { ...(fixture('chirpStackV4.uplink.json') as object), object: { temperature: 19 } };
+    const { format, normalized } = convert({ mediaType: 'application/json', data: up, time: T });
+    assert.equal(format, 'chirpstack');
+    assert.deepEqual(normalized.records, [{ time: '2019-11-08T13:59:25.048Z', values: { temperature: 19 } }]);
+    assert.equal(normalized.meta?.['rssi'], -48);
+  });
+
+  it('answers 422, never a 500, for content it cannot read', () => {
+    for (const input of [{ mediaType: 'application/octet-stream', data: 'x' }, { mediaType: 'application/json', data: 42 }, { mediaType: 'application/json', data: [] }]) {
+      assert.throws(() => convert({ ...input, time: T }), (e: { status?: number }) => e.status === 422, JSON.stringify(input));
+    }
+  });
+});

@@ -1,0 +1,56 @@
+import { strict as assert } from 'node:assert';
+import { randomBytes } from 'node:crypto';
+import { CloudEvent, HTTP } from 'cloudevents';
+import * as converter from '../src/index';
+import { startFunction, type Running } from '../../../test/support/runtime';
+
+const raw = (data: unknown, datacontenttype: string, extra: Record<string, string> = {}) =>
+  HTTP.binary(new CloudEvent({ type: 'io.kiot.telemetry.raw.v1', source: 'kiot://demo/device1', subject: 'temperature', time: '2026-01-01T00:00:00.000Z', application: 'demo', device: 'device1', partitionkey: 'demo/device1', datacontenttype, data, ...extra }));
+
+describe('converter in faas-js-runtime', () => {
+  let running: Running;
+  before(async () => { running = await startFunction(converter); });
+  after(() => running.close());
+  const post = (msg: { headers: object; body: unknown }) => fetch(running.url, { method: 'POST', headers: msg.headers as Record<string, string>, body: msg.body as string | Buffer });
+
+  it('replies converted.v1 in binary mode, keeping identity and adding nothing else to data', async () => {
+    const res = await post(raw({ temperature: 21.5 }, 'application/json', { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' }));
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('ce-type'), 'io.kiot.telemetry.converted.v1');
+    for (const [h, v] of [['ce-source', 'kiot://demo/device1'], ['ce-subject', 'temperature'], ['ce-device', 'device1'], ['ce-partitionkey', 'demo/device1'], ['ce-kiotformat', 'json'], ['ce-traceparent', '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01']]) assert.equal(res.headers.get(h!), v, h);
+    assert.deepEqual(await res.json(), { records: [{ time: '2026-01-01T00:00:00.000Z', values: { temperature: 21.5 } }] });
+  });
+
+  it('decodes a SenML pack that arrives as bytes', async () => {
+    const res = await post(raw(Buffer.from(JSON.stringify([{ bn: 'd1/', n: 't', v: 1, t: 0 }])), 'application/senml+json'));
+    assert.equal(res.status, 200);
+    assert.deepEqual(((await res.json()) as { records: unknown[] }).records, [{ time: '2026-01-01T00:00:00.000Z', values: { 'd1/t': 1 } }]);
+  });
+
+  it('answers 422 with kne-reason (dead-lettered) for JSON that does not parse and for unknown content', async () => {
+    let res = await post(raw(Buffer.from('{"temperature":'), 'application/senml+json'));
+    assert.equal(res.status, 422);
+    assert.ok(res.headers.get('kne-reason'));
+    res = await post(raw(Buffer.from([1, 2, 3]), 'application/x-unknown'));
+    assert.equal(res.status, 422);
+    assert.equal(res.headers.get('kne-reason'), 'unsupported content type');
+  });
+
+  it('answers 422 to an event of the wrong type instead of converting it twice', async () => {
+    const msg = HTTP.binary(new CloudEvent({ type: 'io.kiot.telemetry.converted.v1', source: 'kiot://demo/d', data: { records: [] } }));
+    assert.equal((await post(msg)).status, 422);
+  });
+
+  // faas-js-runtime parses application/json and text/plain itself and answers 400 to JSON that
+  // does not parse and to text that is not UTF-8;
+  // both 400 and 422 are dead-lettered with the reason, never retried.
+  it('answers 4xx (never retried, never 5xx) to every random byte string (fuzz, 300 cases)', async () => {
+    for (let i = 0; i < 300; i++) {
+      const types = ['application/json', 'application/senml+json', 'application/octet-stream', 'text/plain'];
+      const res = await post(raw(randomBytes(1 + (i % 64)), types[i % types.length]!));
+      assert.ok([200, 400, 422].includes(res.status), `case ${i}: ${res.status}`);
+      if (res.status === 400) assert.ok(['application/json', 'text/plain'].includes(types[i % types.length]!), `case ${i}: 400 for ${types[i % types.length]}`);
+      await res.arrayBuffer();
+    }
+  });
+});

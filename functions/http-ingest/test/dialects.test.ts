@@ -1,0 +1,86 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { chooseDialect } from '../src/dialects';
+import { mediaTypeOf, parseJson, type IngestRequest } from '../src/request';
+
+const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(__dirname, '../../../../shared/reference/fixtures/lorawan', name), 'utf8')) as Record<string, unknown>;
+
+function req(body: unknown, type: string | null = 'application/json', query: Record<string, string> = {}): IngestRequest {
+  const contentType = type ?? undefined;
+  const buf = Buffer.isBuffer(body) ? body : Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+  return { method: 'POST', query, headers: {}, body: buf, contentType, mediaType: mediaTypeOf(contentType), remote: '' };
+}
+
+function envelope(r: IngestRequest) {
+  let cache: { v: unknown } | undefined;
+  const json = () => (cache ??= { v: parseJson(r.body, 'body') }).v;
+  const d = chooseDialect(r, json);
+  return { dialect: d.name, ...d.parse(r, json) };
+}
+
+describe('http-ingest dialects', () => {
+  it('plain: channel from the query, content type as sent, sniffed as JSON when absent', () => {
+    const e = envelope(req({ temperature: 21.5 }, null, { channel: 'temperature' }));
+    assert.equal(e.dialect, 'plain');
+    assert.equal(e.channel, 'temperature');
+    assert.equal(e.contentType, 'application/json');
+    assert.equal(envelope(req(Buffer.from([0xff, 0x00]), null)).contentType, 'application/octet-stream');
+    assert.equal(envelope(req('21.5', 'text/plain; charset=utf-8')).contentType, 'text/plain; charset=utf-8');
+    assert.equal(envelope(req({ a: 1 })).channel, 'telemetry');
+  });
+
+  it('ttsv3 uplink: recognised by the body, device and application from end_device_ids, metadata as extensions, body whole', () => {
+    const body = fixture('theThingsStack.uplink.json');
+    const e = envelope(req(body));
+    assert.equal(e.dialect, 'ttsv3');
+    assert.deepEqual(e.identity, { kind: 'envelope', application: 'app1', device: 'dev1', lorawanApplication: 'app1' });
+    assert.deepEqual(e.extensions, { lorawanfport: 1, lorawanreceivedat: '2020-02-12T15:15...', lorawansimulated: true });
+    assert.deepEqual(JSON.parse(e.data.toString()), body);
+    assert.equal(e.channel, 'uplink');
+  });
+
+  it('ttsv3 without decoded_payload and without f_port is still forwarded whole', () => {
+    const body = fixture('theThingsStack.uplink.json');
+    const up = body['uplink_message'] as Record<string, unknown>;
+    delete up['decoded_payload'];
+    delete up['f_port'];
+    delete body['simulated'];
+    const e = envelope(req(body));
+    assert.deepEqual(e.extensions, { lorawanreceivedat: '2020-02-12T15:15...' });
+    assert.equal(e.ignored, undefined);
+  });
+
+  it('ttsv3 message types other than uplinks are answered, not forwarded', () => {
+    const e = envelope(req({ end_device_ids: { device_id: 'dev1', application_ids: { application_id: 'app1' } }, join_accept: { session_key_id: 'x' } }));
+    assert.equal(e.ignored, 'ttsv3 join_accept');
+  });
+
+  it('chirpstack v4: identity from deviceInfo; event=up forwarded, other events ignored', () => {
+    const e = envelope(req(fixture('chirpStackV4.uplink.json'), 'application/json', { event: 'up' }));
+    assert.equal(e.dialect, 'chirpstack');
+    assert.deepEqual(e.identity, { kind: 'envelope', application: 'temperature-sensor', device: 'garden-sensor', lorawanApplication: 'temperature-sensor' });
+    assert.deepEqual(e.extensions, { lorawanfport: 5, lorawanreceivedat: '2019-11-08T13:59:25.048445Z' });
+    assert.equal(envelope(req(fixture('chirpStackV4.uplink.json'), 'application/json', { event: 'join' })).ignored, 'chirpstack join');
+  });
+
+  it('senml: forwarded as sent with its own content type', () => {
+    const pack = [{ bn: 'd1/', n: 't', v: 1 }];
+    const e = envelope(req(pack, 'application/senml+json'));
+    assert.equal(e.dialect, 'senml');
+    assert.equal(e.contentType, 'application/senml+json');
+    assert.equal(envelope(req(Buffer.from([0x81, 0xa2]), 'application/senml+cbor')).contentType, 'application/senml+cbor');
+  });
+
+  const bad: [string, IngestRequest, number][] = [
+    ['JSON that does not parse', req('{"t":', 'application/json'), 400],
+    ['an unknown dialect', req({}, 'application/json', { dialect: 'sigfox2' }), 400],
+    ['senml declared with another content type', req('[]', 'text/plain', { dialect: 'senml' }), 415],
+    ['ttsv3 declared with a non-JSON body', req('x', 'text/plain', { dialect: 'ttsv3' }), 415],
+    ['a senml pack that is not an array', req({ n: 'x' }, 'application/senml+json'), 400],
+    ['a bad channel name', req({ a: 1 }, 'application/json', { channel: '../etc' }), 400],
+    ['an empty body', req('', 'text/plain'), 400],
+    ['a ttsv3 uplink without device_id', req({ end_device_ids: { application_ids: { application_id: 'a' } }, uplink_message: {} }), 400],
+  ];
+  for (const [name, r, status] of bad) it(`answers ${status} for ${name}`, () => assert.throws(() => envelope(r), (e: { status?: number }) => e.status === status));
+});

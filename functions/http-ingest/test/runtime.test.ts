@@ -1,0 +1,152 @@
+import { strict as assert } from 'node:assert';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as ingest from '../src/index';
+import { startFunction, freePort, type Running } from '../../../test/support/runtime';
+import { startSink, type TestSink } from '../../../test/support/sink';
+
+const REGISTRY = join(__dirname, '../../../scripts/stack/demo-registry.yaml');
+const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
+const DEVICE = basic('device1@demo', 'demo-secret');
+const tts = (): Record<string, unknown> => {
+  const body = JSON.parse(readFileSync(join(__dirname, '../../../../shared/reference/fixtures/lorawan/theThingsStack.uplink.json'), 'utf8')) as Record<string, unknown>;
+  (body['end_device_ids'] as Record<string, unknown>)['application_ids'] = { application_id: 'demo-tts' };
+  return body;
+};
+
+describe('http-ingest in faas-js-runtime against a real sink', function () {
+  let sink: TestSink;
+  let running: Running;
+  before(async () => {
+    sink = await startSink();
+    Object.assign(process.env, { K_SINK: sink.url, INGEST_REGISTRY_FILE: REGISTRY, INGEST_SINK_TIMEOUT_MS: '300', INGEST_BODY_LIMIT: '1024', INGEST_RATE_PER_SECOND: '1', INGEST_RATE_BURST: '1000', INGEST_CORS_ORIGINS: 'https://console.example' });
+    running = await startFunction(ingest, { includeRaw: true });
+  });
+  after(async () => { await running.close(); await sink.close(); });
+  beforeEach(() => { sink.received.length = 0; sink.respond = () => ({ status: 202 }); });
+
+  const post = (path: string, body: string | Buffer, headers: Record<string, string> = {}) =>
+    fetch(`${running.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+
+  it('answers 202 once the sink accepted the event, with every contract attribute set', async () => {
+    const res = await post('/?channel=temperature&dataschema=urn:kiot:temperature', '{"temperature": 21.5}', { authorization: DEVICE, traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' });
+    assert.equal(res.status, 202);
+    const { id } = (await res.json()) as { id: string };
+    const h = sink.received[0]!.headers;
+    assert.equal(h['ce-id'], id);
+    assert.equal(h['ce-type'], 'io.kiot.telemetry.raw.v1');
+    assert.equal(h['ce-source'], 'kiot://demo/device1');
+    assert.equal(h['ce-subject'], 'temperature');
+    assert.equal(h['ce-application'], 'demo');
+    assert.equal(h['ce-device'], 'device1');
+    assert.equal(h['ce-partitionkey'], 'demo/device1');
+    assert.equal(h['ce-dataschema'], 'urn:kiot:temperature');
+    assert.equal(h['ce-traceparent'], '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
+    assert.ok(Math.abs(Date.parse(String(h['ce-time'])) - Date.now()) < 5000);
+    assert.equal(sink.received[0]!.body.toString(), '{"temperature": 21.5}');
+  });
+
+  it('accepts user = device with ?application=', async () => {
+    const res = await post('/?application=demo', '{"t":1}', { authorization: basic('device1', 'demo-secret') });
+    assert.equal(res.status, 202);
+  });
+
+  it('answers 401 with WWW-Authenticate, the same for an unknown device and a wrong password', async () => {
+    const answers = await Promise.all([post('/', '{}'), post('/', '{}', { authorization: basic('device1@demo', 'nope') }), post('/', '{}', { authorization: basic('ghost@demo', 'demo-secret') })]);
+    const bodies = await Promise.all(answers.map((r) => r.text()));
+    for (const r of answers) {
+      assert.equal(r.status, 401);
+      assert.match(r.headers.get('www-authenticate')!, /^Basic realm="kiot"/);
+    }
+    assert.equal(bodies[1], bodies[2]);
+    assert.equal(sink.received.length, 0);
+  });
+
+  it('answers 403 for a disabled device and for ?as= without permission; a gateway may publish as another device', async () => {
+    assert.equal((await post('/', '{"a":1}', { authorization: basic('disabled1@demo', 'demo-secret') })).status, 403);
+    assert.equal((await post('/?as=device9', '{"a":1}', { authorization: DEVICE })).status, 403);
+    const res = await post('/?as=device9', '{"a":1}', { authorization: basic('gateway1@demo', 'demo-gateway-secret') });
+    assert.equal(res.status, 202);
+    assert.equal(sink.received[0]!.headers['ce-device'], 'device9');
+    assert.equal(sink.received[0]!.headers['ce-sender'], 'gateway1');
+  });
+
+  it('answers 400 naming the problem for JSON that does not parse, an unknown dialect and runtime-reserved query keys', async () => {
+    for (const [path, body, pattern] of [['/', '{"t":', /JSON|json/], ['/?dialect=nope', '{}', /unknown dialect/], ['/?body=evil', '{"t":1}', /\\"body\\" is not allowed/], ['/?headers=x', '{"t":1}', /\\"headers\\" is not allowed/], ['/?method=GET', '{"t":1}', /\\"method\\" is not allowed/]] as const) {
+      const res = await post(path, body, { authorization: DEVICE });
+      assert.equal(res.status, 400, path);
+      const text = await res.text();
+      assert.match(text, pattern, `${path}: ${text}`);
+    }
+    assert.equal(sink.received.length, 0);
+  });
+
+  it('answers 413 above the body limit and 415 for a dialect given the wrong content type', async () => {
+    assert.equal((await post('/', JSON.stringify({ pad: 'x'.repeat(2000) }), { authorization: DEVICE })).status, 413);
+    assert.equal((await post('/?dialect=senml', 'x', { authorization: DEVICE, 'content-type': 'text/plain' })).status, 415);
+  });
+
+  it('answers 503 with Retry-After, never 2xx, when the sink fails, is slow or is unreachable', async () => {
+    sink.respond = () => ({ status: 500 });
+    let res = await post('/', '{"t":1}', { authorization: DEVICE });
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get('retry-after'), '2');
+    sink.respond = () => ({ status: 202, delayMs: 1000 });
+    res = await post('/', '{"t":1}', { authorization: DEVICE });
+    assert.equal(res.status, 503);
+    process.env['K_SINK'] = `http://127.0.0.1:${await freePort()}/`;
+    ingest.init();
+    try {
+      res = await post('/', '{"t":1}', { authorization: DEVICE });
+      assert.equal(res.status, 503);
+    } finally {
+      process.env['K_SINK'] = sink.url;
+      ingest.init();
+    }
+  });
+
+  it('takes a The Things Stack uplink with the webhook secret, and answers 204 to a join', async () => {
+    let res = await post('/', JSON.stringify(tts()), { 'x-kiot-webhook-secret': 'demo-webhook-secret' });
+    assert.equal(res.status, 202);
+    const h = sink.received[0]!.headers;
+    assert.equal(h['ce-application'], 'demo');
+    assert.equal(h['ce-device'], 'dev1');
+    assert.equal(h['ce-lorawanfport'], '1');
+    assert.equal(h['ce-kiotdialect'], 'ttsv3');
+    assert.equal((await post('/', JSON.stringify(tts()), { 'x-kiot-webhook-secret': 'wrong' })).status, 401);
+    const join = { end_device_ids: { device_id: 'dev1', application_ids: { application_id: 'demo-tts' } }, join_accept: {} };
+    res = await post('/', JSON.stringify(join), { 'x-kiot-webhook-secret': 'demo-webhook-secret' });
+    assert.equal(res.status, 204);
+    assert.equal(res.headers.get('kiot-ignored'), 'ttsv3 join_accept');
+  });
+
+  it('forwards SenML with its content type', async () => {
+    const res = await post('/', '[{"n":"t","v":1}]', { authorization: DEVICE, 'content-type': 'application/senml+json' });
+    assert.equal(res.status, 202);
+    assert.equal(sink.received[0]!.headers['content-type'], 'application/senml+json');
+    assert.equal(sink.received[0]!.body.toString(), '[{"n":"t","v":1}]');
+  });
+
+  it('never answers with a wildcard CORS origin', async () => {
+    const res = await post('/', '{"t":1}', { authorization: DEVICE, origin: 'https://evil.example' });
+    assert.notEqual(res.headers.get('access-control-allow-origin'), '*');
+    const ok = await post('/', '{"t":1}', { authorization: DEVICE, origin: 'https://console.example' });
+    assert.equal(ok.headers.get('access-control-allow-origin'), 'https://console.example');
+  });
+
+  it('answers 405 to GET and 429 with Retry-After when a device is above its rate', async () => {
+    assert.equal((await fetch(running.url, { headers: { authorization: DEVICE } })).status, 405);
+    process.env['INGEST_RATE_BURST'] = '2';
+    ingest.init();
+    try {
+      const statuses = [];
+      for (let i = 0; i < 4; i++) statuses.push((await post('/', '{"t":1}', { authorization: DEVICE })).status);
+      assert.deepEqual(statuses, [202, 202, 429, 429]);
+      const res = await post('/', '{"t":1}', { authorization: DEVICE });
+      assert.ok(Number(res.headers.get('retry-after')) >= 1);
+    } finally {
+      process.env['INGEST_RATE_BURST'] = '1000';
+      ingest.init();
+    }
+  });
+});

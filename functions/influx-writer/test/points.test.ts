@@ -1,0 +1,38 @@
+import { strict as assert } from 'node:assert';
+import type { Mapping } from '../src/config';
+import { leaves, timestamp, toLines } from '../src/points';
+
+const mapping = (m: Partial<Mapping> = {}): Mapping => ({ measurements: {}, tags: [], integerFields: [], fields: [], precision: 'ms', ...m });
+const id = { application: 'demo', device: 'device 1', channel: 'temperature', extensions: { lorawanfport: 1 } };
+
+describe('points: normalized records → line protocol', () => {
+  it('writes one point per record with identity tags, float fields and the record time', () => {
+    const lines = toLines(id, { records: [{ time: '2026-01-01T00:00:00.000Z', values: { temperature: 21.5 } }, { time: '2026-01-01T00:00:01.000Z', values: { temperature: 42 } }] }, mapping());
+    assert.deepEqual(lines, [
+      'temperature,application=demo,channel=temperature,device=device\\ 1 temperature=21.5 1767225600000',
+      'temperature,application=demo,channel=temperature,device=device\\ 1 temperature=42 1767225601000',
+    ]);
+  });
+
+  it('pins integers only where declared, and refuses a declared integer that is not one (422)', () => {
+    const line = toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { count: 3, ok: true, state: 'on "x"' } }] }, mapping({ integerFields: ['count'] }))[0]!;
+    assert.match(line, / count=3i,ok=T,state="on \\"x\\"" /);
+    assert.throws(() => toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { count: 3.5 } }] }, mapping({ integerFields: ['count'] })), (e: { status?: number }) => e.status === 422);
+  });
+
+  it('joins nested keys with dots, honours an explicit field list, measurement map and extra tags', () => {
+    assert.deepEqual(leaves({ a: { b: 1, c: [true, 'x'] } }), { 'a.b': 1, 'a.c.0': true, 'a.c.1': 'x' });
+    const line = toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { a: { b: 1 }, skip: 2 } }], meta: { f_port: 7 } }, mapping({ fields: ['a.b'], measurements: { 'demo/temperature': 'climate' }, tags: ['f_port', 'lorawanfport'] }))[0]!;
+    assert.equal(line, 'climate,application=demo,channel=temperature,device=device\\ 1,f_port=7,lorawanfport=1 a.b=1 1767225600000');
+  });
+
+  it('converts the time to the configured precision without losing sub-millisecond digits', () => {
+    assert.equal(timestamp('2026-01-01T00:00:00.123456789Z', 'ns'), '1767225600123456789');
+    assert.equal(timestamp('2026-01-01T00:00:00.123456789Z', 'us'), '1767225600123456');
+    assert.equal(timestamp('2026-01-01T00:00:00.999Z', 's'), '1767225600');
+  });
+
+  it('refuses a record without fields (422) instead of writing an empty point', () => {
+    assert.throws(() => toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { nested: {} } }] }, mapping()), /no fields/);
+  });
+});

@@ -1,0 +1,70 @@
+import { strict as assert } from 'node:assert';
+import { CloudEvent, HTTP } from 'cloudevents';
+import * as writer from '../src/index';
+import { startFunction, freePort, type Running } from '../../../test/support/runtime';
+import { eventually, exportSeries, needVictoriaMetrics, VM_URL } from '../../../test/support/services';
+
+const validated = (device: string, values: Record<string, unknown>, time = new Date().toISOString()) =>
+  HTTP.binary(new CloudEvent({ type: 'io.kiot.telemetry.validated.v1', source: `kiot://demo/${device}`, subject: 'temperature', application: 'demo', device, datacontenttype: 'application/json', data: { records: [{ time, values }] } }));
+
+async function post(url: string, msg: { headers: object; body: unknown }) {
+  return fetch(url, { method: 'POST', headers: msg.headers as Record<string, string>, body: msg.body as string });
+}
+
+describe('influx-writer in faas-js-runtime with VictoriaMetrics', function () {
+  let running: Running;
+  const run = `w${Date.now()}`;
+  before(async function () {
+    await needVictoriaMetrics(this);
+    Object.assign(process.env, { INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', INFLUX_ORG: 'kiot', INFLUX_TOKEN: '', WRITER_FLUSH_MS: '10' });
+    running = await startFunction(writer);
+  });
+  after(async () => { await running?.close(); });
+
+  it('answers 204 only after the point is stored, with measurement, tags, field and time intact', async () => {
+    const time = '2026-03-01T12:00:00.000Z';
+    const res = await post(running.url, validated(`${run}-a`, { temperature: 21.5 }, time));
+    assert.equal(res.status, 204);
+    assert.equal(await res.text(), '');
+    const series = await eventually(async () => {
+      const s = await exportSeries(`{__name__="temperature_temperature",device="${run}-a"}`);
+      return s.length > 0 ? s : undefined;
+    });
+    assert.deepEqual(series[0]!.values, [21.5]);
+    assert.deepEqual(series[0]!.timestamps, [Date.parse(time)]);
+    assert.equal(series[0]!.metric['application'], 'demo');
+    assert.equal(series[0]!.metric['channel'], 'temperature');
+  });
+
+  it('stores every event of a concurrent burst (micro-batched)', async () => {
+    const base = Date.parse('2026-03-01T13:00:00.000Z');
+    const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => post(running.url, validated(`${run}-burst`, { temperature: i }, new Date(base + i * 1000).toISOString()))));
+    assert.ok(answers.every((r) => r.status === 204));
+    const series = await eventually(async () => {
+      const s = await exportSeries(`{__name__="temperature_temperature",device="${run}-burst"}`);
+      return s[0]?.values.length === 200 ? s : undefined;
+    });
+    assert.deepEqual([...series[0]!.values].sort((a, b) => a - b), Array.from({ length: 200 }, (_, i) => i));
+  });
+
+  it('answers 422 with kne-reason for data that is not normalized (dead-lettered, not retried)', async () => {
+    const msg = HTTP.binary(new CloudEvent({ type: 'io.kiot.telemetry.validated.v1', source: 'kiot://demo/x', application: 'demo', device: 'x', data: { temperature: 1 } }));
+    const res = await post(running.url, msg);
+    assert.equal(res.status, 422);
+    assert.equal(res.headers.get('kne-reason'), 'not normalized');
+  });
+
+  it('answers 503 with Retry-After when InfluxDB is unreachable', async () => {
+    const port = await freePort();
+    process.env['INFLUX_URL'] = `http://127.0.0.1:${port}`;
+    writer.init();
+    try {
+      const res = await post(running.url, validated(`${run}-down`, { temperature: 1 }));
+      assert.equal(res.status, 503);
+      assert.ok(Number(res.headers.get('retry-after')) >= 1);
+    } finally {
+      process.env['INFLUX_URL'] = VM_URL;
+      writer.init();
+    }
+  });
+});

@@ -1,0 +1,75 @@
+import { strict as assert } from 'node:assert';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { applicationForTts, Authenticator, hashSecret, loadRegistryFile, mayPublishFor, parseRegistry, verifySecret, watchRegistryFile } from '../src';
+
+describe('device registry', () => {
+  let hash: string;
+  before(async () => { hash = await hashSecret('s3cret'); });
+
+  it('hashes with scrypt and verifies only the right secret', async () => {
+    assert.match(hash, /^scrypt\$16384\$8\$1\$/);
+    assert.equal(await verifySecret(hash, 's3cret'), true);
+    assert.equal(await verifySecret(hash, 's3cret '), false);
+    assert.equal(await verifySecret('plaintext', 'plaintext'), false);
+  });
+
+  it('refuses a plaintext password in the file, naming where', () => {
+    assert.throws(() => parseRegistry({ applications: { a: { devices: { d: { password: 'hunter2' } } } } }), /applications\.a\.devices\.d\.password must be a scrypt hash/);
+    assert.throws(() => parseRegistry({}), /applications/);
+  });
+
+  it('answers the same for an unknown device and a wrong password, and 403-worthy only for a disabled device with the right password', async () => {
+    const auth = new Authenticator(parseRegistry({ applications: { a: { devices: { d: { password: hash }, off: { password: hash, enabled: false } } } } }));
+    assert.deepEqual(await auth.device('a', 'nobody', 's3cret'), { ok: false, reason: 'unauthenticated' });
+    assert.deepEqual(await auth.device('a', 'd', 'wrong'), { ok: false, reason: 'unauthenticated' });
+    assert.deepEqual(await auth.device('a', 'off', 'wrong'), { ok: false, reason: 'unauthenticated' });
+    assert.deepEqual(await auth.device('a', 'off', 's3cret'), { ok: false, reason: 'disabled' });
+    assert.equal((await auth.device('a', 'd', 's3cret')).ok, true);
+  });
+
+  it('caches a verified credential briefly so repeated requests skip scrypt', async () => {
+    let t = 0;
+    const auth = new Authenticator(parseRegistry({ applications: { a: { devices: { d: { password: hash } } } } }), 1000, 10, () => t);
+    await auth.device('a', 'd', 's3cret');
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < 50; i++) assert.equal((await auth.device('a', 'd', 's3cret')).ok, true);
+    const cachedMs = Number(process.hrtime.bigint() - start) / 1e6;
+    assert.ok(cachedMs < 50 * 5, `50 cached checks took ${cachedMs} ms: the cache is not used`);
+    // A wrong password is never served from the cache.
+    assert.equal((await auth.device('a', 'd', 'S3cret')).ok, false);
+    t = 2000; // expired: verified again, still right
+    assert.equal((await auth.device('a', 'd', 's3cret')).ok, true);
+  });
+
+  it('knows gateways and maps The Things Stack applications', () => {
+    const r = parseRegistry({ applications: { kiot: { ttsApplications: ['tts-app'], devices: { gw: { gatewayFor: ['d1'] }, any: { gatewayFor: ['*'] } } } } });
+    assert.equal(mayPublishFor(r.applications['kiot']!.devices['gw']!, 'd1'), true);
+    assert.equal(mayPublishFor(r.applications['kiot']!.devices['gw']!, 'd2'), false);
+    assert.equal(mayPublishFor(r.applications['kiot']!.devices['any']!, 'd2'), true);
+    assert.equal(applicationForTts(r, 'tts-app'), 'kiot');
+    assert.equal(applicationForTts(r, 'other'), 'other');
+  });
+
+  it('reloads the file when it changes and keeps the last good one when an edit is broken', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiot-reg-'));
+    const file = join(dir, 'registry.yaml');
+    writeFileSync(file, `applications:\n  a:\n    devices:\n      d: { password: "${hash}" }\n`);
+    assert.deepEqual(Object.keys(loadRegistryFile(file).applications), ['a']);
+    const seen: string[][] = [];
+    const errors: string[] = [];
+    const stop = watchRegistryFile(file, (r) => seen.push(Object.keys(r.applications)), (e) => errors.push(e.message), 50);
+    try {
+      await new Promise((r) => setTimeout(r, 120));
+      writeFileSync(file, `applications:\n  b: {}\n`);
+      for (let i = 0; i < 40 && seen.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.deepEqual(seen.at(-1), ['b']);
+      writeFileSync(file, `applications: [`);
+      for (let i = 0; i < 40 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      assert.equal(errors.length, 1);
+    } finally {
+      stop();
+    }
+  });
+});

@@ -1,0 +1,32 @@
+#!/usr/bin/env node
+// `npm test`: type-check, lint, then every mocha suite (unit, in-runtime, real services).
+// Real-service suites need the services scripts/services/start brings up; without them they
+// skip with one line saying what to install, except under CI (CI=true), where that fails.
+import { spawnSync } from 'node:child_process';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const bin = (name) => join(root, 'node_modules/.bin', name);
+const args = process.argv.slice(2);
+
+function run(title, cmd, cmdArgs) {
+  process.stdout.write(`\n== ${title}\n`);
+  const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit', env: process.env });
+  if (r.status !== 0) {
+    process.stdout.write(`\n${title} failed\n`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+process.stdout.write(`node ${process.version} (${process.execPath})\n`);
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  process.stdout.write('kiot needs Node.js 22 or newer; `npm install` brings it (the node devDependency): run tests through `npm test`\n');
+  process.exit(1);
+}
+if (args.length === 0) {
+  run('type-check', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
+  run('lint', bin('eslint'), ['--max-warnings', '0', '.']);
+}
+const specs = args.length > 0 ? args : ['packages/*/test/**/*.test.ts', 'broker/test/**/*.test.ts', 'functions/*/test/**/*.test.ts', 'test/**/*.test.ts'];
+run('tests', bin('mocha'), specs);
