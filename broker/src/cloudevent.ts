@@ -16,8 +16,9 @@ export class InvalidEvent extends Error {}
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|z|[+-](\d{2}):(\d{2}))$/;
 const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;.*)?$/;
 const ATTRIBUTE_NAME = /^[a-z0-9]+$/;
-const URI_REFERENCE = /^[^\s\x00-\x1f\x7f]*$/;
-const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[^\s\x00-\x1f\x7f]*$/;
+// URIs carry no whitespace or control characters.
+const URI_REFERENCE = /^[!-~\u0080-\uffff]*$/;
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[!-~\u0080-\uffff]*$/;
 
 function isRfc3339(v: string): boolean {
   const m = RFC3339.exec(v);

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import sinon from 'sinon';
-import { KiotError } from '@kiot/core';
+import type { KiotError } from '@kiot/core';
 import { Batcher } from '../src/batcher';
 import { WriteFailure, type WriteLines } from '../src/influx';
 
