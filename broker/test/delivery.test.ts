@@ -13,7 +13,7 @@ import { freePort } from '../../test/support/runtime';
 
 interface Setup { broker: RunningBroker; sub: TestSink; dls: TestSink; close(): Promise<void> }
 
-async function setup(opts: { delivery?: Record<string, unknown>; triggerDelivery?: Record<string, unknown>; filters?: unknown[]; capacity?: number; concurrency?: number; extraTriggers?: object[] } = {}): Promise<Setup> {
+async function setup(opts: { delivery?: Record<string, unknown>; triggerDelivery?: Record<string, unknown>; filters?: unknown[]; capacity?: number; concurrency?: number; extraTriggers?: Record<string, unknown>[] } = {}): Promise<Setup> {
   const sub = await startSink();
   const dls = await startSink();
   const docs = [

@@ -13,6 +13,7 @@ const say = (line) => process.stdout.write(`${line}\n`);
 function launch(p, attempt = 0) {
   const child = spawn(p.command, p.args, { cwd: p.cwd, env: { ...process.env, ...p.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   children.set(p.name, child);
+  say(`[stack] started ${p.name} pid ${child.pid}`);
   const prefix = `[${p.name}]`;
   for (const stream of [child.stdout, child.stderr]) {
     let buf = '';

@@ -1,0 +1,79 @@
+/** What every function folder must satisfy, shared by the folder test and the new-function test. */
+import { strict as assert } from 'node:assert';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv04 from 'ajv-draft-04';
+import addFormats from 'ajv-formats';
+import { CloudEvent, HTTP } from 'cloudevents';
+import { JSON_SCHEMA, load } from 'js-yaml';
+import type { TestSink } from './sink';
+import { needVictoriaMetrics, VM_URL } from './services';
+
+const ROOT = join(__dirname, '../..');
+const SCHEMA = join(ROOT, '../shared/reference/knative/knative-func/func_yaml-schema.json');
+export const functionNames = (): string[] => readdirSync(join(ROOT, 'functions')).filter((n) => existsSync(join(ROOT, 'functions', n, 'func.yaml'))).sort();
+
+/** What each function needs to start alone, and a CloudEvent round trip that proves it works. */
+export interface Probe {
+  env(sink: TestSink): Record<string, string>;
+  needs?: (ctx: Mocha.Context) => Promise<void>;
+  check(url: string, sink: TestSink): Promise<void>;
+}
+
+const ce = (type: string, data: unknown) => HTTP.binary(new CloudEvent({ type, source: 'kiot://demo/device1', subject: 'temperature', application: 'demo', device: 'device1', datacontenttype: 'application/json', data }));
+const post = (url: string, msg: { headers: object; body: unknown }) => fetch(url, { method: 'POST', headers: msg.headers as Record<string, string>, body: msg.body as string });
+const records = { records: [{ time: '2026-01-01T00:00:00.000Z', values: { temperature: 21.5 } }] };
+
+const replies = (inType: string, data: unknown, outType: string) => async (url: string) => {
+  const res = await post(url, ce(inType, data));
+  assert.equal(res.status, 200);
+  assert.equal(res.headers.get('ce-type'), outType, 'a reply the broker can read: binary mode with ce-type');
+  assert.equal(res.headers.get('ce-device'), 'device1');
+};
+
+export const PROBES: Record<string, Probe> = {
+  'http-ingest': {
+    env: (sink) => ({ K_SINK: sink.url, INGEST_ANONYMOUS: 'true' }),
+    check: async (url, sink) => {
+      const res = await fetch(`${url}/?channel=temperature`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"temperature":21.5}' });
+      assert.equal(res.status, 202);
+      assert.equal(sink.received.at(-1)!.headers['ce-type'], 'io.kiot.telemetry.raw.v1');
+    },
+  },
+  converter: { env: () => ({}), check: replies('io.kiot.telemetry.raw.v1', { temperature: 21.5 }, 'io.kiot.telemetry.converted.v1') },
+  validator: { env: () => ({}), check: replies('io.kiot.telemetry.converted.v1', records, 'io.kiot.telemetry.validated.v1') },
+  'influx-writer': {
+    env: () => ({ INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot' }),
+    needs: needVictoriaMetrics,
+    check: async (url) => {
+      const res = await post(url, ce('io.kiot.telemetry.validated.v1', records));
+      assert.equal(res.status, 204);
+    },
+  },
+};
+
+/** A function scaffolded by scripts/new-function replies with io.kiot.<name>.v1. */
+export const probeFor = (name: string): Probe => PROBES[name] ?? { env: () => ({}), check: replies('io.kiot.telemetry.validated.v1', records, `io.kiot.${name}.v1`) };
+
+export function checkFolder(name: string): void {
+  const dir = join(ROOT, 'functions', name);
+  const ajv = new Ajv04({ allErrors: true, strict: false });
+  addFormats(ajv);
+  const validate = ajv.compile(JSON.parse(readFileSync(SCHEMA, 'utf8')) as object);
+  const doc = load(readFileSync(join(dir, 'func.yaml'), 'utf8'), { schema: JSON_SCHEMA }) as Record<string, unknown>;
+  assert.ok(validate(doc), `${name}/func.yaml: ${ajv.errorsText(validate.errors)}`);
+  assert.equal(doc['name'], name);
+  assert.equal(doc['specVersion'], '0.36.0');
+  assert.equal(doc['runtime'], 'typescript');
+  const envs = (doc['build'] as { buildEnvs: { name: string; value: string }[] }).buildEnvs;
+  assert.deepEqual(envs.find((e) => e.name === 'BP_NODE_RUN_SCRIPTS'), { name: 'BP_NODE_RUN_SCRIPTS', value: 'build' });
+  assert.match(envs.find((e) => e.name === 'BP_NODE_VERSION')?.value ?? '', /^2[2-9]/);
+  const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { engines: { node: string }; scripts: Record<string, string>; dependencies: Record<string, string> };
+  assert.match(pkg.engines.node, />=22/);
+  assert.match(pkg.scripts['start']!, /^faas-js-runtime \.\/build\/index\.js/);
+  assert.match(pkg.dependencies['faas-js-runtime']!, /^\^4\./);
+  assert.ok(pkg.dependencies['cloudevents']);
+  const readme = readFileSync(join(dir, 'README.md'), 'utf8');
+  for (const section of ['## Events', '## Configuration', '## Errors', '## Run', '## Test']) assert.ok(readme.includes(section), `${name}/README.md lacks "${section}"`);
+}
+
