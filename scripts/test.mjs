@@ -2,7 +2,7 @@
 // `npm test`: type-check, lint, then every mocha suite (unit, in-runtime, real services).
 // Real-service suites need the services scripts/services/start brings up; without them they
 // skip with one line saying what to install, except under CI (CI=true), where that fails.
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -29,4 +29,16 @@ if (args.length === 0) {
   run('lint', bin('eslint'), ['--max-warnings', '0', '.']);
 }
 const specs = args.length > 0 ? args : ['packages/*/test/**/*.test.ts', 'broker/test/**/*.test.ts', 'functions/*/test/**/*.test.ts', 'test/**/*.test.ts'];
-run('tests', bin('mocha'), specs);
+process.stdout.write('\n== tests\n');
+// mocha's own summary is passed through; the plain closing line below is what CI reads.
+const child = spawn(bin('mocha'), specs, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
+let tail = '';
+child.stdout.on('data', (d) => {
+  process.stdout.write(d);
+  tail = (tail + d).slice(-4000);
+});
+child.on('exit', (code) => {
+  const count = (word) => Number(new RegExp(`(\\d+) ${word}`).exec(tail)?.[1] ?? 0);
+  process.stdout.write(`\ntests: ${count('passing')} passed, ${count('failing')} failed, ${count('pending')} skipped\n`);
+  process.exit(code ?? 1);
+});
