@@ -1,0 +1,107 @@
+/**
+ * Offline validation of eventing/: every manifest against the real Knative CRD schemas, plus the
+ * rules the Knative webhooks enforce and the schemas do not, plus kiot's own wiring rules.
+ */
+import { strict as assert } from 'node:assert';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv, { type ValidateFunction } from 'ajv';
+import { loadAll } from 'js-yaml';
+import { TYPE_CONTRACTS } from '@kiot/core';
+import { loadDocuments, parseWiring, yamlFiles } from '../broker/src/manifests';
+
+const ROOT = join(__dirname, '..');
+const REFERENCE = join(ROOT, '../shared/reference/knative');
+type Doc = Record<string, unknown> & { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: Record<string, unknown> };
+
+function crdValidators(): Map<string, ValidateFunction> {
+  const ajv = new Ajv({ allErrors: true, strict: false });
+  for (const k of ['x-kubernetes-preserve-unknown-fields', 'x-kubernetes-map-type', 'x-kubernetes-int-or-string', 'x-kubernetes-list-type', 'x-kubernetes-list-map-keys', 'x-kubernetes-embedded-resource', 'x-kubernetes-validations']) ajv.addKeyword(k);
+  ajv.addFormat('int32', true);
+  ajv.addFormat('int64', true);
+  const out = new Map<string, ValidateFunction>();
+  for (const dir of readdirSync(REFERENCE)) {
+    if (!existsSync(join(REFERENCE, dir)) || dir.endsWith('.txt')) continue;
+    for (const f of readdirSync(join(REFERENCE, dir)).filter((x) => x.endsWith('.yaml'))) {
+      for (const d of loadAll(readFileSync(join(REFERENCE, dir, f), 'utf8')) as Doc[]) {
+        if (d?.kind !== 'CustomResourceDefinition') continue;
+        const spec = d.spec as { group: string; names: { kind: string }; versions: { name: string; schema?: { openAPIV3Schema: object } }[] };
+        for (const v of spec.versions) if (v.schema) out.set(`${spec.group}/${v.name}/${spec.names.kind}`, ajv.compile(v.schema.openAPIV3Schema));
+      }
+    }
+  }
+  return out;
+}
+
+const CORE_KINDS = new Set(['v1/ConfigMap', 'v1/Service', 'v1/Secret', 'apps/v1/Deployment']);
+const docs = loadDocuments(yamlFiles(join(ROOT, 'eventing/base'))) as Doc[];
+const functions = readdirSync(join(ROOT, 'functions')).filter((n) => existsSync(join(ROOT, 'functions', n, 'func.yaml')));
+
+describe('eventing/ offline validation', () => {
+  const validators = crdValidators();
+
+  it('has the CRD schemas of Broker, Trigger, SinkBinding, KafkaSink and EventType to validate against', () => {
+    for (const k of ['eventing.knative.dev/v1/Broker', 'eventing.knative.dev/v1/Trigger', 'sources.knative.dev/v1/SinkBinding', 'eventing.knative.dev/v1alpha1/KafkaSink']) assert.ok(validators.has(k), k);
+  });
+
+  for (const d of docs) {
+    it(`${d.kind} ${d.metadata.name} is valid for its CRD`, () => {
+      const key = `${d.apiVersion}/${d.kind}`;
+      if (CORE_KINDS.has(key)) return;
+      const validate = validators.get(key);
+      assert.ok(validate, `no CRD schema for ${key}`);
+      assert.ok(validate(d), `${d.kind} ${d.metadata.name}: ${JSON.stringify(validate.errors)}`);
+    });
+  }
+
+  it('passes the webhook rules the schemas miss (backoffPolicy, ISO-8601 durations, retry ≥ 0, attribute names, one dialect per filter, known Broker)', () => {
+    const wiring = parseWiring(docs, 'kiot');
+    assert.ok(wiring.triggers.length > 0);
+  });
+
+  it('refuses what the webhooks would refuse (the checks can fail)', () => {
+    const broker = { kind: 'Broker', metadata: { name: 'kiot', namespace: 'kiot' } };
+    const trigger = (spec: object) => ({ kind: 'Trigger', metadata: { name: 't', namespace: 'kiot' }, spec: { broker: 'kiot', subscriber: { uri: 'http://x' }, ...spec } });
+    assert.throws(() => parseWiring([broker, trigger({ delivery: { backoffPolicy: 'fibonacci' } })]), /linear or exponential/);
+    assert.throws(() => parseWiring([broker, trigger({ delivery: { timeout: '10s' } })]), /ISO-8601/);
+    assert.throws(() => parseWiring([broker, trigger({ filters: [{ exact: { Type: 'x' } }] })]), /must match/);
+    assert.throws(() => parseWiring([broker, trigger({ broker: 'other' })]), /no Broker/);
+  });
+
+  it('gives the Broker the Kafka class and a config, with retry, backoff, timeout and a dead-letter sink', () => {
+    const b = docs.find((d) => d.kind === 'Broker')!;
+    assert.equal(b.metadata.annotations?.['eventing.knative.dev/broker.class'], 'Kafka');
+    const spec = b.spec as { config: { kind: string; name: string }; delivery: Record<string, unknown> };
+    assert.ok(docs.some((d) => d.kind === spec.config.kind && d.metadata.name === spec.config.name), 'the broker config ConfigMap is in the repo');
+    for (const k of ['retry', 'backoffPolicy', 'backoffDelay', 'timeout', 'deadLetterSink']) assert.ok(spec.delivery[k] !== undefined, k);
+  });
+
+  it('points every subscriber and sink reference at something this repository defines', () => {
+    for (const d of docs.filter((x) => x.kind === 'Trigger' || x.kind === 'Broker' || x.kind === 'SinkBinding')) {
+      const refs: { kind: string; name: string }[] = [];
+      const spec = d.spec as Record<string, { ref?: { kind: string; name: string }; deadLetterSink?: { ref?: { kind: string; name: string } } } | undefined>;
+      if (spec['subscriber']?.ref) refs.push(spec['subscriber'].ref);
+      if (spec['sink']?.ref) refs.push(spec['sink'].ref);
+      if (spec['delivery']?.deadLetterSink?.ref) refs.push(spec['delivery'].deadLetterSink.ref);
+      for (const r of refs) {
+        const known = r.kind === 'Service' ? functions.includes(r.name) : docs.some((x) => x.kind === r.kind && x.metadata.name === r.name);
+        assert.ok(known, `${d.kind} ${d.metadata.name} → ${r.kind} ${r.name} is not in this repository`);
+      }
+    }
+  });
+
+  it('wires one Trigger per step, on the types the contract says, and no step subscribes to a type it emits', () => {
+    const triggers = docs.filter((d) => d.kind === 'Trigger').map((d) => {
+      const spec = d.spec as { filters: { exact?: { type?: string } }[]; subscriber: { ref: { name: string } } };
+      return { name: spec.subscriber.ref.name, type: spec.filters.find((f) => f.exact?.type)?.exact?.type };
+    });
+    for (const c of TYPE_CONTRACTS) {
+      for (const consumer of c.consumers.filter((x) => functions.includes(x) || x === 'rejects')) {
+        const t = triggers.find((x) => (x.name === consumer || (consumer === 'rejects' && x.name === 'kiot-rejects')) && x.type === c.type);
+        assert.ok(t, `no Trigger delivers ${c.type} to ${consumer}`);
+      }
+      const producers = c.producer.split(', ');
+      for (const t of triggers.filter((x) => x.type === c.type)) assert.ok(!producers.includes(t.name), `${t.name} subscribes to ${c.type}, which it emits: a loop`);
+    }
+  });
+});
