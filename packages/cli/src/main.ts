@@ -1,0 +1,61 @@
+/**
+ * `npm run kiot -- <command>`: operator commands.
+ *   device add APP DEVICE [--password P | --password-stdin] [--gateway-for a,b] [--registry FILE] [--force]
+ *   device disable|enable APP DEVICE [--registry FILE]
+ *   webhook-secret APP [--secret S | --secret-stdin] [--tts-app ID,...] [--registry FILE]
+ * The registry file defaults to KIOT_REGISTRY_FILE, else ./registry.yaml. Secrets are stored as
+ * scrypt hashes; a generated password is printed once and never written in clear.
+ */
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { parseArgs } from 'node:util';
+import { dump, load } from 'js-yaml';
+import { addDevice, setEnabled, setWebhookSecret } from './registry-edit';
+
+const usage = `usage:
+  kiot device add APP DEVICE [--password P | --password-stdin] [--gateway-for a,b] [--registry FILE] [--force]
+  kiot device disable|enable APP DEVICE [--registry FILE]
+  kiot webhook-secret APP [--secret S | --secret-stdin] [--tts-app ID,...] [--registry FILE]`;
+
+function readStdin(): string {
+  return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: { password: { type: 'string' }, 'password-stdin': { type: 'boolean' }, secret: { type: 'string' }, 'secret-stdin': { type: 'boolean' }, 'gateway-for': { type: 'string' }, 'tts-app': { type: 'string' }, registry: { type: 'string' }, force: { type: 'boolean' } },
+  });
+  const file = values.registry ?? process.env['KIOT_REGISTRY_FILE'] ?? 'registry.yaml';
+  const doc: unknown = existsSync(file) ? load(readFileSync(file, 'utf8')) : { applications: {} };
+  const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+  const [cmd, sub, a, b] = positionals;
+  let next: unknown;
+  let generated: string | undefined;
+  if (cmd === 'device' && sub === 'add' && a && b) {
+    let password = values['password-stdin'] ? readStdin() : values.password;
+    if (password === undefined) password = generated = randomBytes(18).toString('base64url');
+    next = await addDevice(doc, { application: a, device: b, password, gatewayFor: list(values['gateway-for']), force: values.force === true });
+  } else if (cmd === 'device' && (sub === 'disable' || sub === 'enable') && a && b) {
+    next = setEnabled(doc, a, b, sub === 'enable');
+  } else if (cmd === 'webhook-secret' && sub) {
+    let secret = values['secret-stdin'] ? readStdin() : values.secret;
+    if (secret === undefined) secret = generated = randomBytes(24).toString('base64url');
+    next = await setWebhookSecret(doc, sub, secret, list(values['tts-app']));
+  } else {
+    process.stderr.write(`${usage}\n`);
+    return 2;
+  }
+  // Written to a temporary file and renamed, so a registry being watched is never half-written.
+  writeFileSync(`${file}.tmp`, `# kiot device registry (secrets are scrypt hashes)\n${dump(next, { lineWidth: 200 })}`, { mode: 0o600 });
+  renameSync(`${file}.tmp`, file);
+  process.stdout.write(`updated ${file}\n`);
+  if (generated !== undefined) process.stdout.write(`generated secret (shown once, stored only as a hash): ${generated}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then((code) => process.exit(code), (err: unknown) => {
+  process.stderr.write(`kiot: ${(err as Error).message}\n`);
+  process.exit(1);
+});
