@@ -2,9 +2,11 @@
  * The table of payload formats the converter understands. Adding one is a module that exports
  * `matches` and `convert`, plus one line here; first match wins.
  */
+import { decode as decodeCbor } from 'cbor-x';
 import { KiotError, isPlainObject, type Normalized, type Value } from '@kiot/core';
+import { CODECS, decodeWith, selectCodec, type CodecName } from './codecs';
 import { fromChirpstackUplink, fromTtsUplink, isChirpstackUplink, isTtsUplink } from './lorawan';
-import { fromSenml } from './senml';
+import { fromSenml, senmlFromCbor } from './senml';
 
 export interface RawInput {
   /** Lower-case media type without parameters; '' when the event had none. */
@@ -12,6 +14,10 @@ export interface RawInput {
   readonly data: unknown;
   /** The event time: used when the payload carries no time of its own. */
   readonly time: string;
+  readonly application: string;
+  readonly channel: string;
+  /** Codec per `app`, `app/channel`, `app/channel/fport`, `app//fport` or `*` (CONVERTER_CODECS). */
+  readonly codecs: Readonly<Record<string, CodecName>>;
 }
 
 export interface Format {
@@ -24,8 +30,15 @@ const isJsonType = (t: string): boolean => t === 'application/json' || t === '' 
 
 export const FORMATS: readonly Format[] = [
   { name: 'senml', matches: (i) => i.mediaType === 'application/senml+json', convert: (i) => fromSenml(i.data, i.time) },
-  { name: 'ttsv3', matches: (i) => isJsonType(i.mediaType) && isTtsUplink(i.data), convert: (i) => fromTtsUplink(i.data as Record<string, unknown>, i.time) },
-  { name: 'chirpstack', matches: (i) => isJsonType(i.mediaType) && isChirpstackUplink(i.data), convert: (i) => fromChirpstackUplink(i.data as Record<string, unknown>, i.time) },
+  { name: 'senml-cbor', matches: (i) => i.mediaType === 'application/senml+cbor', convert: (i) => fromSenml(senmlFromCbor(cborOf(i.data)), i.time) },
+  { name: 'cbor', matches: (i) => i.mediaType === 'application/cbor', convert: (i) => ({ records: [{ time: i.time, values: decodeWith('cbor', bytes(i.data), 'cbor') }] }) },
+  {
+    name: 'binary',
+    matches: (i) => i.mediaType === 'application/octet-stream',
+    convert: (i) => ({ records: [{ time: i.time, values: decodeWith(selectCodec(i.codecs, i), bytes(i.data), 'binary payload') }] }),
+  },
+  { name: 'ttsv3', matches: (i) => isJsonType(i.mediaType) && isTtsUplink(i.data), convert: (i) => fromTtsUplink(i.data as Record<string, unknown>, i.time, i) },
+  { name: 'chirpstack', matches: (i) => isJsonType(i.mediaType) && isChirpstackUplink(i.data), convert: (i) => fromChirpstackUplink(i.data as Record<string, unknown>, i.time, i) },
   { name: 'json', matches: (i) => isJsonType(i.mediaType), convert: fromJson },
 ];
 
@@ -35,6 +48,20 @@ function fromJson(input: RawInput): Normalized {
   if (Array.isArray(data) && data.length > 0 && data.every(isPlainObject)) return { records: data.map((values) => ({ time, values: values as Record<string, Value> })) };
   throw new KiotError('UNPROCESSABLE', 'json: a reading is a JSON object or a non-empty array of objects', undefined, { headers: { 'kne-reason': 'json: not an object' } });
 }
+
+function bytes(data: unknown): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(String(data), 'utf8');
+}
+
+function cborOf(data: unknown): unknown {
+  try {
+    return decodeCbor(bytes(data));
+  } catch {
+    throw new KiotError('UNPROCESSABLE', 'senml+cbor: not CBOR', undefined, { headers: { 'kne-reason': 'senml+cbor: not CBOR' } });
+  }
+}
+
+export { CODECS };
 
 export function convert(input: RawInput): { format: string; normalized: Normalized } {
   const format = FORMATS.find((f) => f.matches(input));

@@ -17,7 +17,7 @@ export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
     const cfg = (config ??= parseConfig(process.env));
     const ev = requireCloudEvent(context, event);
     requireType(ev, EVENT_TYPES.raw);
-    const { format, normalized } = convert(rawInput(ev));
+    const { format, normalized } = convert(rawInput(ev, cfg.codecs));
     const extra: Record<string, string> = { kiotformat: format };
     if (ev.dataschema === undefined && cfg.dataschema !== undefined) extra['dataschema'] = cfg.dataschema;
     return deriveEvent(ev, EVENT_TYPES.converted, normalized, extra);

@@ -1,5 +1,12 @@
 /** LoRaWAN network-server envelopes: The Things Stack v3 uplinks and ChirpStack v4 uplink events. */
 import { KiotError, isPlainObject, type Normalized, type Value } from '@kiot/core';
+import { base64Payload, decodeWith, selectCodec, type CodecName } from './codecs';
+
+export interface CodecContext {
+  readonly application: string;
+  readonly channel: string;
+  readonly codecs: Readonly<Record<string, CodecName>>;
+}
 
 function undecodable(reason: string): KiotError {
   return new KiotError('UNPROCESSABLE', reason, undefined, { headers: { 'kne-reason': reason } });
@@ -14,10 +21,9 @@ export function isTtsUplink(body: unknown): body is Record<string, unknown> {
   return isPlainObject(body) && isPlainObject(body['end_device_ids']) && isPlainObject(body['uplink_message']);
 }
 
-export function fromTtsUplink(body: Record<string, unknown>, eventTime: string): Normalized {
+export function fromTtsUplink(body: Record<string, unknown>, eventTime: string, ctx: CodecContext): Normalized {
   const up = body['uplink_message'] as Record<string, unknown>;
   const ids = body['end_device_ids'] as Record<string, unknown>;
-  if (up['decoded_payload'] === undefined) throw undecodable('ttsv3: no decoded_payload and no codec configured for this application');
   const rx = Array.isArray(up['rx_metadata']) ? up['rx_metadata'].filter(isPlainObject) : [];
   const best = rx.reduce<Record<string, unknown> | undefined>((a, m) => (a === undefined || Number(m['rssi']) > Number(a['rssi']) ? m : a), undefined);
   const meta: Record<string, Value> = { gateways: rx.length };
@@ -27,15 +33,16 @@ export function fromTtsUplink(body: Record<string, unknown>, eventTime: string):
   if (best && typeof best['rssi'] === 'number') meta['rssi'] = best['rssi'];
   if (best && typeof best['snr'] === 'number') meta['snr'] = best['snr'];
   const time = typeof body['received_at'] === 'string' && !Number.isNaN(Date.parse(body['received_at'])) ? new Date(body['received_at']).toISOString() : eventTime;
-  return { records: [{ time, values: values(up['decoded_payload'], 'ttsv3 decoded_payload') }], meta };
+  const fPort = typeof up['f_port'] === 'number' ? up['f_port'] : undefined;
+  const decoded = up['decoded_payload'] !== undefined ? values(up['decoded_payload'], 'ttsv3 decoded_payload') : decodeWith(selectCodec(ctx.codecs, { ...ctx, fPort }), base64Payload(up['frm_payload'], 'ttsv3 frm_payload'), 'ttsv3 frm_payload');
+  return { records: [{ time, values: decoded }], meta };
 }
 
 export function isChirpstackUplink(body: unknown): body is Record<string, unknown> {
   return isPlainObject(body) && isPlainObject(body['deviceInfo']) && ('object' in body || 'data' in body);
 }
 
-export function fromChirpstackUplink(body: Record<string, unknown>, eventTime: string): Normalized {
-  if (body['object'] === undefined) throw undecodable('chirpstack: no object and no codec configured for this application');
+export function fromChirpstackUplink(body: Record<string, unknown>, eventTime: string, ctx: CodecContext): Normalized {
   const rx = Array.isArray(body['rxInfo']) ? body['rxInfo'].filter(isPlainObject) : [];
   const meta: Record<string, Value> = { gateways: rx.length };
   if (typeof body['fPort'] === 'number') meta['f_port'] = body['fPort'];
@@ -45,5 +52,7 @@ export function fromChirpstackUplink(body: Record<string, unknown>, eventTime: s
   const rssi = rx.map((m) => m['rssi']).filter((v): v is number => typeof v === 'number');
   if (rssi.length > 0) meta['rssi'] = Math.max(...rssi);
   const time = typeof body['time'] === 'string' && !Number.isNaN(Date.parse(body['time'])) ? new Date(body['time']).toISOString() : eventTime;
-  return { records: [{ time, values: values(body['object'], 'chirpstack object') }], meta };
+  const fPort = typeof body['fPort'] === 'number' ? body['fPort'] : undefined;
+  const decoded = body['object'] !== undefined ? values(body['object'], 'chirpstack object') : decodeWith(selectCodec(ctx.codecs, { ...ctx, fPort }), base64Payload(body['data'], 'chirpstack data'), 'chirpstack data');
+  return { records: [{ time, values: decoded }], meta };
 }

@@ -1,15 +1,17 @@
 /** Turns a raw event's data (object, string or bytes, depending on how it arrived) into RawInput. */
 import type { CloudEvent } from 'cloudevents';
 import { KiotError } from '@kiot/core';
+import type { CodecName } from './codecs';
 import type { RawInput } from './formats';
 
 const isJsonMedia = (t: string): boolean => t === '' || t === 'application/json' || t.endsWith('+json');
 
-export function rawInput(event: CloudEvent<unknown>): RawInput {
+export function rawInput(event: CloudEvent<unknown>, codecs: Readonly<Record<string, CodecName>>): RawInput {
   const mediaType = (event.datacontenttype ?? '').split(';')[0]!.trim().toLowerCase();
   const time = event.time ?? new Date().toISOString();
   let data: unknown = event.data ?? (event.data_base64 === undefined ? undefined : Buffer.from(event.data_base64, 'base64'));
-  if (data instanceof Uint8Array) data = Buffer.from(data).toString('utf8');
+  if (data instanceof Uint8Array) data = Buffer.from(data);
+  if (Buffer.isBuffer(data) && isJsonMedia(mediaType)) data = data.toString('utf8');
   if (typeof data === 'string' && isJsonMedia(mediaType)) {
     try {
       data = JSON.parse(data);
@@ -18,5 +20,6 @@ export function rawInput(event: CloudEvent<unknown>): RawInput {
     }
   }
   if (data === undefined) throw new KiotError('UNPROCESSABLE', 'the event has no data', undefined, { headers: { 'kne-reason': 'no data' } });
-  return { mediaType, data, time };
+  const application = typeof event['application'] === 'string' ? event['application'] : '';
+  return { mediaType, data, time, application, channel: event.subject ?? '', codecs };
 }

@@ -68,3 +68,15 @@ function bool(v: unknown, i: number): boolean {
   if (typeof v !== 'boolean') throw bad(`record ${i}: vb must be a boolean`);
   return v;
 }
+
+/** RFC 8428 §6: SenML in CBOR uses integer labels; map them to the JSON names. */
+const CBOR_LABELS: Readonly<Record<number, string>> = { [-1]: 'bver', [-2]: 'bn', [-3]: 'bt', [-4]: 'bu', [-5]: 'bv', [-6]: 'bs', 0: 'n', 1: 'u', 2: 'v', 3: 'vs', 4: 'vb', 5: 's', 6: 't', 7: 'ut', 8: 'vd' };
+
+export function senmlFromCbor(pack: unknown): unknown {
+  if (!Array.isArray(pack)) return pack;
+  return pack.map((rec: unknown) => {
+    const entries = rec instanceof Map ? [...rec.entries()] : isPlainObject(rec) ? Object.entries(rec) : undefined;
+    if (!entries) return rec;
+    return Object.fromEntries(entries.map(([k, v]) => [CBOR_LABELS[Number(k)] ?? String(k), v instanceof Uint8Array ? Buffer.from(v).toString('base64url') : v]));
+  });
+}

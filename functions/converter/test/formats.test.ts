@@ -1,11 +1,12 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { convert } from '../src/formats';
+import { convert, type RawInput } from '../src/formats';
 import { fromSenml } from '../src/senml';
 
 const fixture = (name: string): unknown => JSON.parse(readFileSync(join(__dirname, '../../../../shared/reference/fixtures/lorawan', name), 'utf8'));
 const T = '2026-01-01T00:00:00.000Z';
+const input = (i: { mediaType: string; data: unknown; time?: string }, codecs: RawInput['codecs'] = {}): RawInput => ({ time: T, application: 'demo', channel: 'uplink', codecs, ...i });
 
 describe('converter formats', () => {
   describe('SenML (RFC 8428)', () => {
@@ -41,36 +42,39 @@ describe('converter formats', () => {
   });
 
   it('passes JSON objects and arrays of objects through as records at the event time', () => {
-    assert.deepEqual(convert({ mediaType: 'application/json', data: { temperature: 21.5 }, time: T }), { format: 'json', normalized: { records: [{ time: T, values: { temperature: 21.5 } }] } });
-    assert.equal(convert({ mediaType: '', data: [{ a: 1 }, { a: 2 }], time: T }).normalized.records.length, 2);
+    assert.deepEqual(convert(input({ mediaType: 'application/json', data: { temperature: 21.5 } })), { format: 'json', normalized: { records: [{ time: T, values: { temperature: 21.5 } }] } });
+    assert.equal(convert(input({ mediaType: '', data: [{ a: 1 }, { a: 2 }] })).normalized.records.length, 2);
   });
 
   it('takes decoded_payload, received_at and the best gateway from a The Things Stack v3 uplink', () => {
     const up = fixture('theThingsStack.uplink.json') as Record<string, unknown>;
     (up as { received_at: string }).received_at = '2020-02-12T15:15:45.787Z';
-    const { format, normalized } = convert({ mediaType: 'application/json', data: up, time: T });
+    const { format, normalized } = convert(input({ mediaType: 'application/json', data: up }));
     assert.equal(format, 'ttsv3');
     assert.deepEqual(normalized.records, [{ time: '2020-02-12T15:15:45.787Z', values: { temperature: 1.0, luminosity: 0.64 } }]);
     assert.deepEqual(normalized.meta, { gateways: 1, f_port: 1, f_cnt: 9, dev_eui: '01020304050607AB', rssi: -35, snr: 5 });
   });
 
-  it('answers 422 for a TTS uplink without decoded_payload when no codec is configured', () => {
+  it('answers 422 for a TTS uplink without decoded_payload when no codec is configured, and decodes frm_payload with the configured one', () => {
     const up = fixture('theThingsStack.uplink.json') as { uplink_message: Record<string, unknown> };
     delete up.uplink_message['decoded_payload'];
-    assert.throws(() => convert({ mediaType: 'application/json', data: up, time: T }), (e: { status?: number }) => e.status === 422);
+    up.uplink_message['frm_payload'] = Buffer.from('0367011005670 0ff'.replace(/ /g, ''), 'hex').toString('base64');
+    assert.throws(() => convert(input({ mediaType: 'application/json', data: up })), (e: { status?: number; headers?: Record<string, string> }) => e.status === 422 && /no codec configured/.test(e.headers?.['kne-reason'] ?? ''));
+    const { normalized } = convert(input({ mediaType: 'application/json', data: up }, { 'app1//1': 'raw-hex', 'demo/uplink/1': 'lpp' }));
+    assert.deepEqual(normalized.records[0]!.values, { temperature_3: 27.2, temperature_5: 25.5 });
   });
 
   it('takes object from a ChirpStack v4 uplink', () => {
     const up = { ...(fixture('chirpStackV4.uplink.json') as object), object: { temperature: 19 } };
-    const { format, normalized } = convert({ mediaType: 'application/json', data: up, time: T });
+    const { format, normalized } = convert(input({ mediaType: 'application/json', data: up }));
     assert.equal(format, 'chirpstack');
     assert.deepEqual(normalized.records, [{ time: '2019-11-08T13:59:25.048Z', values: { temperature: 19 } }]);
     assert.equal(normalized.meta?.['rssi'], -48);
   });
 
   it('answers 422, never a 500, for content it cannot read', () => {
-    for (const input of [{ mediaType: 'application/octet-stream', data: 'x' }, { mediaType: 'application/json', data: 42 }, { mediaType: 'application/json', data: [] }]) {
-      assert.throws(() => convert({ ...input, time: T }), (e: { status?: number }) => e.status === 422, JSON.stringify(input));
+    for (const i of [{ mediaType: 'application/octet-stream', data: Buffer.from('x') }, { mediaType: 'application/json', data: 42 }, { mediaType: 'application/json', data: [] }, { mediaType: 'text/csv', data: 'a,b' }]) {
+      assert.throws(() => convert(input(i)), (e: { status?: number }) => e.status === 422, JSON.stringify(i));
     }
   });
 });
