@@ -1,6 +1,8 @@
 /**
- * Micro-batching: concurrent requests share one write, and each request is answered when the
- * write that holds its lines is done. A batch InfluxDB rejects (4xx) is split request by request,
+ * Micro-batching without a timer: a request is written at once when fewer than `concurrentWrites`
+ * writes are in flight; otherwise it waits for one to finish and goes out with everything queued
+ * meanwhile. So a lone request pays no added latency and a busy writer sends large batches. Each
+ * request is answered when the write that holds its lines is done. A batch InfluxDB rejects (4xx) is split request by request,
  * so only the events whose lines are bad fail and the rest are written; a split is never retried
  * as a whole again, so a poison event cannot hold the others back.
  */
@@ -15,14 +17,13 @@ interface Pending {
 
 export interface BatcherOptions {
   readonly maxLines: number;
-  readonly flushMs: number;
+  readonly concurrentWrites: number;
   readonly retryAfterSeconds: number;
 }
 
 export class Batcher {
   private queue: Pending[] = [];
   private queuedLines = 0;
-  private timer: NodeJS.Timeout | undefined;
   private readonly inflight = new Set<Promise<void>>();
 
   constructor(private readonly write: WriteLines, private readonly opts: BatcherOptions) {}
@@ -31,8 +32,7 @@ export class Batcher {
     return new Promise<void>((resolve, reject) => {
       this.queue.push({ lines, resolve, reject });
       this.queuedLines += lines.length;
-      if (this.queuedLines >= this.opts.maxLines) this.flush();
-      else this.timer ??= setTimeout(() => this.flush(), this.opts.flushMs);
+      if (this.inflight.size < this.opts.concurrentWrites || this.queuedLines >= this.opts.maxLines) this.flush();
     });
   }
 
@@ -43,8 +43,6 @@ export class Batcher {
   }
 
   private flush(): void {
-    if (this.timer) clearTimeout(this.timer);
-    this.timer = undefined;
     while (this.queue.length > 0) {
       const batch: Pending[] = [];
       let n = 0;
@@ -54,7 +52,10 @@ export class Batcher {
         n += p.lines.length;
       }
       this.queuedLines -= n;
-      const run = this.writeBatch(batch).finally(() => this.inflight.delete(run));
+      const run = this.writeBatch(batch).finally(() => {
+        this.inflight.delete(run);
+        if (this.queue.length > 0 && this.inflight.size < this.opts.concurrentWrites) this.flush();
+      });
       this.inflight.add(run);
     }
   }

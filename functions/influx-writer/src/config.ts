@@ -22,7 +22,7 @@ export interface WriterConfig {
   readonly bucket: string;
   readonly timeoutMs: number;
   readonly maxBatchLines: number;
-  readonly flushMs: number;
+  readonly concurrentWrites: number;
   readonly gzipThreshold: number;
   readonly retryAfterSeconds: number;
   readonly mapping: Mapping;
@@ -47,7 +47,7 @@ export function parseConfig(env: Env): Readonly<WriterConfig> {
     bucket: r.required('INFLUX_BUCKET'),
     timeoutMs: r.integer('INFLUX_TIMEOUT_MS', 10_000, 1),
     maxBatchLines: r.integer('WRITER_BATCH_LINES', 5000, 1, 100_000),
-    flushMs: r.integer('WRITER_FLUSH_MS', 20, 0, 10_000),
+    concurrentWrites: r.integer('WRITER_CONCURRENT_WRITES', 2, 1, 64),
     gzipThreshold: r.integer('WRITER_GZIP_THRESHOLD', 1000, 0),
     retryAfterSeconds: r.integer('WRITER_RETRY_AFTER_SECONDS', 2, 1),
     mapping: {

@@ -12,7 +12,7 @@ let state: { config: Readonly<WriterConfig>; batcher: Batcher } | undefined;
 export const init = (): void => {
   const config = parseConfig(process.env);
   const write = createInfluxWriter({ ...config, precision: config.mapping.precision });
-  state = { config, batcher: new Batcher(write, { maxLines: config.maxBatchLines, flushMs: config.flushMs, retryAfterSeconds: config.retryAfterSeconds }) };
+  state = { config, batcher: new Batcher(write, { maxLines: config.maxBatchLines, concurrentWrites: config.concurrentWrites, retryAfterSeconds: config.retryAfterSeconds }) };
 };
 
 export const shutdown = async (): Promise<void> => {

@@ -5,17 +5,23 @@ import { Batcher } from '../src/batcher';
 import { WriteFailure, type WriteLines } from '../src/influx';
 
 describe('batcher', () => {
-  it('writes concurrent requests in one batch and answers each when it is written', async () => {
-    const write = sinon.stub<Parameters<WriteLines>, ReturnType<WriteLines>>().resolves();
-    const b = new Batcher(write, { maxLines: 100, flushMs: 5, retryAfterSeconds: 1 });
-    await Promise.all([b.submit(['a 1']), b.submit(['b 1', 'b 2']), b.submit(['c 1'])]);
-    assert.equal(write.callCount, 1);
-    assert.deepEqual(write.firstCall.args[0], ['a 1', 'b 1', 'b 2', 'c 1']);
+  it('writes a lone request at once, and gathers requests that arrive while writes are in flight into one batch', async () => {
+    let release: () => void = () => undefined;
+    const calls: string[][] = [];
+    const write: WriteLines = (lines) => { calls.push([...lines]); return calls.length === 1 ? new Promise<void>((r) => (release = r)) : Promise.resolve(); };
+    const b = new Batcher(write, { maxLines: 100, concurrentWrites: 1, retryAfterSeconds: 1 });
+    const first = b.submit(['a 1']);
+    assert.deepEqual(calls, [['a 1']], 'written without waiting for a timer');
+    const rest = [b.submit(['b 1', 'b 2']), b.submit(['c 1'])];
+    assert.equal(calls.length, 1, 'held while the first write is in flight');
+    release();
+    await Promise.all([first, ...rest]);
+    assert.deepEqual(calls, [['a 1'], ['b 1', 'b 2', 'c 1']]);
   });
 
   it('never puts more than maxLines in one write', async () => {
     const write = sinon.stub<Parameters<WriteLines>, ReturnType<WriteLines>>().resolves();
-    const b = new Batcher(write, { maxLines: 3, flushMs: 1000, retryAfterSeconds: 1 });
+    const b = new Batcher(write, { maxLines: 3, concurrentWrites: 1, retryAfterSeconds: 1 });
     await Promise.all([b.submit(['1', '2']), b.submit(['3', '4']), b.submit(['5'])]);
     assert.ok(write.getCalls().every((c) => c.args[0].length <= 3));
     assert.deepEqual(write.getCalls().flatMap((c) => c.args[0]), ['1', '2', '3', '4', '5']);
@@ -27,7 +33,7 @@ describe('batcher', () => {
       if (lines.some((l) => l.startsWith('poison'))) throw new WriteFailure('rejected', 400, 'field type conflict');
       written.push(...lines);
     };
-    const b = new Batcher(write, { maxLines: 100, flushMs: 5, retryAfterSeconds: 1 });
+    const b = new Batcher(write, { maxLines: 100, concurrentWrites: 1, retryAfterSeconds: 1 });
     const results = await Promise.allSettled([b.submit(['good 1']), b.submit(['poison 1']), b.submit(['good 2'])]);
     assert.deepEqual(results.map((r) => r.status), ['fulfilled', 'rejected', 'fulfilled']);
     const err = (results[1] as PromiseRejectedResult).reason as KiotError;
@@ -37,7 +43,7 @@ describe('batcher', () => {
   });
 
   it('answers 503 with Retry-After to every request of a batch when InfluxDB is down', async () => {
-    const b = new Batcher(async () => { throw new WriteFailure('transient', 0, 'InfluxDB unreachable'); }, { maxLines: 100, flushMs: 1, retryAfterSeconds: 3 });
+    const b = new Batcher(async () => { throw new WriteFailure('transient', 0, 'InfluxDB unreachable'); }, { maxLines: 100, concurrentWrites: 1, retryAfterSeconds: 3 });
     const results = await Promise.allSettled([b.submit(['a 1']), b.submit(['b 1'])]);
     for (const r of results) {
       assert.equal(r.status, 'rejected');

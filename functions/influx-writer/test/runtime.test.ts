@@ -16,7 +16,7 @@ describe('influx-writer in faas-js-runtime with VictoriaMetrics', function () {
   const run = `w${Date.now()}`;
   before(async function () {
     await needVictoriaMetrics(this);
-    Object.assign(process.env, { INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', INFLUX_ORG: 'kiot', INFLUX_TOKEN: '', WRITER_FLUSH_MS: '10' });
+    Object.assign(process.env, { INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', INFLUX_ORG: 'kiot', INFLUX_TOKEN: '', WRITER_CONCURRENT_WRITES: '2' });
     running = await startFunction(writer);
   });
   after(async () => { await running?.close(); });

@@ -94,6 +94,8 @@ const DECOY = hashSecret(randomBytes(16).toString('hex'));
 export class Authenticator {
   private readonly cacheKey = randomBytes(32);
   private readonly cache = new Map<string, number>();
+  /** Verifications under way, so a burst of requests with one credential runs scrypt once. */
+  private readonly pending = new Map<string, Promise<boolean>>();
 
   constructor(private registry: Registry, private readonly ttlMs = 60_000, private readonly maxEntries = 10_000, private readonly now = () => Date.now()) {}
 
@@ -132,12 +134,17 @@ export class Authenticator {
     const key = createHmac('sha256', this.cacheKey).update(material).update('\0').update(stored).digest('base64');
     const expires = this.cache.get(key);
     if (expires !== undefined && expires > this.now()) return true;
-    const ok = await verifySecret(stored, presented);
-    if (ok) {
-      if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
-      this.cache.set(key, this.now() + this.ttlMs);
-    }
-    return ok;
+    const running = this.pending.get(key);
+    if (running) return running;
+    const check = verifySecret(stored, presented).then((ok) => {
+      if (ok) {
+        if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
+        this.cache.set(key, this.now() + this.ttlMs);
+      }
+      return ok;
+    }).finally(() => this.pending.delete(key));
+    this.pending.set(key, check);
+    return check;
   }
 }
 

@@ -1,23 +1,47 @@
 /**
  * Hands a CloudEvent to K_SINK (a Knative Broker ingress) in binary mode and resolves only when
  * the sink accepted it with a 2xx. Everything else becomes a KiotError the caller can answer with.
+ * node:http with a keep-alive pool: fetch costs about four times as much CPU per event.
  */
+import { Agent as HttpAgent, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { HTTP, type CloudEvent } from 'cloudevents';
 import { KiotError } from './errors';
 
 export type SendEvent = (event: CloudEvent<unknown>) => Promise<void>;
-export type FetchLike = (url: string, init: { method: string; headers: Record<string, string>; body: string | Uint8Array; signal: AbortSignal }) => Promise<{ status: number; text(): Promise<string> }>;
+
+/** POSTs a body and resolves with the status; rejects on network errors and timeouts. */
+export type Post = (url: URL, headers: Record<string, string>, body: string | Buffer, timeoutMs: number) => Promise<number>;
 
 export interface SinkOptions {
   readonly url: string;
   readonly timeoutMs: number;
   /** Seconds a client is told to wait after the sink failed. */
   readonly retryAfterSeconds: number;
-  readonly fetch?: FetchLike;
+  readonly post?: Post;
+}
+
+export class SinkTimeout extends Error {}
+
+export function createPost(maxSockets = 128): Post {
+  const agents = { 'http:': new HttpAgent({ keepAlive: true, maxSockets }), 'https:': new HttpsAgent({ keepAlive: true, maxSockets }) };
+  return (url, headers, body, timeoutMs) =>
+    new Promise((resolve, reject) => {
+      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+      const req = send(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: agents[url.protocol === 'https:' ? 'https:' : 'http:'] }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+        res.on('error', reject);
+      });
+      req.setTimeout(timeoutMs, () => req.destroy(new SinkTimeout(`no answer within ${timeoutMs} ms`)));
+      req.on('error', reject);
+      req.end(body);
+    });
 }
 
 export function createSink(options: SinkOptions): SendEvent {
-  const doFetch: FetchLike = options.fetch ?? ((url, init) => fetch(url, init));
+  const post = options.post ?? createPost();
+  const url = new URL(options.url);
   const unavailable = (message: string, cause?: unknown): KiotError =>
     new KiotError('UNAVAILABLE', message, undefined, { headers: { 'retry-after': String(options.retryAfterSeconds) }, cause });
 
@@ -25,17 +49,14 @@ export function createSink(options: SinkOptions): SendEvent {
     const message = HTTP.binary(event);
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(message.headers)) if (v !== undefined) headers[k] = String(v);
-    const body = typeof message.body === 'string' || message.body instanceof Uint8Array ? message.body : JSON.stringify(message.body ?? null);
+    const body = typeof message.body === 'string' || Buffer.isBuffer(message.body) ? message.body : message.body instanceof Uint8Array ? Buffer.from(message.body) : JSON.stringify(message.body ?? null);
     let status: number;
     try {
-      const res = await doFetch(options.url, { method: 'POST', headers, body, signal: AbortSignal.timeout(options.timeoutMs) });
-      status = res.status;
-      if (status >= 200 && status < 300) return;
-      await res.text().catch(() => '');
+      status = await post(url, headers, body, options.timeoutMs);
     } catch (err) {
-      const timedOut = err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError');
-      throw unavailable(timedOut ? `the event sink did not answer within ${options.timeoutMs} ms` : 'the event sink is unreachable', err);
+      throw unavailable(err instanceof SinkTimeout ? `the event sink did not answer within ${options.timeoutMs} ms` : 'the event sink is unreachable', err);
     }
+    if (status >= 200 && status < 300) return;
     if (status >= 500 || status === 429 || status === 404 || status === 408) throw unavailable(`the event sink answered ${status}`);
     // A 4xx from the broker means kiot built an event it refuses: a bug, not the device's fault.
     throw new KiotError('INTERNAL', `the event sink refused the event with ${status}`);

@@ -43,6 +43,16 @@ describe('device registry', () => {
     assert.equal((await auth.device('a', 'd', 's3cret')).ok, true);
   });
 
+  it('runs scrypt once for a burst of concurrent requests with the same credential', async () => {
+    const auth = new Authenticator(parseRegistry({ applications: { a: { devices: { d: { password: hash } } } } }));
+    const start = process.hrtime.bigint();
+    const results = await Promise.all(Array.from({ length: 40 }, () => auth.device('a', 'd', 's3cret')));
+    const ms = Number(process.hrtime.bigint() - start) / 1e6;
+    assert.ok(results.every((r) => r.ok));
+    // 40 separate scrypt runs take well over a second on two cores; one takes tens of milliseconds.
+    assert.ok(ms < 600, `40 concurrent checks took ${ms} ms`);
+  });
+
   it('knows gateways and maps The Things Stack applications', () => {
     const r = parseRegistry({ applications: { kiot: { ttsApplications: ['tts-app'], devices: { gw: { gatewayFor: ['d1'] }, any: { gatewayFor: ['*'] } } } } });
     assert.equal(mayPublishFor(r.applications['kiot']!.devices['gw']!, 'd1'), true);

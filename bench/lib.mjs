@@ -1,0 +1,103 @@
+// Bench helpers: processes on loopback, autocannon in its own process, statistics, RSS.
+import { spawn, execFileSync } from 'node:child_process';
+import { createServer } from 'node:net';
+import { readFileSync } from 'node:fs';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+export const bin = (name) => join(root, 'node_modules/.bin', name);
+
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** Starts a server process; resolves once `probe()` succeeds. Records the time to that first success. */
+export async function startProcess({ command, args, cwd, env, probe, timeoutMs = 30_000 }) {
+  const t0 = process.hrtime.bigint();
+  const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let log = '';
+  child.stdout.on('data', (d) => (log = (log + d).slice(-4000)));
+  child.stderr.on('data', (d) => (log = (log + d).slice(-4000)));
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`${command} ${args.join(' ')} exited:\n${log}`);
+    try {
+      if (await probe()) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) throw new Error(`${command} ${args.join(' ')} did not answer:\n${log}`);
+    await sleep(5);
+  }
+  const readyMs = Number(process.hrtime.bigint() - t0) / 1e6;
+  return {
+    child,
+    readyMs,
+    log: () => log,
+    stop: () => new Promise((resolve) => {
+      if (child.exitCode !== null) return resolve();
+      child.once('exit', () => resolve());
+      try { process.kill(-child.pid, 'SIGTERM'); } catch { resolve(); }
+      setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000).unref();
+    }),
+  };
+}
+
+/** RSS (MB) of the faas-js-runtime (or other node) process below a process group leader. */
+export function rssMb(leaderPid, match = /node/) {
+  const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' }).split('\n').map((l) => l.trim().split(/\s+/)).filter((r) => r.length >= 4);
+  const kids = new Map();
+  for (const [pid, ppid] of rows) kids.set(ppid, [...(kids.get(ppid) ?? []), pid]);
+  const descendants = [];
+  const walk = (p) => { for (const k of kids.get(p) ?? []) { descendants.push(k); walk(k); } };
+  walk(String(leaderPid));
+  const candidates = rows.filter((r) => (descendants.includes(r[0]) || r[0] === String(leaderPid)) && match.test(r.slice(3).join(' ')) && !/npm/.test(r.slice(3).join(' ')));
+  const rss = Math.max(0, ...candidates.map((r) => Number(r[2])));
+  return Math.round(rss / 102.4) / 10;
+}
+
+/** Runs autocannon in a separate process and returns its JSON result. */
+export function cannon({ url, method = 'POST', headers = {}, body, connections = 32, duration, amount, rate }) {
+  const args = [url, '-m', method, '-c', String(connections), '--json'];
+  if (duration) args.push('-d', String(duration));
+  if (amount) args.push('-a', String(amount));
+  if (rate) args.push('-R', String(rate));
+  for (const [k, v] of Object.entries(headers)) args.push('-H', `${k}=${v}`);
+  if (body !== undefined) args.push('-b', body);
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'node_modules/autocannon/autocannon.js'), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => {
+      try {
+        const r = JSON.parse(out);
+        resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts });
+      } catch {
+        reject(new Error(`autocannon exited ${code}: ${err.slice(-500)}`));
+      }
+    });
+  });
+}
+
+export function stats(values) {
+  const s = [...values].sort((a, b) => a - b);
+  const median = s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+  return { median: round(median), min: round(s[0]), max: round(s.at(-1)), runs: s.length };
+}
+
+export const round = (v) => (v >= 100 ? Math.round(v) : Math.round(v * 100) / 100);
+
+export function environment() {
+  const cpu = readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/)?.[1] ?? 'unknown';
+  return { cpu, cores: Number(execFileSync('nproc', { encoding: 'utf8' }).trim()), node: process.version, date: new Date().toISOString() };
+}

@@ -1,0 +1,48 @@
+#!/usr/bin/env node
+// `npm run bench [-- --smoke] [-- --only NAME,…]`: measures kiot on this machine. Every figure is the
+// median of several runs with min and max, beside a ceiling measured in the same run. Results go to
+// bench/results/latest.{json,md}. Benchmarks never fail the test suite; --smoke only proves they run.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { perFunction } from './scenarios/per-function.mjs';
+import { coldStart } from './scenarios/cold-start.mjs';
+import { endToEnd } from './scenarios/end-to-end.mjs';
+import { environment, root } from './lib.mjs';
+
+const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } } });
+const smoke = values.smoke || process.env.BENCH_SMOKE === '1';
+const settings = smoke ? { runs: 1, duration: 1, events: 500, connections: 16 } : { runs: 3, duration: 8, events: 10_000, connections: 32 };
+const scenarios = { 'per-function': perFunction, 'cold-start': coldStart, 'end-to-end': endToEnd };
+const chosen = values.only ? values.only.split(',') : Object.keys(scenarios);
+
+const results = { environment: environment(), mode: smoke ? 'smoke' : 'full', settings, scenarios: {} };
+for (const name of chosen) {
+  process.stdout.write(`\n== ${name}\n`);
+  try {
+    results.scenarios[name] = await scenarios[name](settings, (line) => process.stdout.write(`   ${line}\n`));
+  } catch (err) {
+    results.scenarios[name] = { error: err.message };
+    process.stdout.write(`   failed: ${err.message}\n`);
+  }
+}
+
+const dir = values.out ?? join(root, 'bench/results');
+mkdirSync(dir, { recursive: true });
+const base = smoke ? 'smoke' : 'latest';
+writeFileSync(join(dir, `${base}.json`), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(join(dir, `${base}.md`), markdown(results));
+process.stdout.write(`\nwrote ${join(dir, `${base}.json`)} and ${base}.md\n`);
+process.exit(Object.values(results.scenarios).some((s) => s.error) ? 1 : 0);
+
+function markdown(r) {
+  const e = r.environment;
+  const lines = [`# kiot benchmark results (${r.mode})`, '', `${e.date} · ${e.cpu} · ${e.cores} cores · Node ${e.node}`, '', 'Each figure: median of the runs [min–max]. Ratios are against a ceiling measured in the same run.', ''];
+  for (const [name, s] of Object.entries(r.scenarios)) {
+    lines.push(`## ${name}`, '');
+    if (s.error) { lines.push(`failed: ${s.error}`, ''); continue; }
+    lines.push(...s.table, '');
+    if (s.notes?.length) lines.push(...s.notes.map((n) => `- ${n}`), '');
+  }
+  return `${lines.join('\n')}\n`;
+}

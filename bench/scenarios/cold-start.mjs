@@ -1,0 +1,39 @@
+// Scenario 5: cold start (process start → first successful reply, through `npm start` as the
+// container runs it) and RSS after N events, per function; hello-world as the ceiling.
+import { cannon, stats, rssMb } from '../lib.mjs';
+import { functionSpecs, REQUESTS, startBare, startFunction, startHello, vmAvailable } from './targets.mjs';
+
+export async function coldStart(s, say) {
+  const out = { figures: {}, table: [], notes: [] };
+  const sink = await startBare();
+  try {
+    const vm = await vmAvailable();
+    const targets = [{ name: 'hello (CloudEvent)', start: () => startHello(REQUESTS.raw), request: REQUESTS.raw }, ...functionSpecs(sink.url).filter((f) => !f.needsVm || vm).map((f) => ({ name: f.name, start: () => startFunction(f.name, f.env, f.request), request: f.request }))];
+    for (const t of targets) {
+      const starts = [];
+      let rss;
+      for (let i = 0; i < s.runs; i++) {
+        const p = await t.start();
+        starts.push(p.readyMs);
+        if (i === 0) {
+          const r = await cannon({ url: p.url + (t.request.path ?? '/'), headers: t.request.headers, body: t.request.body, connections: 8, amount: s.events });
+          rss = rssMb(p.child.pid);
+          if (r.non2xx + r.errors > 0) out.notes.push(`${t.name}: ${r.non2xx + r.errors} of ${s.events} events failed during the RSS run`);
+        }
+        await p.stop();
+      }
+      out.figures[t.name] = { coldStartMs: stats(starts), rssMb: rss };
+      say(`${t.name}: first reply after ${out.figures[t.name].coldStartMs.median} ms, RSS ${rss} MB after ${s.events} events`);
+    }
+  } finally {
+    await sink.stop();
+  }
+  out.table.push(`| function | cold start to first reply, ms (target ≤ 300) | RSS after ${s.events} events, MB (target ≤ 80) |`, '|---|---|---|');
+  for (const [name, f] of Object.entries(out.figures)) {
+    const c = f.coldStartMs;
+    const cs = `${c.median} [${c.min}–${c.max}]${c.median > 300 ? ` (missed by ${Math.round(c.median - 300)} ms)` : ''}`;
+    out.table.push(`| ${name} | ${cs} | ${f.rssMb}${f.rssMb > 80 ? ` (missed by ${Math.round(f.rssMb - 80)} MB)` : ''} |`);
+  }
+  out.notes.push('Cold start includes `npm start` itself (as in the container) and faas-js-runtime loading; measured by polling with the real request every 5 ms.');
+  return out;
+}

@@ -1,0 +1,56 @@
+// Scenario 1: each function through faas-js-runtime: events/s and p50/p99, as a ratio to a
+// hello-world faas-js-runtime function (and, for reference, a bare node:http server), same run.
+import { cannon, stats, round } from '../lib.mjs';
+import { functionSpecs, REQUESTS, startBare, startFunction, startHello, vmAvailable } from './targets.mjs';
+
+async function measure(url, request, s) {
+  const runs = [];
+  await cannon({ url: url + (request.path ?? '/'), headers: request.headers, body: request.body, connections: s.connections, duration: 1 }); // warm-up
+  for (let i = 0; i < s.runs; i++) runs.push(await cannon({ url: url + (request.path ?? '/'), headers: request.headers, body: request.body, connections: s.connections, duration: s.duration }));
+  const bad = runs.reduce((n, r) => n + r.non2xx + r.errors, 0);
+  return { rps: stats(runs.map((r) => r.rps)), p50: stats(runs.map((r) => r.p50)), p99: stats(runs.map((r) => r.p99)), failed: bad };
+}
+
+export async function perFunction(s, say) {
+  const out = { figures: {}, table: [], notes: [] };
+  const sink = await startBare();
+  try {
+    const ceilings = {};
+    for (const [label, request, start] of [['bare node:http', REQUESTS.plain, () => startBare()], ['hello (HTTP)', REQUESTS.plain, () => startHello(REQUESTS.plain)], ['hello (CloudEvent)', REQUESTS.raw, () => startHello(REQUESTS.raw)]]) {
+      const p = await start();
+      try {
+        ceilings[label] = await measure(p.url, request, s);
+        say(`${label}: ${ceilings[label].rps.median} req/s`);
+      } finally {
+        await p.stop();
+      }
+    }
+    out.figures.ceilings = ceilings;
+    const vm = await vmAvailable();
+    for (const spec of functionSpecs(sink.url)) {
+      if (spec.needsVm && !vm) { out.notes.push(`${spec.name}: skipped, VictoriaMetrics is not running (scripts/services/start)`); continue; }
+      const p = await startFunction(spec.name, spec.env, spec.request);
+      try {
+        const m = await measure(p.url, spec.request, s);
+        const ceiling = ceilings[spec.ceiling];
+        out.figures[spec.name] = { ...m, ceiling: spec.ceiling, ratio: round(m.rps.median / ceiling.rps.median), ratioToBare: round(m.rps.median / ceilings['bare node:http'].rps.median) };
+        say(`${spec.name}: ${m.rps.median} req/s, ratio ${out.figures[spec.name].ratio} of ${spec.ceiling}, p99 ${m.p99.median} ms${m.failed ? `, ${m.failed} failed requests` : ''}`);
+      } finally {
+        await p.stop();
+      }
+    }
+  } finally {
+    await sink.stop();
+  }
+  const fmt = (x) => `${x.median} [${x.min}–${x.max}]`;
+  out.table.push('| target | req/s | p50 ms | p99 ms | ratio to ceiling (target ≥ 0.8) | ratio to bare node:http | failed |', '|---|---|---|---|---|---|---|');
+  for (const [label, c] of Object.entries(out.figures.ceilings)) out.table.push(`| ${label} (ceiling) | ${fmt(c.rps)} | ${fmt(c.p50)} | ${fmt(c.p99)} | — | ${round(c.rps.median / out.figures.ceilings['bare node:http'].rps.median)} | ${c.failed} |`);
+  for (const [name, f] of Object.entries(out.figures)) {
+    if (name === 'ceilings') continue;
+    const verdict = f.ratio >= 0.8 ? 'met' : `missed by ${round(0.8 - f.ratio)}`;
+    out.table.push(`| ${name} | ${fmt(f.rps)} | ${fmt(f.p50)} | ${fmt(f.p99)} | ${f.ratio} of ${f.ceiling} (${verdict}) | ${f.ratioToBare} | ${f.failed} |`);
+  }
+  out.notes.push('Load: autocannon in its own process, keep-alive connections on loopback; the function and the load generator share the 2 cores.');
+  out.notes.push('http-ingest forwards every request to a bare node:http sink answering 202 (another process), with Basic auth on (scrypt verified once, then cached).');
+  return out;
+}

@@ -1,0 +1,66 @@
+// The processes the benchmarks measure, each started as its container starts it.
+import { join } from 'node:path';
+import { freePort, root, startProcess } from '../lib.mjs';
+
+const CE = (type, body) => ({
+  headers: { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': 'bench-1', 'ce-type': type, 'ce-source': 'kiot://demo/device1', 'ce-subject': 'temperature', 'ce-time': '2026-01-01T00:00:00.000Z', 'ce-application': 'demo', 'ce-device': 'device1', 'ce-partitionkey': 'demo/device1' },
+  body: JSON.stringify(body),
+});
+const normalized = { records: [{ time: '2026-01-01T00:00:00.000Z', values: { temperature: 21.5, humidity: 40 } }] };
+
+export const REQUESTS = {
+  plain: { headers: { 'content-type': 'application/json' }, body: '{"temperature":21.5,"humidity":40}' },
+  ingest: { headers: { 'content-type': 'application/json', authorization: `Basic ${Buffer.from('device1@demo:demo-secret').toString('base64')}` }, body: '{"temperature":21.5,"humidity":40}', path: '/?channel=temperature' },
+  raw: CE('io.kiot.telemetry.raw.v1', { temperature: 21.5, humidity: 40 }),
+  converted: CE('io.kiot.telemetry.converted.v1', normalized),
+  validated: CE('io.kiot.telemetry.validated.v1', normalized),
+};
+
+const ok = async (url, req) => {
+  const res = await fetch(url + (req.path ?? '/'), { method: 'POST', headers: req.headers, body: req.body });
+  await res.arrayBuffer();
+  return res.status >= 200 && res.status < 300;
+};
+
+/** Starts a bare node:http server answering 202 (a sink, or the reference floor). */
+export async function startBare() {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const p = await startProcess({ command: process.execPath, args: [join(root, 'bench/hello/bare.js')], cwd: root, env: { FUNC_PORT: String(port) }, probe: () => ok(url, REQUESTS.plain) });
+  return { ...p, url };
+}
+
+/** The hello-world faas-js-runtime function: the ceiling of every function figure. */
+export async function startHello(request) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const p = await startProcess({ command: join(root, 'node_modules/.bin/faas-js-runtime'), args: [join(root, 'bench/hello/index.js')], cwd: join(root, 'bench/hello'), env: { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'warn' }, probe: () => ok(url, request) });
+  return { ...p, url };
+}
+
+/** A kiot function, started with `npm start` in its folder as its container starts it. */
+export async function startFunction(name, env, request) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const p = await startProcess({ command: 'npm', args: ['start', '--silent'], cwd: join(root, 'functions', name), env: { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'warn', ...env }, probe: () => ok(url, request) });
+  return { ...p, url };
+}
+
+export const VM_URL = process.env.KIOT_VM_URL ?? 'http://127.0.0.1:8428';
+export async function vmAvailable() {
+  try {
+    return (await fetch(`${VM_URL}/health`, { signal: AbortSignal.timeout(1000) })).ok;
+  } catch {
+    return false;
+  }
+}
+
+/** Per function: the env it needs (sink: a bare 202 server URL) and the request it gets. */
+export function functionSpecs(sinkUrl) {
+  return [
+    { name: 'http-ingest', request: REQUESTS.ingest, ceiling: 'hello (HTTP)', env: { K_SINK: sinkUrl, INGEST_REGISTRY_FILE: join(root, 'scripts/stack/demo-registry.yaml'), INGEST_RATE_PER_SECOND: '10000000', INGEST_RATE_BURST: '10000000' } },
+    { name: 'converter', request: REQUESTS.raw, ceiling: 'hello (CloudEvent)', env: {} },
+    { name: 'validator', request: REQUESTS.converted, ceiling: 'hello (CloudEvent)', env: {} },
+    { name: 'influx-writer', request: REQUESTS.validated, ceiling: 'hello (CloudEvent)', env: { INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot' }, needsVm: true },
+  ];
+}

@@ -1,0 +1,29 @@
+/** The benchmark harness still runs (smoke mode: one short run per figure). Figures are not judged here. */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { needVictoriaMetrics } from './support/services';
+
+const ROOT = join(__dirname, '..');
+
+describe('npm run bench -- --smoke', function () {
+  this.timeout(300_000);
+  before(async function () { await needVictoriaMetrics(this); });
+
+  it('measures every scenario beside its ceiling and writes JSON and markdown results', () => {
+    const out = mkdtempSync(join(tmpdir(), 'kiot-bench-'));
+    const r = spawnSync(process.execPath, [join(ROOT, 'bench/run.mjs'), '--smoke', '--out', out], { cwd: ROOT, encoding: 'utf8' });
+    assert.equal(r.status, 0, r.stdout + r.stderr);
+    const results = JSON.parse(readFileSync(join(out, 'smoke.json'), 'utf8')) as { environment: { cores: number }; scenarios: Record<string, { figures: Record<string, unknown> }> };
+    assert.ok(results.environment.cores >= 1);
+    const pf = results.scenarios['per-function']!.figures as Record<string, { rps: { median: number }; ratio: number }>;
+    for (const name of ['http-ingest', 'converter', 'validator', 'influx-writer']) assert.ok(pf[name]!.rps.median > 0 && pf[name]!.ratio > 0, name);
+    const cs = results.scenarios['cold-start']!.figures as Record<string, { coldStartMs: { median: number }; rssMb: number }>;
+    for (const [name, f] of Object.entries(cs)) assert.ok(f.coldStartMs.median > 0 && f.rssMb > 0, name);
+    const e2e = results.scenarios['end-to-end']!.figures as Record<string, { accepted: number; stored: number; dead: number } | null>;
+    assert.ok(e2e['unbatched'] && e2e['unbatched'].accepted > 0 && e2e['unbatched'].accepted === e2e['unbatched'].stored + e2e['unbatched'].dead);
+    assert.match(readFileSync(join(out, 'smoke.md'), 'utf8'), /\| http-ingest \|/);
+  });
+});
