@@ -92,16 +92,18 @@ describe('eventing/ offline validation', () => {
 
   it('wires one Trigger per step, on the types the contract says, and no step subscribes to a type it emits', () => {
     const triggers = docs.filter((d) => d.kind === 'Trigger').map((d) => {
-      const spec = d.spec as { filters: { exact?: { type?: string } }[]; subscriber: { ref: { name: string } } };
-      return { name: spec.subscriber.ref.name, type: spec.filters.find((f) => f.exact?.type)?.exact?.type };
+      const spec = d.spec as { filters: { exact?: { type?: string }; prefix?: { type?: string } }[]; subscriber: { ref: { name: string } } };
+      const exact = spec.filters.find((f) => f.exact?.type)?.exact?.type;
+      const prefix = spec.filters.find((f) => f.prefix?.type)?.prefix?.type;
+      return { name: spec.subscriber.ref.name, matches: (type: string) => type === exact || (prefix !== undefined && type.startsWith(prefix)) };
     });
     for (const c of TYPE_CONTRACTS) {
       for (const consumer of c.consumers.filter((x) => functions.includes(x) || x === 'rejects')) {
-        const t = triggers.find((x) => (x.name === consumer || (consumer === 'rejects' && x.name === 'kiot-rejects')) && x.type === c.type);
+        const t = triggers.find((x) => (x.name === consumer || (consumer === 'rejects' && x.name === 'kiot-rejects')) && x.matches(c.type));
         assert.ok(t, `no Trigger delivers ${c.type} to ${consumer}`);
       }
       const producers = c.producer.split(', ');
-      for (const t of triggers.filter((x) => x.type === c.type)) assert.ok(!producers.includes(t.name), `${t.name} subscribes to ${c.type}, which it emits: a loop`);
+      for (const t of triggers.filter((x) => x.matches(c.type))) assert.ok(!producers.includes(t.name), `${t.name} subscribes to ${c.type}, which it emits: a loop`);
     }
   });
 });

@@ -4,47 +4,39 @@
  * bad reading lands in the rejects sink, a crashed function is restarted, and Ctrl-C stops all.
  */
 import { strict as assert } from 'node:assert';
-import { spawn, execSync, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { execSync } from 'node:child_process';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { freePort } from './support/runtime';
-import { eventually, exportSeries, needVictoriaMetrics, VM_URL } from './support/services';
-
-const ROOT = join(__dirname, '..');
+import { eventually, exportSeries, needVictoriaMetrics } from './support/services';
+import { deviceAuth, startStack, type Stack } from './support/stack';
 
 describe('local stack (npm start)', function () {
   this.timeout(120_000);
-  let stack: ChildProcess;
-  let out = '';
+  let stack: Stack;
   let ports: Record<string, number>;
-  const varDir = mkdtempSync(join(tmpdir(), 'kiot-stack-'));
+  let varDir: string;
+  const out = (): string => stack.output();
   const started = Date.now();
 
   before(async function () {
     await needVictoriaMetrics(this);
-    ports = { HTTP_INGEST_PORT: await freePort(), BROKER_PORT: await freePort(), CONSOLE_PORT: await freePort(), MQTT_PORT: await freePort(), CONVERTER_PORT: await freePort(), VALIDATOR_PORT: await freePort(), INFLUX_WRITER_PORT: await freePort() };
-    const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), KIOT_VAR_DIR: varDir, INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', INFLUX_ORG: 'kiot', INFLUX_TOKEN: '' };
-    stack = spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-    stack.stdout!.on('data', (d) => (out += d));
-    stack.stderr!.on('data', (d) => (out += d));
-    await eventually(async () => (out.includes('[stack] ready') ? true : undefined), 60_000).catch(() => assert.fail(`the stack did not come up:\n${out}`));
+    stack = await startStack();
+    ports = stack.ports;
+    varDir = stack.varDir;
   });
 
-  after(async () => {
-    if (stack && stack.exitCode === null) try { process.kill(-stack.pid!, 'SIGKILL'); } catch { /* gone */ }
-  });
+  after(() => stack?.kill());
 
-  const reading = (body: string) => fetch(`http://127.0.0.1:${ports['HTTP_INGEST_PORT']}/?channel=temperature`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from('device1@demo:demo-secret').toString('base64')}`, 'content-type': 'application/json' }, body });
+  const reading = (body: string) => fetch(`http://127.0.0.1:${ports['HTTP_INGEST_PORT']}/?channel=temperature`, { method: 'POST', headers: { authorization: deviceAuth, 'content-type': 'application/json' }, body });
   const stored = (value: number) => eventually(async () => {
     const series = await exportSeries('{__name__="temperature_temperature",application="demo",device="device1"}');
     return series.some((s) => s.values.some((v, i) => v === value && s.timestamps[i]! >= started - 1000)) ? true : undefined;
   }, 20_000);
 
   it('prints a banner with the URLs, the demo credentials and a curl line that is answered 202', () => {
-    assert.match(out, new RegExp(`HTTP ingest +http://127.0.0.1:${ports['HTTP_INGEST_PORT']}/`));
-    assert.match(out, /demo \/ device1, password demo-secret/);
-    const curl = /^\s*(curl -i .*)$/m.exec(out)?.[1];
+    assert.match(out(), new RegExp(`HTTP ingest +http://127.0.0.1:${ports['HTTP_INGEST_PORT']}/`));
+    assert.match(out(), /demo \/ device1, password demo-secret/);
+    const curl = /^\s*(curl -i .*)$/m.exec(out())?.[1];
     assert.ok(curl, 'no curl line in the banner');
     const answer = execSync(curl, { encoding: 'utf8' });
     assert.match(answer, /^HTTP\/1.1 202/);
@@ -63,22 +55,20 @@ describe('local stack (npm start)', function () {
   });
 
   it('restarts a function that crashes, and readings flow again', async () => {
-    const pid = Number(/\[stack\] started converter pid (\d+)/.exec(out)?.[1]);
+    const pid = Number(/\[stack\] started converter pid (\d+)/.exec(out())?.[1]);
     assert.ok(pid > 0);
     process.kill(-pid, 'SIGKILL');
-    await eventually(async () => (/converter exited .*restarting/.test(out) ? true : undefined));
-    await eventually(async () => ((out.match(/\[stack\] started converter pid/g) ?? []).length === 2 ? true : undefined));
+    await eventually(async () => (/converter exited .*restarting/.test(out()) ? true : undefined));
+    await eventually(async () => ((out().match(/\[stack\] started converter pid/g) ?? []).length === 2 ? true : undefined));
     // The broker retries while the converter is away, so this reading is not lost either way.
     assert.equal((await reading('{"temperature": 23.25}')).status, 202);
     await stored(23.25);
   });
 
   it('stops every process on Ctrl-C', async () => {
-    const pids = [...out.matchAll(/\[stack\] started \S+ pid (\d+)/g)].map((m) => Number(m[1]));
-    const exited = new Promise<string>((resolve) => stack.once('exit', (code, signal) => resolve(signal ?? String(code))));
+    const pids = [...out().matchAll(/\[stack\] started \S+ pid (\d+)/g)].map((m) => Number(m[1]));
     // A terminal's Ctrl-C: SIGINT to the foreground process group (npm, and the launcher under it).
-    process.kill(-stack.pid!, 'SIGINT');
-    assert.ok(['0', 'SIGINT'].includes(await exited));
+    assert.ok(['0', 'SIGINT'].includes(await stack.interrupt()));
     const alive = (pid: number) => { try { process.kill(pid, 0); return true; } catch { return false; } };
     await eventually(async () => (pids.every((p) => !alive(p)) ? true : undefined), 10_000);
     await assert.rejects(fetch(`http://127.0.0.1:${ports['BROKER_PORT']}/healthz`));

@@ -41,7 +41,6 @@ export function stackPlan(env = process.env) {
       if (!influx) { absent.push(name); continue; }
       Object.assign(local, influx);
     }
-    if (name === 'live-console') Object.assign(local, { K_SINK: brokerUrl });
     processes.push({ name, kind: 'function', cwd: join(root, 'functions', name), command: 'npm', args: ['start', '--silent'], env: local, port: ports[name], ready: `http://${host}:${ports[name]}/health/readiness` });
   }
   const services = functions.filter((n) => !absent.includes(n)).map((n) => `${n}=http://${host}:${ports[n]}`).join(',');

@@ -80,7 +80,7 @@ say(`
   HTTP ingest     http://${host}:${ports['http-ingest']}/
   broker ingress  ${plan.brokerUrl}   metrics: http://${host}:${ports.broker}/metrics
   dead letters    http://${host}:${ports.broker}/sinks/kiot-dead-letters   rejects: http://${host}:${ports.broker}/sinks/kiot-rejects
-  ${plan.processes.some((p) => p.name === 'live-console') ? `live console    http://${host}:${ports['live-console']}/` : 'live console    (not built yet)'}
+  live console    http://${host}:${ports['live-console']}/
   ${plan.processes.some((p) => p.name === 'mqtt-endpoint') ? `MQTT            mqtt://${host}:${ports.mqtt}` : 'MQTT            (endpoint not built yet)'}
   InfluxDB        ${plan.influx ? `${plan.influx.INFLUX_URL} bucket ${plan.influx.INFLUX_BUCKET}` : 'not configured: set INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET to store readings (validated readings are not written)'}
 

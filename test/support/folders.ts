@@ -42,6 +42,15 @@ export const PROBES: Record<string, Probe> = {
   },
   converter: { env: () => ({}), check: replies('io.kiot.telemetry.raw.v1', { temperature: 21.5 }, 'io.kiot.telemetry.converted.v1') },
   validator: { env: () => ({}), check: replies('io.kiot.telemetry.converted.v1', records, 'io.kiot.telemetry.validated.v1') },
+  'live-console': {
+    env: () => ({}),
+    check: async (url) => {
+      assert.equal((await post(url, ce('io.kiot.telemetry.validated.v1', records))).status, 204);
+      const page = await fetch(`${url}/`);
+      assert.equal(page.status, 200);
+      assert.match(await page.text(), /kiot live console/);
+    },
+  },
   'influx-writer': {
     env: () => ({ INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot' }),
     needs: needVictoriaMetrics,

@@ -1,0 +1,50 @@
+import { strict as assert } from 'node:assert';
+import { CloudEvent, HTTP } from 'cloudevents';
+import * as consoleFn from '../src/index';
+import { SCRIPT } from '../src/page';
+import { EventStore } from '../src/store';
+import { startFunction, type Running } from '../../../test/support/runtime';
+
+describe('live-console', () => {
+  it('keeps only the last N events and hands out what came after a sequence number', () => {
+    const s = new EventStore(3);
+    for (let i = 0; i < 5; i++) s.add({ id: String(i), type: 't', application: 'a', device: 'd', channel: 'c', time: 'now', data: i });
+    assert.deepEqual(s.after(0, 10).map((e) => e.data), [2, 3, 4]);
+    assert.deepEqual(s.after(4, 10).map((e) => e.data), [4]);
+    assert.equal(s.last, 5);
+  });
+
+  it('renders device data only as text: the script never parses strings as HTML', () => {
+    for (const sink of ['innerHTML', 'outerHTML', 'insertAdjacentHTML', 'document.write', 'eval(', 'new Function']) assert.ok(!SCRIPT.includes(sink), sink);
+    assert.match(SCRIPT, /textContent/);
+  });
+
+  describe('in faas-js-runtime', () => {
+    let running: Running;
+    before(async () => { running = await startFunction(consoleFn); });
+    after(() => running.close());
+
+    it('takes every kiot event with an empty 204 (never a reply event), and serves it to the page', async () => {
+      const msg = HTTP.binary(new CloudEvent({ type: 'io.kiot.telemetry.rejected.v1', source: 'kiot://demo/d1', subject: 'temperature', application: 'demo', device: 'd1', data: { data: { records: [] }, errors: [{ instancePath: '/temperature', message: 'must be number' }] } }));
+      const res = await fetch(running.url, { method: 'POST', headers: msg.headers as Record<string, string>, body: msg.body as string });
+      assert.equal(res.status, 204);
+      assert.equal(res.headers.get('ce-type'), null);
+      const list = (await (await fetch(`${running.url}/?view=events&since=0`)).json()) as { last: number; events: { type: string; device: string; data: { errors: unknown[] } }[] };
+      assert.equal(list.events.at(-1)!.type, 'io.kiot.telemetry.rejected.v1');
+      assert.equal(list.events.at(-1)!.device, 'd1');
+      assert.equal(list.events.at(-1)!.data.errors.length, 1);
+    });
+
+    it('serves the page with a strict CSP, no inline script, and no wildcard CORS', async () => {
+      const res = await fetch(`${running.url}/`, { headers: { origin: 'https://elsewhere.example' } });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type')!, /text\/html/);
+      assert.match(res.headers.get('content-security-policy')!, /script-src 'self'/);
+      assert.notEqual(res.headers.get('access-control-allow-origin'), '*');
+      const html = await res.text();
+      assert.doesNotMatch(html, /<script>[^<]/);
+      assert.equal((await fetch(`${running.url}/?asset=app.js`)).status, 200);
+      assert.equal((await fetch(`${running.url}/?asset=../../etc/passwd`)).status, 404);
+    });
+  });
+});

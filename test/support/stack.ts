@@ -1,0 +1,46 @@
+/** Starts the local stack as `npm start` does, on free ports, and stops it like Ctrl-C. */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './runtime';
+import { eventually, VM_URL } from './services';
+
+const ROOT = join(__dirname, '../..');
+
+export interface Stack {
+  readonly ports: Record<string, number>;
+  readonly varDir: string;
+  readonly child: ChildProcess;
+  output(): string;
+  /** Ctrl-C: SIGINT to the foreground process group. Resolves with the exit code or signal. */
+  interrupt(): Promise<string>;
+  kill(): void;
+}
+
+export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
+  const ports: Record<string, number> = {};
+  for (const k of ['HTTP_INGEST_PORT', 'BROKER_PORT', 'CONSOLE_PORT', 'MQTT_PORT', 'CONVERTER_PORT', 'VALIDATOR_PORT', 'INFLUX_WRITER_PORT']) ports[k] = await freePort();
+  const varDir = mkdtempSync(join(tmpdir(), 'kiot-stack-'));
+  const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), KIOT_VAR_DIR: varDir, INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', INFLUX_ORG: 'kiot', INFLUX_TOKEN: '', ...extraEnv };
+  const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+  let out = '';
+  child.stdout!.on('data', (d) => (out += d));
+  child.stderr!.on('data', (d) => (out += d));
+  await eventually(async () => (out.includes('[stack] ready') ? true : child.exitCode !== null ? Promise.reject(new Error(out)) : undefined), 60_000).catch(() => {
+    throw new Error(`the stack did not come up:\n${out}`);
+  });
+  return {
+    ports,
+    varDir,
+    child,
+    output: () => out,
+    interrupt: () => new Promise<string>((resolve) => {
+      child.once('exit', (code, signal) => resolve(signal ?? String(code)));
+      process.kill(-child.pid!, 'SIGINT');
+    }),
+    kill: () => { if (child.exitCode === null) try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } },
+  };
+}
+
+export const deviceAuth = `Basic ${Buffer.from('device1@demo:demo-secret').toString('base64')}`;
