@@ -37,6 +37,6 @@ describe('broker manifests', () => {
   it('loads the repository eventing/base: one Broker, a Trigger per step', () => {
     const w = loadWiring([join(__dirname, '../../eventing/base')], 'kiot');
     assert.deepEqual(w.brokers.map((b) => b.name), ['kiot']);
-    assert.deepEqual(w.triggers.map((t) => t.name).sort(), ['converter', 'influx-writer', 'live-console', 'rejects', 'validator']);
+    assert.deepEqual(w.triggers.map((t) => t.name).sort(), ['converter', 'influx-writer', 'influx-writer-rejects', 'live-console', 'rejects', 'validator']);
   });
 });

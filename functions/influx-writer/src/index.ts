@@ -5,7 +5,7 @@ import { answer, EVENT_TYPES, KiotError, normalizedProblem, requireCloudEvent, r
 import { Batcher } from './batcher';
 import { parseConfig, type WriterConfig } from './config';
 import { createInfluxWriter } from './influx';
-import { toLines } from './points';
+import { rejectLine, toLines } from './points';
 
 let state: { config: Readonly<WriterConfig>; batcher: Batcher } | undefined;
 
@@ -24,14 +24,20 @@ export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
     if (!state) init();
     const { config, batcher } = state!;
     const ev = requireCloudEvent(context, event);
-    requireType(ev, EVENT_TYPES.validated);
-    const problem = normalizedProblem(ev.data);
-    if (problem !== undefined) throw new KiotError('UNPROCESSABLE', `not normalized data: ${problem}`, undefined, { headers: { 'kne-reason': 'not normalized' } });
     const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
     const application = str(ev['application']);
     const device = str(ev['device']);
     if (application === undefined || device === undefined) throw new KiotError('UNPROCESSABLE', 'the event has no application or device extension', undefined, { headers: { 'kne-reason': 'no identity' } });
-    const lines = toLines({ application, device, channel: ev.subject ?? 'telemetry', extensions: ev as unknown as Record<string, unknown> }, ev.data as Normalized, config.mapping);
+    const id = { application, device, channel: ev.subject ?? 'telemetry', extensions: ev as unknown as Record<string, unknown> };
+    if (ev.type === EVENT_TYPES.rejected) {
+      const errors = (ev.data as { errors?: unknown } | undefined)?.errors;
+      await batcher.submit([rejectLine(id, ev.time ?? new Date().toISOString(), Array.isArray(errors) ? errors : [], config.mapping.precision)]);
+      return undefined;
+    }
+    requireType(ev, EVENT_TYPES.validated);
+    const problem = normalizedProblem(ev.data);
+    if (problem !== undefined) throw new KiotError('UNPROCESSABLE', `not normalized data: ${problem}`, undefined, { headers: { 'kne-reason': 'not normalized' } });
+    const lines = toLines(id, ev.data as Normalized, config.mapping);
     await batcher.submit(lines);
     return undefined;
   });

@@ -68,3 +68,11 @@ export function toLines(id: Identity, data: Normalized, mapping: Mapping): strin
     return line;
   });
 }
+
+/** A rejected event becomes one point in `kiot_rejected`, so dashboards can count rejects per device. */
+export function rejectLine(id: Identity, time: string, errors: readonly { instancePath?: unknown; message?: unknown }[], precision: Precision): string {
+  const reason = errors.map((e) => `${String(e.instancePath ?? '') || '/'} ${String(e.message ?? '')}`).join('; ').slice(0, 500);
+  const p = new Point('kiot_rejected').tag('application', id.application).tag('device', id.device).tag('channel', id.channel).intField('errors', Math.max(1, errors.length)).stringField('reason', reason);
+  p.timestamp(timestamp(time, precision));
+  return p.toLineProtocol()!;
+}

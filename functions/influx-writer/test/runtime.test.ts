@@ -68,3 +68,24 @@ describe('influx-writer in faas-js-runtime with VictoriaMetrics', function () {
     }
   });
 });
+
+describe('influx-writer counts rejects', function () {
+  let running: Running;
+  before(async function () {
+    await needVictoriaMetrics(this);
+    Object.assign(process.env, { INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot' });
+    running = await startFunction(writer);
+  });
+  after(async () => { await running?.close(); });
+
+  it('writes a rejected event as one kiot_rejected point with the error count', async () => {
+    const device = `rej${Date.now()}`;
+    const msg = HTTP.binary(new CloudEvent({ type: 'io.kiot.telemetry.rejected.v1', source: `kiot://demo/${device}`, subject: 'temperature', time: '2026-03-01T10:00:00.000Z', application: 'demo', device, data: { data: {}, errors: [{ instancePath: '/temperature', message: 'must be number' }] } }));
+    assert.equal((await post(running.url, msg)).status, 204);
+    const series = await eventually(async () => {
+      const s = await exportSeries(`{__name__="kiot_rejected_errors",device="${device}"}`);
+      return s.length > 0 ? s : undefined;
+    });
+    assert.deepEqual(series[0]!.values, [1]);
+  });
+});

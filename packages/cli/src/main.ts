@@ -3,6 +3,7 @@
  *   device add APP DEVICE [--password P | --password-stdin] [--gateway-for a,b] [--registry FILE] [--force]
  *   device disable|enable APP DEVICE [--registry FILE]
  *   webhook-secret APP [--secret S | --secret-stdin] [--tts-app ID,...] [--registry FILE]
+ *   simulate --devices N --rate R [--count C | --duration S] [--protocol http] [--url URL] [--user U --password P] [--channel C]
  * The registry file defaults to KIOT_REGISTRY_FILE, else ./registry.yaml. Secrets are stored as
  * scrypt hashes; a generated password is printed once and never written in clear.
  */
@@ -11,11 +12,14 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { dump, load } from 'js-yaml';
 import { addDevice, setEnabled, setWebhookSecret } from './registry-edit';
+import { simulate } from './simulate';
 
 const usage = `usage:
   kiot device add APP DEVICE [--password P | --password-stdin] [--gateway-for a,b] [--registry FILE] [--force]
   kiot device disable|enable APP DEVICE [--registry FILE]
-  kiot webhook-secret APP [--secret S | --secret-stdin] [--tts-app ID,...] [--registry FILE]`;
+  kiot webhook-secret APP [--secret S | --secret-stdin] [--tts-app ID,...] [--registry FILE]
+  kiot simulate --devices N --rate R [--count C | --duration S] [--protocol http|mqtt] [--url URL] [--user U --password P] [--channel C]
+    defaults: the local stack's demo gateway (gateway1@demo, demo-secret of the demo registry), http://127.0.0.1:8080, channel temperature`;
 
 function readStdin(): string {
   return readFileSync(0, 'utf8').replace(/\r?\n$/, '');
@@ -25,8 +29,26 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { password: { type: 'string' }, 'password-stdin': { type: 'boolean' }, secret: { type: 'string' }, 'secret-stdin': { type: 'boolean' }, 'gateway-for': { type: 'string' }, 'tts-app': { type: 'string' }, registry: { type: 'string' }, force: { type: 'boolean' } },
+    options: { devices: { type: 'string' }, rate: { type: 'string' }, count: { type: 'string' }, duration: { type: 'string' }, protocol: { type: 'string' }, url: { type: 'string' }, user: { type: 'string' }, channel: { type: 'string' }, concurrency: { type: 'string' }, password: { type: 'string' }, 'password-stdin': { type: 'boolean' }, secret: { type: 'string' }, 'secret-stdin': { type: 'boolean' }, 'gateway-for': { type: 'string' }, 'tts-app': { type: 'string' }, registry: { type: 'string' }, force: { type: 'boolean' } },
   });
+  if (positionals[0] === 'simulate') {
+    const num = (v: string | undefined, fallback: number | undefined): number | undefined => (v === undefined ? fallback : Number(v));
+    const protocol = values.protocol ?? 'http';
+    if (protocol !== 'http') throw new Error(`--protocol ${protocol}: only http is available until the MQTT endpoint exists`);
+    const opts = { devices: num(values.devices, 10)!, rate: num(values.rate, 10)!, count: num(values.count, undefined), durationS: num(values.duration, undefined), concurrency: num(values.concurrency, 32)! };
+    for (const [k, v] of Object.entries(opts)) if (v !== undefined && (!Number.isFinite(v) || v <= 0)) throw new Error(`--${k} must be a positive number`);
+    const result = await simulate({
+      ...opts,
+      url: values.url ?? process.env['KIOT_INGEST_URL'] ?? 'http://127.0.0.1:8080',
+      user: values.user ?? 'gateway1@demo',
+      password: values.password ?? 'demo-gateway-secret',
+      channel: values.channel ?? 'temperature',
+      progress: (line) => process.stderr.write(`\r${line}   `),
+    });
+    process.stderr.write('\n');
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return result.failed === 0 ? 0 : 1;
+  }
   const file = values.registry ?? process.env['KIOT_REGISTRY_FILE'] ?? 'registry.yaml';
   const doc: unknown = existsSync(file) ? load(readFileSync(file, 'utf8')) : { applications: {} };
   const list = (v: string | undefined) => (v ?? '').split(',').map((s) => s.trim()).filter(Boolean);

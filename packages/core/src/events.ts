@@ -23,7 +23,7 @@ export const TYPE_CONTRACTS: readonly TypeContract[] = [
   { type: EVENT_TYPES.raw, producer: 'http-ingest, mqtt-endpoint', consumers: ['converter', 'live-console'], data: 'what the device sent, unchanged' },
   { type: EVENT_TYPES.converted, producer: 'converter', consumers: ['validator', 'live-console'], data: 'normalized JSON (application/json)' },
   { type: EVENT_TYPES.validated, producer: 'validator', consumers: ['influx-writer', 'live-console'], data: 'normalized JSON, unchanged by the validator' },
-  { type: EVENT_TYPES.rejected, producer: 'validator', consumers: ['rejects', 'live-console'], data: '{ data, errors[] }: the original data and the schema errors' },
+  { type: EVENT_TYPES.rejected, producer: 'validator', consumers: ['rejects', 'influx-writer', 'live-console'], data: '{ data, errors[] }: the original data and the schema errors' },
 ];
 
 export interface AttributeContract {
