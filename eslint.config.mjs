@@ -21,7 +21,7 @@ export default tseslint.config(
     rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../*'], message: 'functions are built alone: import shared code as @kiot/core' }] }] }
   },
   {
-    files: ['**/test/**/*.ts', 'broker/src/main.ts'],
+    files: ['**/test/**/*.ts', 'broker/src/main.ts', 'endpoints/*/src/main.ts'],
     rules: { 'no-console': 'off', '@typescript-eslint/no-non-null-assertion': 'off' }
   },
   {

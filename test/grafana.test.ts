@@ -17,6 +17,8 @@ const dashboard = JSON.parse(readFileSync(join(ROOT, 'grafana/dashboards/kiot-te
   templating: { list: { name: string; query: string; datasource: { uid: string } }[] };
 };
 const T0 = Date.parse('2026-05-01T10:00:00.000Z');
+// A database of its own per run: the dashboard's queries name no database (the datasource does).
+const DB = `kiot_test_${process.pid}_${Date.now()}`;
 const mapping = { measurements: {}, tags: [], integerFields: [], fields: [], precision: 'ms' as const };
 
 /** What Grafana substitutes before it sends a query: time range, interval, variables. */
@@ -28,7 +30,7 @@ function render(query: string, vars: Record<string, string>): string {
 }
 
 async function influxql(q: string): Promise<{ name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }[]> {
-  const res = await fetch(`${INFLUX1}/query?${new URLSearchParams({ db: 'kiot', q, epoch: 'ms' }).toString()}`);
+  const res = await fetch(`${INFLUX1}/query?${new URLSearchParams({ db: DB, q, epoch: 'ms' }).toString()}`);
   const body = (await res.json()) as { results: { error?: string; series?: { name: string; tags?: Record<string, string>; columns: string[]; values: unknown[][] }[] }[] };
   assert.equal(body.results[0]!.error, undefined, `${q}: ${body.results[0]!.error}`);
   return body.results[0]!.series ?? [];
@@ -57,8 +59,8 @@ describe('grafana dashboard "kiot telemetry"', function () {
   describe('queries against InfluxDB 1.x', () => {
     before(async function () {
       await needService(this, 'InfluxDB 1.x', `${INFLUX1}/ping`, 'apt-get install influxdb, then scripts/services/start');
-      await fetch(`${INFLUX1}/query?q=${encodeURIComponent('DROP DATABASE kiot')}`, { method: 'POST' });
-      await fetch(`${INFLUX1}/query?q=${encodeURIComponent('CREATE DATABASE kiot')}`, { method: 'POST' });
+      const created = await fetch(`${INFLUX1}/query?q=${encodeURIComponent(`CREATE DATABASE "${DB}"`)}`, { method: 'POST' });
+      assert.equal(created.status, 200);
       // Fixture: two devices, one reading a minute for 10 minutes, plus two rejects, as the writer writes them.
       const lines: string[] = [];
       for (const [device, base] of [['d1', 20], ['d2', 30]] as const) {
@@ -68,9 +70,11 @@ describe('grafana dashboard "kiot telemetry"', function () {
       }
       lines.push(rejectLine({ application: 'demo', device: 'd1', channel: 'temperature', extensions: {} }, new Date(T0 + 30_000).toISOString(), [{ instancePath: '/temperature', message: 'must be number' }], 'ms'));
       lines.push(rejectLine({ application: 'demo', device: 'd1', channel: 'temperature', extensions: {} }, new Date(T0 + 90_000).toISOString(), [{ instancePath: '/temperature', message: 'must be number' }], 'ms'));
-      const res = await fetch(`${INFLUX1}/write?db=kiot&precision=ms`, { method: 'POST', body: lines.join('\n') });
+      const res = await fetch(`${INFLUX1}/write?db=${DB}&precision=ms`, { method: 'POST', body: lines.join('\n') });
       assert.equal(res.status, 204, await res.text());
     });
+
+    after(async () => { await fetch(`${INFLUX1}/query?q=${encodeURIComponent(`DROP DATABASE "${DB}"`)}`, { method: 'POST' }).catch(() => undefined); });
 
     const panel = (title: string) => dashboard.panels.find((p) => p.title === title)!.targets[0]!.query;
 

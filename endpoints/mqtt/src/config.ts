@@ -1,0 +1,51 @@
+/** The MQTT endpoint's configuration, parsed once from env at start. */
+import { EnvReader, type Env } from '@kiot/core';
+
+export interface MqttConfig {
+  readonly host: string;
+  readonly port: number;
+  readonly tlsPort: number;
+  readonly tlsCertFile?: string;
+  readonly tlsKeyFile?: string;
+  readonly metricsPort: number;
+  readonly sink: string;
+  readonly sinkTimeoutMs: number;
+  readonly registryFile: string;
+  /** Largest packet accepted and advertised (v5 Maximum Packet Size). */
+  readonly maxPacketBytes: number;
+  readonly maxConnections: number;
+  /** A connection that sends no CONNECT within this time is closed. */
+  readonly connectTimeoutMs: number;
+  /** QoS 1 publishes in flight per connection (v5 Receive Maximum); reading stops while reached. */
+  readonly receiveMaximum: number;
+  readonly topicAliasMaximum: number;
+  /** When set, overrides the client's keep-alive (v5 Server Keep Alive). */
+  readonly serverKeepAlive?: number;
+  /** How long SIGTERM waits for forwards in flight. */
+  readonly drainMs: number;
+}
+
+export function parseConfig(env: Env): Readonly<MqttConfig> {
+  const r = new EnvReader(env);
+  const cert = r.optional('MQTT_TLS_CERT_FILE');
+  const key = r.optional('MQTT_TLS_KEY_FILE');
+  if ((cert === undefined) !== (key === undefined)) r.problem('MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE go together');
+  const keepAlive = r.integer('MQTT_SERVER_KEEPALIVE', 0, 0, 65535);
+  return r.done({
+    host: r.string('MQTT_HOST', '0.0.0.0'),
+    port: r.integer('MQTT_PORT', 1883, 0, 65535),
+    tlsPort: r.integer('MQTT_TLS_PORT', 8883, 0, 65535),
+    metricsPort: r.integer('MQTT_METRICS_PORT', 9464, 0, 65535),
+    sink: r.url('K_SINK', true) ?? '',
+    sinkTimeoutMs: r.integer('MQTT_SINK_TIMEOUT_MS', 5000, 1),
+    registryFile: r.required('MQTT_REGISTRY_FILE'),
+    maxPacketBytes: r.integer('MQTT_MAX_PACKET_BYTES', 64 * 1024, 64, 268_435_455),
+    maxConnections: r.integer('MQTT_MAX_CONNECTIONS', 10_000, 1),
+    connectTimeoutMs: r.integer('MQTT_CONNECT_TIMEOUT_MS', 5000, 100),
+    receiveMaximum: r.integer('MQTT_RECEIVE_MAXIMUM', 32, 1, 65535),
+    topicAliasMaximum: r.integer('MQTT_TOPIC_ALIAS_MAXIMUM', 16, 0, 65535),
+    drainMs: r.integer('MQTT_DRAIN_MS', 10_000, 0),
+    ...(cert !== undefined && key !== undefined ? { tlsCertFile: cert, tlsKeyFile: key } : {}),
+    ...(keepAlive > 0 ? { serverKeepAlive: keepAlive } : {}),
+  });
+}

@@ -1,0 +1,31 @@
+/** Entry point of the MQTT endpoint: `node endpoints/mqtt/build/main.js` (its container runs this). */
+import { Authenticator, ConfigError, createSink, loadRegistryFile, watchRegistryFile } from '@kiot/core';
+import { parseConfig } from './config';
+import { startEndpoint } from './server';
+
+const log = (line: Record<string, unknown>): void => console.log(JSON.stringify({ time: new Date().toISOString(), component: 'mqtt-endpoint', ...line }));
+
+async function main(): Promise<void> {
+  const config = parseConfig(process.env);
+  const auth = new Authenticator(loadRegistryFile(config.registryFile));
+  watchRegistryFile(config.registryFile, (r) => { auth.replace(r); log({ msg: 'device registry reloaded' }); }, (e) => log({ msg: 'device registry reload failed; keeping the previous one', error: e.message }));
+  const endpoint = await startEndpoint(config, {
+    authenticate: (application, device, password) => auth.device(application, device, password),
+    send: createSink({ url: config.sink, timeoutMs: config.sinkTimeoutMs, retryAfterSeconds: 1 }),
+  });
+  log({ msg: 'mqtt endpoint ready', port: endpoint.port, tlsPort: endpoint.tlsPort, metricsPort: endpoint.metricsPort });
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log({ msg: 'stopping: finishing forwards in flight', signal, connections: endpoint.connections() });
+    void endpoint.shutdown().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof ConfigError ? err.message : `mqtt endpoint failed to start: ${(err as Error).message}`);
+  process.exit(1);
+});

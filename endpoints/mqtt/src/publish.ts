@@ -1,0 +1,102 @@
+/**
+ * A PUBLISH as a kiot event: topic → channel (and device, for a gateway), v5 properties →
+ * CloudEvent attributes. Returns the event or the v5 reason code that refuses it.
+ */
+import { CloudEvent } from 'cloudevents';
+import { EVENT_TYPES, mayPublishFor, partitionKeyFor, sourceFor, type DeviceEntry } from '@kiot/core';
+
+export const REASON = {
+  success: 0x00,
+  unspecified: 0x80,
+  malformed: 0x81,
+  protocolError: 0x82,
+  notAuthorized: 0x87,
+  serverUnavailable: 0x88,
+  serverBusy: 0x89,
+  badUserOrPassword: 0x86,
+  serverShuttingDown: 0x8b,
+  badAuthMethod: 0x8c,
+  keepAliveTimeout: 0x8d,
+  sessionTakenOver: 0x8e,
+  topicNameInvalid: 0x90,
+  receiveMaximumExceeded: 0x93,
+  topicAliasInvalid: 0x94,
+  packetTooLarge: 0x95,
+  quotaExceeded: 0x97,
+  payloadFormatInvalid: 0x99,
+  retainNotSupported: 0x9a,
+  qosNotSupported: 0x9b,
+  unsupportedProtocolVersion: 0x84,
+  clientIdNotValid: 0x85,
+} as const;
+
+export interface Identity {
+  readonly application: string;
+  readonly device: string;
+  readonly entry: DeviceEntry;
+}
+
+export interface PublishProps {
+  readonly contentType?: string;
+  readonly payloadFormatIndicator?: boolean;
+  readonly messageExpiryInterval?: number;
+  readonly userProperties?: Readonly<Record<string, string | string[]>>;
+}
+
+const CHANNEL = /^[A-Za-z0-9][-A-Za-z0-9_.]{0,127}$/;
+const DEVICE = /^[-A-Za-z0-9_.:@]{1,128}$/;
+
+export type Built = { readonly ok: true; readonly event: CloudEvent<unknown> } | { readonly ok: false; readonly reason: number; readonly message: string };
+
+function isUtf8(b: Buffer): boolean {
+  try {
+    new TextDecoder('utf-8', { fatal: true }).decode(b);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+function sniff(payload: Buffer, utf8: boolean): string {
+  try {
+    JSON.parse(payload.toString('utf8'));
+    return 'application/json';
+  } catch {
+    return utf8 ? 'text/plain; charset=utf-8' : 'application/octet-stream';
+  }
+}
+
+export function buildEvent(who: Identity, topic: string, payload: Buffer, props: PublishProps, now: Date): Built {
+  const parts = topic.split('/');
+  if (parts.length > 2 || !CHANNEL.test(parts[0] ?? '')) return { ok: false, reason: REASON.topicNameInvalid, message: 'topic is CHANNEL or CHANNEL/DEVICE' };
+  let device = who.device;
+  let sender: string | undefined;
+  if (parts.length === 2 && parts[1] !== who.device) {
+    if (!DEVICE.test(parts[1]!)) return { ok: false, reason: REASON.topicNameInvalid, message: 'invalid device in topic' };
+    if (!mayPublishFor(who.entry, parts[1]!)) return { ok: false, reason: REASON.notAuthorized, message: `may not publish for ${parts[1]}` };
+    device = parts[1]!;
+    sender = who.device;
+  }
+  const utf8 = isUtf8(payload);
+  if (props.payloadFormatIndicator === true && !utf8) return { ok: false, reason: REASON.payloadFormatInvalid, message: 'payload format indicator says UTF-8, the payload is not' };
+  const attrs: Record<string, unknown> = {
+    type: EVENT_TYPES.raw,
+    source: sourceFor(who.application, device),
+    subject: parts[0],
+    time: now.toISOString(),
+    datacontenttype: props.contentType ?? sniff(payload, utf8),
+    data: payload,
+    application: who.application,
+    device,
+    partitionkey: partitionKeyFor(who.application, device),
+    kiotdialect: 'mqtt',
+  };
+  if (sender !== undefined) attrs['sender'] = sender;
+  if (props.messageExpiryInterval !== undefined) attrs['expiresat'] = new Date(now.getTime() + props.messageExpiryInterval * 1000).toISOString();
+  for (const [name, value] of Object.entries(props.userProperties ?? {})) {
+    // User properties become extensions `mqtt<name>` (lowercase letters and digits only, first value).
+    const ext = `mqtt${name.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 40);
+    if (ext !== 'mqtt' && attrs[ext] === undefined) attrs[ext] = Array.isArray(value) ? String(value[0]) : String(value);
+  }
+  return { ok: true, event: new CloudEvent(attrs as ConstructorParameters<typeof CloudEvent>[0]) };
+}

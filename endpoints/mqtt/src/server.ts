@@ -1,0 +1,96 @@
+/** The listeners (TCP, TLS when configured), the client-id table, metrics and health, and shutdown. */
+import { readFileSync } from 'node:fs';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createNetServer, type Server, type Socket } from 'node:net';
+import { createServer as createTlsServer } from 'node:tls';
+import type { AddressInfo } from 'node:net';
+import type { AuthOutcome, SendEvent } from '@kiot/core';
+import type { MqttConfig } from './config';
+import { Metrics } from './metrics';
+import { Session } from './session';
+
+export interface EndpointDeps {
+  readonly authenticate: (application: string, device: string, password: string) => Promise<AuthOutcome>;
+  readonly send: SendEvent;
+}
+
+export interface RunningEndpoint {
+  readonly port: number;
+  readonly tlsPort: number | undefined;
+  readonly metricsPort: number;
+  readonly metrics: Metrics;
+  readonly connections: () => number;
+  shutdown(): Promise<void>;
+}
+
+const listen = (server: Server | HttpServer, port: number, host: string): Promise<number> =>
+  new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+
+export async function startEndpoint(config: Readonly<MqttConfig>, deps: EndpointDeps): Promise<RunningEndpoint> {
+  const metrics = new Metrics();
+  const sessions = new Set<Session>();
+  const byClientId = new Map<string, Session>();
+  let accepting = true;
+  const onSocket = (socket: Socket): void => {
+    if (!accepting || sessions.size >= config.maxConnections) {
+      metrics.inc('kiot_mqtt_connections_refused_total');
+      socket.destroy();
+      return;
+    }
+    socket.setNoDelay(true);
+    const session = new Session(socket, {
+      config,
+      authenticate: deps.authenticate,
+      send: deps.send,
+      metrics,
+      now: () => new Date(),
+      claim: (id, s) => {
+        const old = byClientId.get(id);
+        byClientId.set(id, s);
+        if (old && old !== s) old.takeOver();
+      },
+      release: (id, s) => {
+        if (byClientId.get(id) === s) byClientId.delete(id);
+      },
+    });
+    sessions.add(session);
+    socket.on('close', () => sessions.delete(session));
+  };
+  metrics.gauge('kiot_mqtt_connections', () => sessions.size);
+  const tcp = createNetServer(onSocket);
+  const port = await listen(tcp, config.port, config.host);
+  let tls: Server | undefined;
+  let tlsPort: number | undefined;
+  if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) {
+    tls = createTlsServer({ cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }, onSocket);
+    tlsPort = await listen(tls, config.tlsPort, config.host);
+  }
+  const http = createHttpServer((req, res) => {
+    if (req.url === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      return res.end(metrics.text());
+    }
+    if (req.url === '/healthz') return res.writeHead(200).end('ok');
+    if (req.url === '/readyz') return res.writeHead(accepting ? 200 : 503).end(accepting ? 'ok' : 'draining');
+    return res.writeHead(404).end();
+  });
+  const metricsPort = await listen(http, config.metricsPort, config.host);
+  return {
+    port,
+    tlsPort,
+    metricsPort,
+    metrics,
+    connections: () => sessions.size,
+    async shutdown() {
+      accepting = false;
+      tcp.close();
+      tls?.close();
+      const deadline = Date.now() + config.drainMs;
+      await Promise.all([...sessions].map((s) => s.shutdown(deadline)));
+      http.close();
+    },
+  };
+}

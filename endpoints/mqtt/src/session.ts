@@ -1,0 +1,271 @@
+/**
+ * One MQTT connection: CONNECT with registry credentials, PUBLISH forwarded as CloudEvents and
+ * acknowledged (QoS 1) only once the sink accepted them, in the order received; everything an
+ * ingest endpoint does not do (QoS 2, retain, subscriptions) refused with the right code.
+ */
+import type { Socket } from 'node:net';
+import { randomUUID } from 'node:crypto';
+import mqtt, { type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
+import { KiotError, type AuthOutcome, type SendEvent } from '@kiot/core';
+import type { MqttConfig } from './config';
+import { Framer } from './framing';
+import type { Metrics } from './metrics';
+import { buildEvent, REASON, type Identity } from './publish';
+
+export interface SessionDeps {
+  readonly config: Readonly<MqttConfig>;
+  readonly authenticate: (application: string, device: string, password: string) => Promise<AuthOutcome>;
+  readonly send: SendEvent;
+  readonly metrics: Metrics;
+  /** Registers a client id; the previous session with that id is taken over (closed). */
+  readonly claim: (clientId: string, session: Session) => void;
+  readonly release: (clientId: string, session: Session) => void;
+  readonly now: () => Date;
+}
+
+type Ack = { readonly messageId: number; result: Promise<number | 'close'> };
+
+export class Session {
+  private version = 4;
+  private connected = false;
+  private closing = false;
+  private clientId = '';
+  private identity: Identity | undefined;
+  private readonly framer: Framer;
+  private readonly parser = mqtt.parser();
+  private readonly aliases = new Map<number, string>();
+  private readonly acks: Ack[] = [];
+  private inflight = 0;
+  private lastSeen = Date.now();
+  private keepAliveTimer: NodeJS.Timeout | undefined;
+  private readonly connectTimer: NodeJS.Timeout;
+
+  constructor(private readonly socket: Socket, private readonly deps: SessionDeps) {
+    this.framer = new Framer(deps.config.maxPacketBytes);
+    this.connectTimer = setTimeout(() => this.destroy('no CONNECT in time'), deps.config.connectTimeoutMs);
+    this.parser.on('packet', (p: Packet) => void this.onPacket(p).catch(() => this.destroy('internal error')));
+    this.parser.on('error', () => this.fail(REASON.malformed, 'malformed packet'));
+    socket.on('data', (chunk: Buffer) => this.onData(chunk));
+    socket.on('error', () => this.destroy('socket error'));
+    socket.on('close', () => this.cleanup());
+  }
+
+  get isV5(): boolean {
+    return this.version === 5;
+  }
+
+  /** Taken over by a newer connection with the same client id. */
+  takeOver(): void {
+    this.deps.metrics.inc('kiot_mqtt_takeovers_total');
+    this.disconnect(REASON.sessionTakenOver, 'another connection took this client id');
+  }
+
+  /** Server shutdown: waits for forwards in flight, then DISCONNECT 0x8B. */
+  async shutdown(deadline: number): Promise<void> {
+    this.socket.pause();
+    while (this.acks.length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    this.disconnect(REASON.serverShuttingDown, 'server shutting down');
+  }
+
+  private onData(chunk: Buffer): void {
+    this.lastSeen = Date.now();
+    for (const frame of this.framer.push(chunk)) {
+      if (frame.kind === 'too-large') return this.fail(REASON.packetTooLarge, `packet of ${frame.length} bytes is above ${this.deps.config.maxPacketBytes}`);
+      if (frame.kind === 'malformed') return this.fail(REASON.malformed, frame.reason);
+      if (!this.connected && this.parserIdle && frame.bytes[0]! >> 4 !== 1) return this.destroy('first packet is not CONNECT');
+      this.parser.parse(frame.bytes);
+      if (this.closing) return;
+    }
+  }
+
+  private get parserIdle(): boolean {
+    return this.clientId === '' && !this.connected;
+  }
+
+  private async onPacket(p: Packet): Promise<void> {
+    if (this.closing) return;
+    switch (p.cmd) {
+      case 'connect':
+        return this.onConnect(p);
+      case 'publish':
+        return this.onPublish(p);
+      case 'pingreq':
+        return this.write({ cmd: 'pingresp' });
+      case 'subscribe':
+        this.deps.metrics.inc('kiot_mqtt_subscribes_refused_total');
+        return this.write(this.isV5
+          ? { cmd: 'suback', messageId: p.messageId, granted: p.subscriptions.map(() => REASON.notAuthorized), properties: { reasonString: 'kiot is an ingest endpoint: no subscriptions' } }
+          : { cmd: 'suback', messageId: p.messageId, granted: p.subscriptions.map(() => 0x80) });
+      case 'unsubscribe':
+        return this.write(this.isV5 ? { cmd: 'unsuback', messageId: p.messageId, granted: p.unsubscriptions.map(() => 0x11) } : { cmd: 'unsuback', messageId: p.messageId });
+      case 'disconnect':
+        return this.destroy('client disconnected');
+      case 'pubrel':
+      case 'pubrec':
+      case 'pubcomp':
+      case 'auth':
+        return this.fail(REASON.protocolError, `${p.cmd} is not used by this endpoint`);
+      default:
+        return this.fail(REASON.protocolError, `unexpected ${p.cmd}`);
+    }
+  }
+
+  private async onConnect(p: IConnectPacket): Promise<void> {
+    if (this.connected || this.clientId !== '') return this.fail(REASON.protocolError, 'second CONNECT');
+    clearTimeout(this.connectTimer);
+    this.version = p.protocolVersion ?? 4;
+    const refuse = (v5: number, v3: number, msg: string): void => {
+      this.deps.metrics.inc('kiot_mqtt_connects_total', { result: msg });
+      this.write(this.isV5 ? { cmd: 'connack', sessionPresent: false, reasonCode: v5, properties: { reasonString: msg } } : { cmd: 'connack', sessionPresent: false, returnCode: v3 });
+      this.end();
+    };
+    if (this.version !== 4 && this.version !== 5) {
+      this.version = 4;
+      return refuse(REASON.unsupportedProtocolVersion, 1, 'unsupported protocol version');
+    }
+    if (this.isV5 && p.properties?.authenticationMethod !== undefined) return refuse(REASON.badAuthMethod, 4, 'enhanced authentication is not supported');
+    const user = p.username ?? '';
+    const at = user.lastIndexOf('@');
+    const password = p.password === undefined ? '' : Buffer.from(p.password).toString('utf8');
+    this.clientId = p.clientId !== '' ? p.clientId : `kiot-${randomUUID()}`;
+    if (at <= 0 || password === '') return refuse(REASON.badUserOrPassword, 4, 'bad user name or password');
+    const outcome = await this.deps.authenticate(user.slice(at + 1), user.slice(0, at), password);
+    if (this.closing) return;
+    if (!outcome.ok) return outcome.reason === 'disabled' ? refuse(REASON.notAuthorized, 5, 'not authorized') : refuse(REASON.badUserOrPassword, 4, 'bad user name or password');
+    this.identity = { application: outcome.application, device: outcome.device, entry: outcome.entry };
+    this.connected = true;
+    this.deps.claim(this.clientId, this);
+    this.deps.metrics.inc('kiot_mqtt_connects_total', { result: 'accepted' });
+    const c = this.deps.config;
+    const keepAlive = c.serverKeepAlive ?? p.keepalive ?? 0;
+    if (keepAlive > 0) {
+      // MQTT: close after 1.5 × keep-alive without a packet.
+      this.keepAliveTimer = setInterval(() => {
+        if (Date.now() - this.lastSeen > keepAlive * 1500) this.disconnect(REASON.keepAliveTimeout, 'keep alive timeout');
+      }, Math.max(250, keepAlive * 250));
+    }
+    if (this.isV5) {
+      // Clean start only: a persistent session is downgraded (Session Expiry Interval 0, no session present).
+      const properties: Record<string, unknown> = {
+        maximumQoS: 1, retainAvailable: false, maximumPacketSize: c.maxPacketBytes, receiveMaximum: c.receiveMaximum, topicAliasMaximum: c.topicAliasMaximum,
+        wildcardSubscriptionAvailable: false, subscriptionIdentifiersAvailable: false, sharedSubscriptionAvailable: false, sessionExpiryInterval: 0,
+      };
+      if (p.clientId === '') properties['assignedClientIdentifier'] = this.clientId;
+      if (c.serverKeepAlive !== undefined) properties['serverKeepAlive'] = c.serverKeepAlive;
+      this.write({ cmd: 'connack', sessionPresent: false, reasonCode: 0, properties });
+    } else {
+      this.write({ cmd: 'connack', sessionPresent: false, returnCode: 0 });
+    }
+  }
+
+  private async onPublish(p: IPublishPacket): Promise<void> {
+    if (!this.connected || !this.identity) return this.fail(REASON.protocolError, 'PUBLISH before CONNECT');
+    const m = this.deps.metrics;
+    m.inc('kiot_mqtt_publishes_total', { qos: String(p.qos) });
+    if (p.qos === 2) return this.fail(REASON.qosNotSupported, 'QoS 2 is not supported (Maximum QoS 1)');
+    if (p.retain) return this.fail(REASON.retainNotSupported, 'retain is not supported');
+    let topic = p.topic;
+    const alias = p.properties?.topicAlias;
+    if (this.isV5 && alias !== undefined) {
+      if (alias === 0 || alias > this.deps.config.topicAliasMaximum) return this.fail(REASON.topicAliasInvalid, 'topic alias out of range');
+      if (topic !== '') this.aliases.set(alias, topic);
+      else topic = this.aliases.get(alias) ?? '';
+      if (topic === '') return this.fail(REASON.protocolError, 'unknown topic alias');
+    }
+    if (p.qos === 1 && this.inflight >= this.deps.config.receiveMaximum) return this.fail(REASON.receiveMaximumExceeded, 'receive maximum exceeded');
+    const payload = Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload);
+    const props = p.properties ?? {};
+    const built = buildEvent(this.identity, topic, payload, {
+      ...(props.contentType !== undefined ? { contentType: props.contentType } : {}),
+      ...(props.payloadFormatIndicator !== undefined ? { payloadFormatIndicator: props.payloadFormatIndicator } : {}),
+      ...(props.messageExpiryInterval !== undefined ? { messageExpiryInterval: props.messageExpiryInterval } : {}),
+      ...(props.userProperties !== undefined ? { userProperties: props.userProperties } : {}),
+    }, this.deps.now());
+    if (!built.ok) {
+      m.inc('kiot_mqtt_publishes_refused_total', { reason: `0x${built.reason.toString(16)}` });
+      if (p.qos === 0) return undefined;
+      if (!this.isV5) return this.destroy(built.message);
+      return this.enqueueAck(p.messageId!, Promise.resolve(built.reason));
+    }
+    const forwarded = this.track(this.deps.send(built.event));
+    if (p.qos === 0) {
+      void forwarded.then((ok) => m.inc(ok ? 'kiot_mqtt_forwarded_total' : 'kiot_mqtt_forward_failures_total', { qos: '0' }));
+      return undefined;
+    }
+    return this.enqueueAck(p.messageId!, forwarded.then((ok) => {
+      m.inc(ok ? 'kiot_mqtt_forwarded_total' : 'kiot_mqtt_forward_failures_total', { qos: '1' });
+      // v5: a failure reason; v3.1.1 has none, so the connection closes without PUBACK and the client resends.
+      return ok ? REASON.success : this.isV5 ? REASON.unspecified : 'close';
+    }));
+  }
+
+  /** Counts a forward in flight; reading pauses while the Receive Maximum is reached (backpressure). */
+  private track(sent: Promise<void>): Promise<boolean> {
+    this.inflight++;
+    if (this.inflight >= this.deps.config.receiveMaximum) this.socket.pause();
+    return sent.then(() => true, (err: unknown) => {
+      if (!(err instanceof KiotError)) throw err;
+      return false;
+    }).finally(() => {
+      this.inflight--;
+      if (this.inflight < this.deps.config.receiveMaximum && !this.closing) this.socket.resume();
+    });
+  }
+
+  /** PUBACKs go out in the order the PUBLISHes came in. */
+  private enqueueAck(messageId: number, result: Promise<number | 'close'>): void {
+    this.acks.push({ messageId, result });
+    if (this.acks.length === 1) void this.flushAcks();
+  }
+
+  private async flushAcks(): Promise<void> {
+    while (this.acks.length > 0) {
+      const head = this.acks[0]!;
+      const reason = await head.result;
+      if (this.closing) return;
+      if (reason === 'close') {
+        this.deps.metrics.inc('kiot_mqtt_closed_unacked_total');
+        return this.destroy('sink failed: closing without PUBACK so the client resends');
+      }
+      this.acks.shift();
+      this.deps.metrics.inc('kiot_mqtt_pubacks_total', { reason: `0x${reason.toString(16)}` });
+      this.write(this.isV5 ? { cmd: 'puback', messageId: head.messageId, reasonCode: reason, ...(reason !== 0 ? { properties: { reasonString: 'not accepted' } } : {}) } : { cmd: 'puback', messageId: head.messageId });
+    }
+  }
+
+  private write(packet: Record<string, unknown>): void {
+    if (this.socket.destroyed) return;
+    this.socket.write(mqtt.generate(packet as unknown as Packet, { protocolVersion: this.version }));
+  }
+
+  /** A protocol violation: v5 gets DISCONNECT with the reason (after CONNECT), then the connection closes. */
+  private fail(reason: number, message: string): void {
+    this.deps.metrics.inc('kiot_mqtt_protocol_errors_total', { reason: `0x${reason.toString(16)}` });
+    if (this.connected) this.disconnect(reason, message);
+    else this.destroy(message);
+  }
+
+  private disconnect(reason: number, message: string): void {
+    if (this.closing) return;
+    if (this.isV5 && this.connected) this.write({ cmd: 'disconnect', reasonCode: reason, properties: { reasonString: message } });
+    this.end();
+  }
+
+  private end(): void {
+    this.closing = true;
+    this.socket.end();
+    setTimeout(() => this.socket.destroy(), 1000).unref();
+  }
+
+  private destroy(_why: string): void {
+    this.closing = true;
+    this.socket.destroy();
+  }
+
+  private cleanup(): void {
+    this.closing = true;
+    clearTimeout(this.connectTimer);
+    if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
+    if (this.connected) this.deps.release(this.clientId, this);
+  }
+}
