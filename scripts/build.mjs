@@ -37,7 +37,8 @@ export async function buildAll() {
       sourcemap: 'linked',
       logLevel: 'warning',
       tsconfig: join(root, 'tsconfig.json'),
-      external: Object.keys(pkg.dependencies ?? {}),
+      // The CLI runs from the repository, where mqtt (MQTT.js) is installed; it is not bundled.
+      external: [...Object.keys(pkg.dependencies ?? {}), ...(t.name === 'cli' ? ['mqtt'] : [])],
     });
   }));
 }

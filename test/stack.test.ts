@@ -5,6 +5,7 @@
  */
 import { strict as assert } from 'node:assert';
 import { execSync } from 'node:child_process';
+import mqtt from 'mqtt';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { eventually, exportSeries, needVictoriaMetrics } from './support/services';
@@ -44,6 +45,15 @@ describe('local stack (npm start)', function () {
 
   it('carries the reading through broker, converter, validator and writer into the TSDB', async () => {
     await stored(21.5);
+  });
+
+  it('carries an MQTT QoS 1 publish (acked only once the broker had it) into the TSDB, and the simulator over MQTT', async () => {
+    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${ports['MQTT_PORT']}`, { username: 'device1@demo', password: 'demo-secret', protocolVersion: 5, reconnectPeriod: 0 });
+    await c.publishAsync('temperature', '{"temperature": 24.75}', { qos: 1 });
+    await c.endAsync();
+    await stored(24.75);
+    const sim = execSync(`node ${join(__dirname, '../packages/cli/build/kiot.js')} simulate --protocol mqtt --url mqtt://127.0.0.1:${ports['MQTT_PORT']} --devices 3 --rate 50 --count 30`, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    assert.deepEqual((({ sent, acked, failed }) => ({ sent, acked, failed }))(JSON.parse(sim) as { sent: number; acked: number; failed: number }), { sent: 30, acked: 30, failed: 0 });
   });
 
   it('routes a reading that breaks the schema to the rejects sink with the errors', async () => {

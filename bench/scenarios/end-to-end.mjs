@@ -12,7 +12,7 @@ async function metric(brokerPort, trigger, result) {
 export async function endToEnd(s, say) {
   const out = { figures: {}, table: [], notes: [] };
   if (!(await vmAvailable())) throw new Error('VictoriaMetrics is not running (scripts/services/start)');
-  const ports = { HTTP_INGEST_PORT: await freePort(), BROKER_PORT: await freePort(), CONSOLE_PORT: await freePort(), MQTT_PORT: await freePort(), CONVERTER_PORT: await freePort(), VALIDATOR_PORT: await freePort(), INFLUX_WRITER_PORT: await freePort() };
+  const ports = { HTTP_INGEST_PORT: await freePort(), BROKER_PORT: await freePort(), CONSOLE_PORT: await freePort(), MQTT_PORT: await freePort(), MQTT_METRICS_PORT: await freePort(), CONVERTER_PORT: await freePort(), VALIDATOR_PORT: await freePort(), INFLUX_WRITER_PORT: await freePort() };
   const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', KIOT_VAR_DIR: `${root}/var/bench`, INGEST_RATE_PER_SECOND: '10000000', INGEST_RATE_BURST: '10000000' };
   const stack = spawn(process.execPath, [`${root}/scripts/stack/start.mjs`], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';

@@ -24,6 +24,7 @@ export function stackPlan(env = process.env) {
     broker: int(env, 'BROKER_PORT', 8081),
     'live-console': int(env, 'CONSOLE_PORT', 8088),
     mqtt: int(env, 'MQTT_PORT', 1883),
+    'mqtt-metrics': int(env, 'MQTT_METRICS_PORT', 9464),
   };
   const functions = readdirSync(join(root, 'functions')).filter((n) => existsSync(join(root, 'functions', n, 'func.yaml'))).sort();
   let next = int(env, 'KIOT_INTERNAL_PORT_BASE', 8090);
@@ -49,7 +50,8 @@ export function stackPlan(env = process.env) {
     env: { BROKER_PORT: String(ports.broker), BROKER_HOST: host, BROKER_SERVICES: services, BROKER_ABSENT_SERVICES: absent.join(','), BROKER_EVENTING_DIRS: env.KIOT_EVENTING_DIRS ?? join(root, 'eventing/base'), BROKER_SINKS_DIR: join(varDir, 'sinks') },
   });
   if (existsSync(join(root, 'endpoints/mqtt/build/main.js'))) {
-    processes.push({ name: 'mqtt-endpoint', kind: 'endpoint', cwd: join(root, 'endpoints/mqtt'), command: process.execPath, args: [join(root, 'endpoints/mqtt/build/main.js')], port: ports.mqtt, ready: undefined, env: { MQTT_PORT: String(ports.mqtt), K_SINK: brokerUrl, MQTT_REGISTRY_FILE: registry } });
+    // Started as its container starts it: `npm start` in its folder.
+    processes.push({ name: 'mqtt-endpoint', kind: 'endpoint', cwd: join(root, 'endpoints/mqtt'), command: 'npm', args: ['start', '--silent'], port: ports.mqtt, ready: `http://${host}:${ports['mqtt-metrics']}/readyz`, env: { MQTT_HOST: host, MQTT_PORT: String(ports.mqtt), MQTT_METRICS_PORT: String(ports['mqtt-metrics']), K_SINK: brokerUrl, MQTT_REGISTRY_FILE: registry } });
   }
   return { host, ports, brokerUrl, influx, absent, registry, processes };
 }

@@ -81,11 +81,12 @@ say(`
   broker ingress  ${plan.brokerUrl}   metrics: http://${host}:${ports.broker}/metrics
   dead letters    http://${host}:${ports.broker}/sinks/kiot-dead-letters   rejects: http://${host}:${ports.broker}/sinks/kiot-rejects
   live console    http://${host}:${ports['live-console']}/
-  ${plan.processes.some((p) => p.name === 'mqtt-endpoint') ? `MQTT            mqtt://${host}:${ports.mqtt}` : 'MQTT            (endpoint not built yet)'}
+  MQTT            mqtt://${host}:${ports.mqtt}   metrics: http://${host}:${ports['mqtt-metrics']}/metrics
   InfluxDB        ${plan.influx ? `${plan.influx.INFLUX_URL} bucket ${plan.influx.INFLUX_BUCKET}` : 'not configured: set INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET to store readings (validated readings are not written)'}
 
   demo device (local only): demo / device1, password demo-secret
 
+  mosquitto_pub -h ${host} -p ${ports.mqtt} -u device1@demo -P demo-secret -q 1 -t temperature -m '{"temperature": 21.5}'
   curl -i -u device1@demo:demo-secret -H 'content-type: application/json' -d '{"temperature": 21.5}' 'http://${host}:${ports['http-ingest']}/?channel=temperature'
 `);
 say('[stack] ready');

@@ -20,7 +20,7 @@ export interface Stack {
 
 export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
   const ports: Record<string, number> = {};
-  for (const k of ['HTTP_INGEST_PORT', 'BROKER_PORT', 'CONSOLE_PORT', 'MQTT_PORT', 'CONVERTER_PORT', 'VALIDATOR_PORT', 'INFLUX_WRITER_PORT']) ports[k] = await freePort();
+  for (const k of ['HTTP_INGEST_PORT', 'BROKER_PORT', 'CONSOLE_PORT', 'MQTT_PORT', 'MQTT_METRICS_PORT', 'CONVERTER_PORT', 'VALIDATOR_PORT', 'INFLUX_WRITER_PORT']) ports[k] = await freePort();
   const varDir = mkdtempSync(join(tmpdir(), 'kiot-stack-'));
   const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), KIOT_VAR_DIR: varDir, INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', INFLUX_ORG: 'kiot', INFLUX_TOKEN: '', ...extraEnv };
   const child = spawn('npm', ['start', '--silent'], { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });

@@ -36,6 +36,9 @@ export class Session {
   private readonly aliases = new Map<number, string>();
   private readonly acks: Ack[] = [];
   private inflight = 0;
+  /** Parsed packets waiting their turn: handled one at a time, in order. */
+  private readonly packets: Packet[] = [];
+  private draining = false;
   private lastSeen = Date.now();
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private readonly connectTimer: NodeJS.Timeout;
@@ -43,7 +46,7 @@ export class Session {
   constructor(private readonly socket: Socket, private readonly deps: SessionDeps) {
     this.framer = new Framer(deps.config.maxPacketBytes);
     this.connectTimer = setTimeout(() => this.destroy('no CONNECT in time'), deps.config.connectTimeoutMs);
-    this.parser.on('packet', (p: Packet) => void this.onPacket(p).catch(() => this.destroy('internal error')));
+    this.parser.on('packet', (p: Packet) => this.packets.push(p));
     this.parser.on('error', () => this.fail(REASON.malformed, 'malformed packet'));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.destroy('socket error'));
@@ -75,6 +78,31 @@ export class Session {
       if (!this.connected && this.parserIdle && frame.bytes[0]! >> 4 !== 1) return this.destroy('first packet is not CONNECT');
       this.parser.parse(frame.bytes);
       if (this.closing) return;
+    }
+    void this.drain();
+  }
+
+  /**
+   * Handles queued packets in order (a pipelined PUBLISH waits for its CONNECT's authentication).
+   * While the Receive Maximum of forwards is in flight, the socket stays paused and packets wait:
+   * at most one read's worth is ever held.
+   */
+  private async drain(): Promise<void> {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      while (this.packets.length > 0 && !this.closing) {
+        if (this.inflight >= this.deps.config.receiveMaximum) {
+          this.socket.pause();
+          return;
+        }
+        await this.onPacket(this.packets.shift()!);
+      }
+      if (!this.closing) this.socket.resume();
+    } catch {
+      this.destroy('internal error');
+    } finally {
+      this.draining = false;
     }
   }
 
@@ -172,7 +200,7 @@ export class Session {
       else topic = this.aliases.get(alias) ?? '';
       if (topic === '') return this.fail(REASON.protocolError, 'unknown topic alias');
     }
-    if (p.qos === 1 && this.inflight >= this.deps.config.receiveMaximum) return this.fail(REASON.receiveMaximumExceeded, 'receive maximum exceeded');
+    if (p.qos === 1 && this.acks.length >= this.deps.config.receiveMaximum) return this.fail(REASON.receiveMaximumExceeded, 'receive maximum exceeded');
     const payload = Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload);
     const props = p.properties ?? {};
     const built = buildEvent(this.identity, topic, payload, {
@@ -208,7 +236,7 @@ export class Session {
       return false;
     }).finally(() => {
       this.inflight--;
-      if (this.inflight < this.deps.config.receiveMaximum && !this.closing) this.socket.resume();
+      if (!this.closing) void this.drain();
     });
   }
 
@@ -257,7 +285,9 @@ export class Session {
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }
 
-  private destroy(_why: string): void {
+  /** `why` is one of this file's fixed strings (never device data), so it is safe as a label. */
+  private destroy(why: string): void {
+    if (!this.closing) this.deps.metrics.inc('kiot_mqtt_closed_total', { why: why.replace(/:.*$/, '') });
     this.closing = true;
     this.socket.destroy();
   }

@@ -12,6 +12,7 @@ import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import { dump, load } from 'js-yaml';
 import { addDevice, setEnabled, setWebhookSecret } from './registry-edit';
+import mqtt from 'mqtt';
 import { simulate } from './simulate';
 
 const usage = `usage:
@@ -34,17 +35,30 @@ async function main(argv: string[]): Promise<number> {
   if (positionals[0] === 'simulate') {
     const num = (v: string | undefined, fallback: number | undefined): number | undefined => (v === undefined ? fallback : Number(v));
     const protocol = values.protocol ?? 'http';
-    if (protocol !== 'http') throw new Error(`--protocol ${protocol}: only http is available until the MQTT endpoint exists`);
+    if (protocol !== 'http' && protocol !== 'mqtt') throw new Error('--protocol is http or mqtt');
     const opts = { devices: num(values.devices, 10)!, rate: num(values.rate, 10)!, count: num(values.count, undefined), durationS: num(values.duration, undefined), concurrency: num(values.concurrency, 32)! };
     for (const [k, v] of Object.entries(opts)) if (v !== undefined && (!Number.isFinite(v) || v <= 0)) throw new Error(`--${k} must be a positive number`);
+    const user = values.user ?? 'gateway1@demo';
+    const password = values.password ?? 'demo-gateway-secret';
+    const channel = values.channel ?? 'temperature';
+    let client: mqtt.MqttClient | undefined;
+    let send: ((device: string, body: string) => Promise<number>) | undefined;
+    if (protocol === 'mqtt') {
+      // One gateway connection, QoS 1: a reading counts as acked when its PUBACK arrives.
+      client = await mqtt.connectAsync(values.url ?? process.env['KIOT_MQTT_URL'] ?? 'mqtt://127.0.0.1:1883', { username: user, password, protocolVersion: 5, reconnectPeriod: 1000 });
+      const c = client;
+      send = (device, body) => c.publishAsync(`${channel}/${device}`, body, { qos: 1 }).then(() => 202, () => 503);
+    }
     const result = await simulate({
       ...opts,
       url: values.url ?? process.env['KIOT_INGEST_URL'] ?? 'http://127.0.0.1:8080',
-      user: values.user ?? 'gateway1@demo',
-      password: values.password ?? 'demo-gateway-secret',
-      channel: values.channel ?? 'temperature',
+      user,
+      password,
+      channel,
       progress: (line) => process.stderr.write(`\r${line}   `),
+      ...(send ? { send } : {}),
     });
+    await client?.endAsync();
     process.stderr.write('\n');
     process.stdout.write(`${JSON.stringify(result)}\n`);
     return result.failed === 0 ? 0 : 1;
