@@ -23,6 +23,8 @@ export interface SessionDeps {
   readonly now: () => Date;
 }
 
+const CLOSE_REASONS = ['no CONNECT in time', 'socket error', 'first packet is not CONNECT', 'internal error', 'client disconnected', 'sink failed'];
+
 type Ack = { readonly messageId: number; result: Promise<number | 'close'> };
 
 export class Session {
@@ -285,9 +287,10 @@ export class Session {
     setTimeout(() => this.socket.destroy(), 1000).unref();
   }
 
-  /** `why` is one of this file's fixed strings (never device data), so it is safe as a label. */
   private destroy(why: string): void {
-    if (!this.closing) this.deps.metrics.inc('kiot_mqtt_closed_total', { why: why.replace(/:.*$/, '') });
+    // Only fixed reasons become label values: messages can name devices or topics.
+    const label = CLOSE_REASONS.find((r) => why.startsWith(r)) ?? 'refused';
+    if (!this.closing) this.deps.metrics.inc('kiot_mqtt_closed_total', { why: label });
     this.closing = true;
     this.socket.destroy();
   }
