@@ -17,8 +17,12 @@ export default tseslint.config(
   },
   {
     // func build sees only the function's folder: shared code reaches it as @kiot/core, bundled.
-    files: ['functions/*/src/**/*.ts', 'templates/function/src/**/*.ts'],
-    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../*'], message: 'functions are built alone: import shared code as @kiot/core' }] }] }
+    files: ['functions/*/src/*.ts', 'templates/function/src/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../../*'], message: 'functions are built alone: import shared code as @kiot/core' }] }] }
+  },
+  {
+    files: ['functions/*/src/*/*.ts'],
+    rules: { 'no-restricted-imports': ['error', { patterns: [{ group: ['../../../*'], message: 'functions are built alone: import shared code as @kiot/core' }] }] }
   },
   {
     files: ['**/test/**/*.ts', 'broker/src/main.ts', 'endpoints/*/src/main.ts'],

@@ -15,6 +15,8 @@ export function targets() {
   for (const name of readdirSync(join(root, 'functions')).sort()) {
     const dir = join(root, 'functions', name);
     if (existsSync(join(dir, 'src/index.ts'))) out.push({ name, dir, entry: join(dir, 'src/index.ts'), outfile: join(dir, 'build/index.js') });
+    // A second, long-running entry point (the writer's Kafka-direct consumer).
+    if (existsSync(join(dir, 'src/consumer.ts'))) out.push({ name: `${name}-consumer`, dir, entry: join(dir, 'src/consumer.ts'), outfile: join(dir, 'build/consumer.js') });
   }
   for (const [name, entry, outfile] of [['broker', 'broker/src/main.ts', 'broker/build/main.js'], ['mqtt-endpoint', 'endpoints/mqtt/src/main.ts', 'endpoints/mqtt/build/main.js'], ['cli', 'packages/cli/src/main.ts', 'packages/cli/build/kiot.js']]) {
     if (existsSync(join(root, entry))) out.push({ name, dir: join(root, dirname(dirname(entry))), entry: join(root, entry), outfile: join(root, outfile) });
@@ -38,7 +40,7 @@ export async function buildAll() {
       logLevel: 'warning',
       tsconfig: join(root, 'tsconfig.json'),
       // The CLI runs from the repository, where mqtt (MQTT.js) is installed; it is not bundled.
-      external: [...Object.keys(pkg.dependencies ?? {}), ...(t.name === 'cli' ? ['mqtt'] : [])],
+      external: [...Object.keys(pkg.dependencies ?? {}), ...(t.name === 'cli' ? ['mqtt', 'kafkajs'] : [])],
     });
   }));
 }

@@ -47,7 +47,7 @@ export async function endToEnd(s, say) {
         const dead = (await metric(ports.BROKER_PORT, 'influx-writer', 'deadLettered')) - dlBefore;
         const lost = accepted - stored - dead;
         const row = { rate, sent: r.total, accepted, stored, dead, lost, refused: r.non2xx + r.errors, p50: r.p50, p99: r.p99, readingsPerSecond: round((stored * perRequest) / seconds) };
-        say(`${label} @ ${rate}/s: accepted ${accepted}, written ${stored}, dead ${dead}, refused ${row.refused}, ingest p99 ${r.p99} ms`);
+        say(`${label} @ ${rate}/s: accepted ${accepted}, written ${stored}, dead ${dead}, refused ${row.refused} ${JSON.stringify(r.statuses)}, ingest p99 ${r.p99} ms`);
         out.figures[`${label} @ ${rate}`] = row;
         row.achieved = round(r.rps);
         if (lost !== 0 || row.refused > 0 || r.rps < rate * 0.9) break;

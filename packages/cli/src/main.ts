@@ -3,6 +3,8 @@
  *   device add APP DEVICE [--password P | --password-stdin] [--gateway-for a,b] [--registry FILE] [--force]
  *   device disable|enable APP DEVICE [--registry FILE]
  *   webhook-secret APP [--secret S | --secret-stdin] [--tts-app ID,...] [--registry FILE]
+ *   tail TOPIC [--brokers host:port,...] [--from-beginning]
+ *   replay TOPIC (--to URL | --to-topic T) [--from ISO|--from-offset N] [--until ISO|--until-offset N] [--brokers ...]
  *   simulate --devices N --rate R [--count C | --duration S] [--protocol http] [--url URL] [--user U --password P] [--channel C]
  * The registry file defaults to KIOT_REGISTRY_FILE, else ./registry.yaml. Secrets are stored as
  * scrypt hashes; a generated password is printed once and never written in clear.
@@ -14,11 +16,14 @@ import { dump, load } from 'js-yaml';
 import { addDevice, setEnabled, setWebhookSecret } from './registry-edit';
 import mqtt from 'mqtt';
 import { simulate } from './simulate';
+import { replay, tail, type Range } from './topics';
 
 const usage = `usage:
   kiot device add APP DEVICE [--password P | --password-stdin] [--gateway-for a,b] [--registry FILE] [--force]
   kiot device disable|enable APP DEVICE [--registry FILE]
   kiot webhook-secret APP [--secret S | --secret-stdin] [--tts-app ID,...] [--registry FILE]
+  kiot tail TOPIC [--brokers host:port,...] [--from-beginning]
+  kiot replay TOPIC (--to BROKER_URL | --to-topic TOPIC) [--from ISO_TIME | --from-offset N] [--until ISO_TIME | --until-offset N] [--brokers ...]
   kiot simulate --devices N --rate R [--count C | --duration S] [--protocol http|mqtt] [--url URL] [--user U --password P] [--channel C]
     defaults: the local stack's demo gateway (gateway1@demo, demo-secret of the demo registry), http://127.0.0.1:8080, channel temperature`;
 
@@ -30,8 +35,32 @@ async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: argv,
     allowPositionals: true,
-    options: { devices: { type: 'string' }, rate: { type: 'string' }, count: { type: 'string' }, duration: { type: 'string' }, protocol: { type: 'string' }, url: { type: 'string' }, user: { type: 'string' }, channel: { type: 'string' }, concurrency: { type: 'string' }, password: { type: 'string' }, 'password-stdin': { type: 'boolean' }, secret: { type: 'string' }, 'secret-stdin': { type: 'boolean' }, 'gateway-for': { type: 'string' }, 'tts-app': { type: 'string' }, registry: { type: 'string' }, force: { type: 'boolean' } },
+    options: { brokers: { type: 'string' }, 'from-beginning': { type: 'boolean' }, to: { type: 'string' }, 'to-topic': { type: 'string' }, from: { type: 'string' }, until: { type: 'string' }, 'from-offset': { type: 'string' }, 'until-offset': { type: 'string' }, devices: { type: 'string' }, rate: { type: 'string' }, count: { type: 'string' }, duration: { type: 'string' }, protocol: { type: 'string' }, url: { type: 'string' }, user: { type: 'string' }, channel: { type: 'string' }, concurrency: { type: 'string' }, password: { type: 'string' }, 'password-stdin': { type: 'boolean' }, secret: { type: 'string' }, 'secret-stdin': { type: 'boolean' }, 'gateway-for': { type: 'string' }, 'tts-app': { type: 'string' }, registry: { type: 'string' }, force: { type: 'boolean' } },
   });
+  const brokers = (values.brokers ?? process.env['KAFKA_BROKERS'] ?? '127.0.0.1:9092').split(',');
+  if (positionals[0] === 'tail' && positionals[1]) {
+    const stop = new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
+    await tail(brokers, positionals[1], values['from-beginning'] === true, (line) => process.stdout.write(`${line}\n`), stop);
+    return 0;
+  }
+  if (positionals[0] === 'replay' && positionals[1]) {
+    if ((values.to === undefined) === (values['to-topic'] === undefined)) throw new Error('replay needs exactly one of --to URL and --to-topic TOPIC');
+    const time = (v: string | undefined, name: string): number | undefined => {
+      if (v === undefined) return undefined;
+      const t = Date.parse(v);
+      if (Number.isNaN(t)) throw new Error(`--${name} must be an RFC 3339 time`);
+      return t;
+    };
+    const range: Range = {
+      ...(values.from !== undefined ? { fromTime: time(values.from, 'from') } : {}),
+      ...(values.until !== undefined ? { untilTime: time(values.until, 'until') } : {}),
+      ...(values['from-offset'] !== undefined ? { fromOffset: BigInt(values['from-offset']) } : {}),
+      ...(values['until-offset'] !== undefined ? { untilOffset: BigInt(values['until-offset']) } : {}),
+    };
+    const counts = await replay(brokers, positionals[1], range, values.to !== undefined ? { url: values.to } : { topic: values['to-topic']! });
+    process.stdout.write(`${JSON.stringify(counts)}\n`);
+    return counts.failed === 0 ? 0 : 1;
+  }
   if (positionals[0] === 'simulate') {
     const num = (v: string | undefined, fallback: number | undefined): number | undefined => (v === undefined ? fallback : Number(v));
     const protocol = values.protocol ?? 'http';

@@ -7,3 +7,4 @@ export * from './registry';
 export * from './registry-file';
 export * from './boundary';
 export * from './normalized';
+export * from './kafka-records';

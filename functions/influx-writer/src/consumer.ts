@@ -1,0 +1,33 @@
+/**
+ * Kafka-direct entry point (`npm run start:consumer`, deployed as a Deployment): reads CloudEvents
+ * straight from a Kafka topic and writes them in large batches, for volumes the broker's
+ * one-HTTP-request-per-event push cannot carry.
+ */
+import { ConfigError } from '@kiot/core';
+import { createInfluxWriter } from './influx';
+import { parseConsumerConfig } from './kafka/config';
+import { runConsumer } from './kafka/consumer';
+import { processBatch } from './kafka/pipeline';
+
+const log = (line: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), component: 'influx-writer-consumer', ...line })}\n`);
+
+async function main(): Promise<void> {
+  const { writer, kafka } = parseConsumerConfig(process.env);
+  const write = createInfluxWriter({ ...writer, precision: writer.mapping.precision });
+  const running = await runConsumer(kafka, (records) => processBatch(records, write, writer.mapping, writer.maxBatchLines), log);
+  log({ msg: 'consuming', topics: kafka.topics, group: kafka.groupId });
+  let stopping = false;
+  const stop = (signal: string): void => {
+    if (stopping) return;
+    stopping = true;
+    log({ msg: 'stopping: finishing the batch in progress and committing it', signal });
+    void running.stop().then(() => process.exit(0), () => process.exit(1));
+  };
+  process.once('SIGTERM', () => stop('SIGTERM'));
+  process.once('SIGINT', () => stop('SIGINT'));
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`${err instanceof ConfigError ? err.message : `consumer failed: ${(err as Error).message}`}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,31 @@
+/** Kafka-direct configuration: the writer's InfluxDB settings plus where to read. */
+import { EnvReader, type Env } from '@kiot/core';
+import { parseConfig as parseWriterConfig, type WriterConfig } from '../config';
+import type { KafkaTarget } from './consumer';
+
+export interface ConsumerConfig {
+  readonly writer: Readonly<WriterConfig>;
+  readonly kafka: KafkaTarget;
+}
+
+export function parseConsumerConfig(env: Env): Readonly<ConsumerConfig> {
+  const r = new EnvReader(env);
+  const brokers = r.list('KAFKA_BROKERS');
+  if (brokers.length === 0) r.problem('KAFKA_BROKERS is required (host:port, comma-separated)');
+  const kafka: KafkaTarget = {
+    brokers,
+    clientId: r.string('KAFKA_CLIENT_ID', 'kiot-influx-writer'),
+    groupId: r.string('KAFKA_GROUP_ID', 'kiot-influx-writer'),
+    // The Knative Kafka broker's own topic: knative-broker-<namespace>-<broker>.
+    topics: r.list('KAFKA_TOPICS').length > 0 ? r.list('KAFKA_TOPICS') : ['knative-broker-kiot-kiot'],
+    deadLetterTopic: r.string('KAFKA_DEAD_LETTER_TOPIC', 'kiot-writer-dead-letters'),
+    fromBeginning: r.boolean('KAFKA_FROM_BEGINNING', false),
+  };
+  let writer: Readonly<WriterConfig> | undefined;
+  try {
+    writer = parseWriterConfig(env);
+  } catch (err) {
+    for (const p of (err as { problems?: string[] }).problems ?? [(err as Error).message]) r.problem(p);
+  }
+  return r.done({ writer: writer!, kafka });
+}

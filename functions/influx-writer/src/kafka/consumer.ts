@@ -1,0 +1,69 @@
+/**
+ * The only file that knows kafkajs. Reads batches, hands them to `handle`, sends dead letters to
+ * their topic, and commits a batch's offsets only after all of that succeeded (at-least-once:
+ * a crash before the commit means the batch is read again; identical points overwrite).
+ */
+import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import type { BatchResult, DeadLetter } from './pipeline';
+import type { RawRecord } from '@kiot/core';
+
+export interface KafkaTarget {
+  readonly brokers: readonly string[];
+  readonly clientId: string;
+  readonly groupId: string;
+  readonly topics: readonly string[];
+  readonly deadLetterTopic: string;
+  readonly fromBeginning: boolean;
+}
+
+export interface RunningConsumer {
+  stop(): Promise<void>;
+}
+
+export type Log = (line: Record<string, unknown>) => void;
+
+function deadLetterMessage(d: DeadLetter, topic: string, partition: number, offset: string) {
+  const headers: Record<string, Buffer | string> = {};
+  for (const [k, v] of Object.entries(d.record.headers)) {
+    const first = Array.isArray(v) ? v[0] : v;
+    if (first !== undefined) headers[k] = first;
+  }
+  // The reason travels in headers; the record itself is kept byte for byte.
+  Object.assign(headers, { kiot_reason: d.reason, kiot_source: `${topic}/${partition}/${offset}` });
+  return { key: d.record.key, value: d.record.value, headers };
+}
+
+export async function runConsumer(target: KafkaTarget, handle: (records: RawRecord[]) => Promise<BatchResult>, log: Log): Promise<RunningConsumer> {
+  const kafka = new Kafka({ clientId: target.clientId, brokers: [...target.brokers], logLevel: logLevel.WARN, retry: { retries: 8, initialRetryTime: 300 } });
+  const consumer: Consumer = kafka.consumer({ groupId: target.groupId, maxBytesPerPartition: 4 * 1024 * 1024 });
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false });
+  await producer.connect();
+  await consumer.connect();
+  for (const topic of target.topics) await consumer.subscribe({ topic, fromBeginning: target.fromBeginning });
+  await consumer.run({
+    autoCommit: false,
+    eachBatchAutoResolve: false,
+    eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+      if (batch.messages.length === 0) return;
+      const records: RawRecord[] = batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: m.timestamp }));
+      const offsets = new Map(records.map((r, i) => [r, batch.messages[i]!.offset]));
+      // A transient failure throws here: nothing is committed and kafkajs reads the batch again.
+      const result = await handle(records);
+      if (result.dead.length > 0) {
+        await producer.send({ topic: target.deadLetterTopic, messages: result.dead.map((d) => deadLetterMessage(d, batch.topic, batch.partition, offsets.get(d.record) ?? '?')) });
+      }
+      const last = batch.messages[batch.messages.length - 1]!.offset;
+      await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
+      resolveOffset(last);
+      await heartbeat();
+      log({ msg: 'batch written', topic: batch.topic, partition: batch.partition, records: records.length, points: result.written, skipped: result.skipped, dead: result.dead.length });
+    },
+  });
+  return {
+    async stop() {
+      // disconnect() waits for the batch in progress, which commits only after its write.
+      await consumer.disconnect();
+      await producer.disconnect();
+    },
+  };
+}

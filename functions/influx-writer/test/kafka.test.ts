@@ -1,0 +1,126 @@
+/**
+ * Kafka-direct mode against a real Kafka (KRaft, official jars) and VictoriaMetrics: records
+ * produced exactly as the Knative Kafka broker produces them (binary mode, ce_* headers,
+ * partitionkey as key), offsets committed only after the write, poison to the dead-letter topic.
+ */
+import { strict as assert } from 'node:assert';
+import { connect } from 'node:net';
+import { CloudEvent, Kafka as CE } from 'cloudevents';
+import { Kafka, logLevel } from 'kafkajs';
+import { parseConfig } from '../src/config';
+import { createInfluxWriter, type WriteLines } from '../src/influx';
+import { runConsumer } from '../src/kafka/consumer';
+import { processBatch } from '../src/kafka/pipeline';
+import { eventually, exportSeries, needService, needVictoriaMetrics, VM_URL } from '../../../test/support/services';
+
+const BROKERS = [process.env['KIOT_KAFKA_BROKERS'] ?? '127.0.0.1:19092'];
+const run = `k${Date.now()}`;
+const kafka = new Kafka({ clientId: 'kiot-test', brokers: BROKERS, logLevel: logLevel.NOTHING });
+
+/** Exactly what the Knative Kafka broker writes: binary content mode, partitionkey as the record key. */
+function brokerRecord(ev: CloudEvent<unknown>) {
+  const m = CE.binary(ev);
+  const headers: Record<string, string> = {};
+  for (const [k, v] of Object.entries(m.headers)) if (v !== undefined) headers[k] = String(v);
+  return { key: m.key === undefined ? null : String(m.key), value: typeof m.value === 'string' ? m.value : JSON.stringify(m.value), headers };
+}
+
+const validated = (device: string, t: number, v: number) => new CloudEvent({ type: 'io.kiot.telemetry.validated.v1', source: `kiot://demo/${device}`, subject: 'temperature', application: 'demo', device, partitionkey: `demo/${device}`, datacontenttype: 'application/json', data: { records: [{ time: new Date(t).toISOString(), values: { temperature: v } }] } });
+
+async function kafkaUp(): Promise<boolean> {
+  const [host, port] = BROKERS[0]!.split(':');
+  return new Promise((resolve) => {
+    const s = connect(Number(port), host!, () => { s.destroy(); resolve(true); });
+    s.on('error', () => resolve(false));
+  });
+}
+
+describe('influx-writer Kafka-direct mode', function () {
+  this.timeout(90_000);
+  const topic = `knative-broker-kiot-${run}`;
+  const dlq = `dead-${run}`;
+  const writer = parseConfig({ INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot' });
+  const admin = kafka.admin();
+  const producer = kafka.producer();
+
+  before(async function () {
+    await needVictoriaMetrics(this);
+    if (!(await kafkaUp())) await needService(this, 'Kafka', `http://${BROKERS[0]}/`, 'scripts/services/install && scripts/services/start (Kafka 3.9 from Maven Central, KRaft)');
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic, numPartitions: 3 }, { topic: dlq, numPartitions: 1 }], waitForLeaders: true });
+    await producer.connect();
+  });
+  after(async () => {
+    await producer.disconnect().catch(() => undefined);
+    await admin.disconnect().catch(() => undefined);
+  });
+
+  const target = (group: string) => ({ brokers: BROKERS, clientId: 'kiot-test', groupId: group, topics: [topic], deadLetterTopic: dlq, fromBeginning: true });
+
+  it('writes every validated record, skips other types, and sends poison to the dead-letter topic with the reason', async () => {
+    const t0 = Date.parse('2026-04-01T00:00:00Z');
+    const good = Array.from({ length: 300 }, (_, i) => brokerRecord(validated(`${run}-d${i % 5}`, t0 + i * 1000, i)));
+    const other = brokerRecord(new CloudEvent({ type: 'io.kiot.telemetry.raw.v1', source: 'kiot://demo/x', application: 'demo', device: 'x', data: { t: 1 } }));
+    const poison = [
+      { key: null, value: 'not a cloudevent', headers: {} },
+      brokerRecord(new CloudEvent({ type: 'io.kiot.telemetry.validated.v1', source: 'kiot://demo/y', application: 'demo', device: 'y', data: { temperature: 1 } })),
+    ];
+    await producer.send({ topic, messages: [...good.slice(0, 150), other, ...poison, ...good.slice(150)] });
+    const consumer = await runConsumer(target(`g1-${run}`), (records) => processBatch(records, createInfluxWriter({ ...writer, precision: 'ms' }), writer.mapping, 5000), () => undefined);
+    try {
+      const series = await eventually(async () => {
+        const s = await exportSeries(`{__name__="temperature_temperature",device=~"${run}-d.*"}`);
+        return s.reduce((n, x) => n + x.values.length, 0) === 300 ? s : undefined;
+      }, 30_000);
+      assert.equal(series.length, 5);
+      const dead: { reason: string; value: string }[] = [];
+      const c = kafka.consumer({ groupId: `dlq-${run}` });
+      await c.connect();
+      await c.subscribe({ topic: dlq, fromBeginning: true });
+      await c.run({ eachMessage: async ({ message }) => { dead.push({ reason: message.headers?.['kiot_reason']?.toString() ?? '', value: message.value?.toString() ?? '' }); } });
+      await eventually(async () => (dead.length >= 2 ? true : undefined), 20_000);
+      await c.disconnect();
+      assert.equal(dead.length, 2);
+      assert.match(dead.find((d) => d.value === 'not a cloudevent')!.reason, /not a CloudEvent|invalid CloudEvent/);
+      assert.ok(dead.some((d) => /not normalized/.test(d.reason)));
+    } finally {
+      await consumer.stop();
+    }
+    const offsets = await admin.fetchOffsets({ groupId: `g1-${run}`, topics: [topic] });
+    const committed = offsets[0]!.partitions.reduce((n, p) => n + Number(p.offset), 0);
+    assert.equal(committed, 303, 'every record, poison and skipped ones included, is committed once written');
+  });
+
+  it('commits nothing when the write fails, and a restart reads the batch again (at-least-once)', async () => {
+    const t0 = Date.parse('2026-04-02T00:00:00Z');
+    const group = `g2-${run}`;
+    const device = `${run}-crash`;
+    await producer.send({ topic, messages: Array.from({ length: 20 }, (_, i) => brokerRecord(validated(device, t0 + i * 1000, i))) });
+    // First run: the write reaches the TSDB but the process "dies" before committing.
+    const real = createInfluxWriter({ ...writer, precision: 'ms' });
+    let crashed = 0;
+    const crashing: WriteLines = async (lines) => {
+      await real(lines);
+      if (lines.some((l) => l.includes(device))) {
+        crashed++;
+        throw new Error('killed between write and commit');
+      }
+    };
+    const first = await runConsumer(target(group), (records) => processBatch(records, crashing, writer.mapping, 5000), () => undefined);
+    await eventually(async () => (crashed > 0 ? true : undefined), 30_000);
+    await first.stop().catch(() => undefined);
+    const afterCrash = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    assert.ok(afterCrash[0]!.partitions.some((p) => p.offset === '-1'), 'the partition whose write "crashed" was never committed');
+    // Second run: reads again from the last commit and writes again (identical points overwrite).
+    const second = await runConsumer(target(group), (records) => processBatch(records, real, writer.mapping, 5000), () => undefined);
+    try {
+      const series = await eventually(async () => {
+        const s = await exportSeries(`{__name__="temperature_temperature",device="${device}"}`);
+        return s[0]?.values.length === 20 ? s : undefined;
+      }, 30_000);
+      assert.deepEqual([...series[0]!.values].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i), 'no reading lost, duplicates collapsed');
+    } finally {
+      await second.stop();
+    }
+  });
+});

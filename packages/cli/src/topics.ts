@@ -1,0 +1,98 @@
+/**
+ * `tail` and `replay` for Kafka topics of CloudEvents (the broker's topic, dead letters).
+ * The record decoding is the writer's; the transport is passed in.
+ */
+import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { HTTP, type CloudEvent } from 'cloudevents';
+import { createPost } from '@kiot/core';
+import { toCloudEvent } from '@kiot/core';
+
+export interface Range {
+  readonly fromTime?: number;
+  readonly untilTime?: number;
+  readonly fromOffset?: bigint;
+  readonly untilOffset?: bigint;
+}
+
+export function inRange(m: { offset: string; timestamp: string }, r: Range): 'before' | 'in' | 'after' {
+  const offset = BigInt(m.offset);
+  const time = Number(m.timestamp);
+  if ((r.fromOffset !== undefined && offset < r.fromOffset) || (r.fromTime !== undefined && time < r.fromTime)) return 'before';
+  if ((r.untilOffset !== undefined && offset > r.untilOffset) || (r.untilTime !== undefined && time > r.untilTime)) return 'after';
+  return 'in';
+}
+
+function decode(m: KafkaMessage): CloudEvent<unknown> | string {
+  try {
+    return toCloudEvent({ key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: m.timestamp });
+  } catch (err) {
+    return (err as Error).message;
+  }
+}
+
+/** Prints every event of a topic as one JSON line, live, until `stop` resolves. */
+export async function tail(brokers: string[], topic: string, fromBeginning: boolean, print: (line: string) => void, stop: Promise<void>): Promise<void> {
+  const kafka = new Kafka({ clientId: 'kiot-tail', brokers, logLevel: logLevel.WARN });
+  // A group of its own that commits nothing: tailing never moves anyone's offsets.
+  const consumer = kafka.consumer({ groupId: `kiot-tail-${process.pid}-${Date.now()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning });
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ partition, message }) => {
+      const ev = decode(message);
+      const reason = message.headers?.['kiot_reason']?.toString();
+      print(JSON.stringify({ partition, offset: message.offset, ...(reason ? { reason } : {}), ...(typeof ev === 'string' ? { error: ev } : { event: ev.toJSON() }) }));
+    },
+  });
+  await stop;
+  await consumer.disconnect();
+}
+
+export interface ReplayTarget {
+  readonly url?: string;
+  readonly topic?: string;
+}
+
+/** Re-publishes the records of a range (to a broker ingress, binary mode, or to another topic). Returns counts. */
+export async function replay(brokers: string[], topic: string, range: Range, to: ReplayTarget, idleMs = 3000): Promise<{ replayed: number; failed: number; skipped: number }> {
+  const kafka = new Kafka({ clientId: 'kiot-replay', brokers, logLevel: logLevel.WARN });
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const producer = to.topic !== undefined ? kafka.producer() : undefined;
+  await producer?.connect();
+  const post = createPost(16);
+  const consumer = kafka.consumer({ groupId: `kiot-replay-${process.pid}-${Date.now()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const counts = { replayed: 0, failed: 0, skipped: 0 };
+  const remaining = new Set(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => p.partition));
+  const highs = new Map(ends.map((p) => [p.partition, BigInt(p.high)]));
+  let last = Date.now();
+  await consumer.run({
+    autoCommit: false,
+    eachMessage: async ({ partition, message }) => {
+      last = Date.now();
+      if (BigInt(message.offset) + 1n >= (highs.get(partition) ?? 0n)) remaining.delete(partition);
+      if (inRange(message, range) !== 'in') return void counts.skipped++;
+      if (producer) {
+        await producer.send({ topic: to.topic!, messages: [{ key: message.key, value: message.value, headers: message.headers ?? {} }] });
+        return void counts.replayed++;
+      }
+      const ev = decode(message);
+      if (typeof ev === 'string') return void counts.failed++;
+      const m = HTTP.binary(ev);
+      const headers = Object.fromEntries(Object.entries(m.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+      const status = await post(new URL(to.url!), headers, typeof m.body === 'string' ? m.body : Buffer.from(m.body as Uint8Array), 10_000).catch(() => 0);
+      if (status >= 200 && status < 300) counts.replayed++;
+      else counts.failed++;
+    },
+  });
+  // Stops at the end of the topic as it was when the replay started (or after a quiet spell).
+  while (remaining.size > 0 && Date.now() - last < idleMs) await new Promise((r) => setTimeout(r, 100));
+  await consumer.disconnect();
+  await producer?.disconnect();
+  return counts;
+}
