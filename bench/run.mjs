@@ -8,12 +8,14 @@ import { parseArgs } from 'node:util';
 import { perFunction } from './scenarios/per-function.mjs';
 import { coldStart } from './scenarios/cold-start.mjs';
 import { endToEnd } from './scenarios/end-to-end.mjs';
+import { mqttScenario } from './scenarios/mqtt.mjs';
+import { kafkaDirect } from './scenarios/kafka-direct.mjs';
 import { environment, root } from './lib.mjs';
 
 const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } } });
 const smoke = values.smoke || process.env.BENCH_SMOKE === '1';
 const settings = smoke ? { runs: 1, duration: 1, events: 500, connections: 16 } : { runs: 3, duration: 8, events: 10_000, connections: 32 };
-const scenarios = { 'per-function': perFunction, 'cold-start': coldStart, 'end-to-end': endToEnd };
+const scenarios = { 'per-function': perFunction, 'cold-start': coldStart, 'end-to-end': endToEnd, mqtt: mqttScenario, 'kafka-direct': kafkaDirect };
 const chosen = values.only ? values.only.split(',') : Object.keys(scenarios);
 
 const results = { environment: environment(), mode: smoke ? 'smoke' : 'full', settings, scenarios: {} };

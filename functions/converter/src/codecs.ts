@@ -3,7 +3,7 @@
  * octet streams), chosen per application, channel and f_port in config. Adding a codec is one
  * entry in CODECS.
  */
-import { decode as decodeCbor } from 'cbor-x';
+import { decodeFirstSync as decodeCbor } from 'cbor';
 import { isPlainObject, KiotError, type Value } from '@kiot/core';
 import { decodeLpp } from './lpp';
 

@@ -2,7 +2,7 @@
  * The table of payload formats the converter understands. Adding one is a module that exports
  * `matches` and `convert`, plus one line here; first match wins.
  */
-import { decode as decodeCbor } from 'cbor-x';
+import { decodeFirstSync as decodeCbor } from 'cbor';
 import { KiotError, isPlainObject, type Normalized, type Value } from '@kiot/core';
 import { CODECS, decodeWith, selectCodec, type CodecName } from './codecs';
 import { fromChirpstackUplink, fromTtsUplink, isChirpstackUplink, isTtsUplink } from './lorawan';

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
-import { encode } from 'cbor-x';
+import { encode } from 'cbor';
 import { CODECS, CODEC_NAMES, decodeWith, selectCodec } from '../src/codecs';
 import { convert } from '../src/formats';
 import { decodeLpp, LppError, LPP_TYPES } from '../src/lpp';

@@ -1,0 +1,86 @@
+// Scenario 4: Kafka-direct writer points/s into VictoriaMetrics, as a ratio to posting the same
+// line protocol batches straight to VictoriaMetrics in the same run (the ceiling).
+import { gzipSync } from 'node:zlib';
+import { join } from 'node:path';
+import { Kafka, logLevel } from 'kafkajs';
+import { CloudEvent, Kafka as CE } from 'cloudevents';
+import { root, sleep, stats, round, startProcess } from '../lib.mjs';
+import { VM_URL, vmAvailable } from './targets.mjs';
+
+const BROKERS = [process.env.KIOT_KAFKA_BROKERS ?? '127.0.0.1:19092'];
+
+export async function kafkaDirect(s, say) {
+  if (!(await vmAvailable())) throw new Error('VictoriaMetrics is not running (scripts/services/start)');
+  const out = { figures: {}, table: [], notes: [] };
+  const n = s.runs === 1 ? 5000 : 100_000;
+  const kafka = new Kafka({ clientId: 'kiot-bench', brokers: BROKERS, logLevel: logLevel.NOTHING });
+  const producer = kafka.producer();
+  await producer.connect();
+  const admin = kafka.admin();
+  await admin.connect();
+  const t0 = Date.parse('2026-06-01T00:00:00Z');
+  const results = { ceiling: [], kiot: [] };
+  try {
+    for (let run = 0; run < s.runs; run++) {
+      const tag = `b${Date.now()}`;
+      const topic = `kiot-bench-${tag}`;
+      await admin.createTopics({ topics: [{ topic, numPartitions: 3 }], waitForLeaders: true });
+      const lines = [];
+      const messages = [];
+      for (let i = 0; i < n; i++) {
+        const device = `${tag}-d${i % 50}`;
+        const time = new Date(t0 + i * 1000).toISOString();
+        lines.push(`temperature,application=demo,channel=temperature,device=${device} temperature=${20 + (i % 100) / 10} ${t0 + i * 1000}`);
+        const m = CE.binary(new CloudEvent({ type: 'io.kiot.telemetry.validated.v1', source: `kiot://demo/${device}`, subject: 'temperature', application: 'demo', device, partitionkey: `demo/${device}`, datacontenttype: 'application/json', data: { records: [{ time, values: { temperature: 20 + (i % 100) / 10 } }] } }));
+        messages.push({ key: m.key, value: JSON.stringify(m.value), headers: Object.fromEntries(Object.entries(m.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])) });
+      }
+      for (let i = 0; i < messages.length; i += 5000) await producer.send({ topic, messages: messages.slice(i, i + 5000) });
+      // Ceiling: the same line protocol, 5,000 lines a request, gzip, straight to VictoriaMetrics.
+      const c0 = process.hrtime.bigint();
+      for (let i = 0; i < lines.length; i += 5000) {
+        const res = await fetch(`${VM_URL}/api/v2/write?bucket=kiot&precision=ms`, { method: 'POST', headers: { 'content-encoding': 'gzip' }, body: gzipSync(lines.slice(i, i + 5000).join('\n')) });
+        if (res.status >= 300) throw new Error(`ceiling write answered ${res.status}`);
+      }
+      const ceiling = n / (Number(process.hrtime.bigint() - c0) / 1e9);
+      results.ceiling.push(ceiling);
+      // kiot: the consumer process reads the topic from the beginning and writes in batches.
+      let first = 0;
+      let last = 0;
+      let points = 0;
+      const consumer = await startProcess({
+        command: process.execPath, args: [join(root, 'functions/influx-writer/build/consumer.js')], cwd: join(root, 'functions/influx-writer'),
+        env: { KAFKA_BROKERS: BROKERS.join(','), KAFKA_TOPICS: topic, KAFKA_GROUP_ID: `bench-${tag}`, KAFKA_FROM_BEGINNING: 'true', INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot' },
+        probe: async () => true,
+      });
+      consumer.child.stdout.on('data', (d) => {
+        for (const l of String(d).split('\n')) {
+          if (!l.includes('batch written')) continue;
+          const now = Date.now();
+          if (first === 0) first = now;
+          last = now;
+          points += JSON.parse(l).points;
+        }
+      });
+      const deadline = Date.now() + 120_000;
+      while (points < n && Date.now() < deadline) await sleep(50);
+      await consumer.stop();
+      if (points < n) throw new Error(`the consumer wrote ${points} of ${n} points`);
+      const rate = n / Math.max(0.001, (last - first) / 1000 + 0.001);
+      results.kiot.push(rate);
+      say(`run ${run + 1}: ceiling ${Math.round(ceiling)} points/s, Kafka-direct ${Math.round(rate)} points/s`);
+      await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
+    }
+  } finally {
+    await producer.disconnect();
+    await admin.disconnect();
+  }
+  const c = stats(results.ceiling);
+  const k = stats(results.kiot);
+  out.figures = { points: n, ceiling: c, kafkaDirect: k, ratio: round(k.median / c.median) };
+  const verdict = out.figures.ratio >= 0.9 ? 'met' : `missed by ${round(0.9 - out.figures.ratio)}`;
+  out.table.push('| path | points/s | ratio (target ≥ 0.9) |', '|---|---|---|');
+  out.table.push(`| line protocol straight to VictoriaMetrics, 5,000 lines/request, gzip (ceiling) | ${c.median} [${c.min}–${c.max}] | — |`);
+  out.table.push(`| Kafka-direct writer (kafkajs → batches → VictoriaMetrics) | ${k.median} [${k.min}–${k.max}] | ${out.figures.ratio} (${verdict}) |`);
+  out.notes.push(`${n} validated.v1 records, produced as the Knative Kafka broker produces them, read from the beginning; the Kafka-direct rate runs from the first written batch to the last (group join excluded).`);
+  return out;
+}

@@ -1,0 +1,81 @@
+// Scenario 3: MQTT endpoint QoS 1 publishes/s, accepted and forwarded to a sink answering 202,
+// against Mosquitto with one subscriber receiving the same load, from the same load generator.
+import { spawn } from 'node:child_process';
+import { writeFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort, root, sleep, stats, round, startProcess } from '../lib.mjs';
+import { startBare } from './targets.mjs';
+
+function load(url, s, creds = []) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, 'bench/load/mqtt-pub.mjs'), url, '8', String(Math.max(1, s.duration)), '16', ...creds], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load generator exited ${code}: ${err}`))));
+  });
+}
+
+const tcpProbe = (port) => () => new Promise((resolve) => {
+  import('node:net').then(({ connect }) => {
+    const c = connect(port, '127.0.0.1', () => { c.destroy(); resolve(true); });
+    c.on('error', () => resolve(false));
+  });
+});
+
+export async function mqttScenario(s, say) {
+  const out = { figures: {}, table: [], notes: [] };
+  // Mosquitto, anonymous on loopback, with one subscriber.
+  const mport = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'kiot-mosq-'));
+  writeFileSync(join(dir, 'mosquitto.conf'), `listener ${mport} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 16\n`);
+  const mosq = await startProcess({ command: 'mosquitto', args: ['-c', join(dir, 'mosquitto.conf')], cwd: dir, env: {}, probe: tcpProbe(mport) });
+  const runs = { mosquitto: [], kiot: [] };
+  try {
+    for (let i = 0; i < s.runs; i++) {
+      const sub = spawn(process.execPath, [join(root, 'bench/load/mqtt-sub.mjs'), `mqtt://127.0.0.1:${mport}`], { stdio: ['ignore', 'pipe', 'inherit'] });
+      let subOut = '';
+      sub.stdout.on('data', (d) => (subOut += d));
+      while (!subOut.includes('ready')) await sleep(20);
+      const r = await load(`mqtt://127.0.0.1:${mport}`, s);
+      sub.kill('SIGTERM');
+      await new Promise((res) => sub.once('exit', res));
+      r.delivered = JSON.parse(subOut.split('\n').filter((l) => l.startsWith('{')).at(-1) ?? '{"received":0}').received;
+      runs.mosquitto.push(r);
+      say(`mosquitto: ${r.rate}/s acked, ${r.delivered} delivered to the subscriber, p99 ${r.p99} ms`);
+    }
+  } finally {
+    await mosq.stop();
+  }
+  // kiot's endpoint, forwarding to a bare sink answering 202 (another process).
+  const sink = await startBare();
+  const kport = await freePort();
+  const metrics = await freePort();
+  const endpoint = await startProcess({
+    command: process.execPath, args: [join(root, 'endpoints/mqtt/build/main.js')], cwd: join(root, 'endpoints/mqtt'),
+    env: { MQTT_HOST: '127.0.0.1', MQTT_PORT: String(kport), MQTT_METRICS_PORT: String(metrics), K_SINK: sink.url, MQTT_REGISTRY_FILE: join(root, 'scripts/stack/demo-registry.yaml') },
+    probe: tcpProbe(kport),
+  });
+  try {
+    for (let i = 0; i < s.runs; i++) {
+      const r = await load(`mqtt://127.0.0.1:${kport}`, s, ['gateway1@demo', 'demo-gateway-secret']);
+      runs.kiot.push(r);
+      say(`kiot mqtt-endpoint: ${r.rate}/s acked after forwarding, p99 ${r.p99} ms${r.failed ? `, ${r.failed} failed` : ''}`);
+    }
+  } finally {
+    await endpoint.stop();
+    await sink.stop();
+  }
+  const m = { rate: stats(runs.mosquitto.map((r) => r.rate)), p99: stats(runs.mosquitto.map((r) => r.p99)) };
+  const k = { rate: stats(runs.kiot.map((r) => r.rate)), p99: stats(runs.kiot.map((r) => r.p99)), failed: runs.kiot.reduce((n, r) => n + r.failed, 0) };
+  out.figures = { mosquitto: m, kiot: k, ratio: round(k.rate.median / m.rate.median) };
+  const fmt = (x) => `${x.median} [${x.min}–${x.max}]`;
+  const verdict = out.figures.ratio >= 0.5 ? 'met' : `missed by ${round(0.5 - out.figures.ratio)}`;
+  out.table.push('| target | QoS 1 publishes/s acked | PUBACK p99 ms | ratio (target ≥ 0.5) |', '|---|---|---|---|');
+  out.table.push(`| Mosquitto + 1 subscriber (ceiling) | ${fmt(m.rate)} | ${fmt(m.p99)} | — |`);
+  out.table.push(`| kiot mqtt-endpoint → sink 202 | ${fmt(k.rate)} | ${fmt(k.p99)} | ${out.figures.ratio} (${verdict}) |`);
+  out.notes.push('Load: 8 MQTT.js v5 clients, 16 QoS 1 publishes in flight each, from a separate process; kiot acks only after the sink (a bare node:http server) answered 202.');
+  return out;
+}
