@@ -26,10 +26,13 @@ export async function startProcess({ command, args, cwd, env, probe, timeoutMs =
   const t0 = process.hrtime.bigint();
   const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
+  let spawnError;
+  child.on('error', (err) => (spawnError = err));
   child.stdout.on('data', (d) => (log = (log + d).slice(-4000)));
   child.stderr.on('data', (d) => (log = (log + d).slice(-4000)));
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    if (spawnError) throw new Error(`${command} could not start: ${spawnError.message}`);
     if (child.exitCode !== null) throw new Error(`${command} ${args.join(' ')} exited:\n${log}`);
     try {
       if (await probe()) break;

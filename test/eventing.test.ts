@@ -3,6 +3,7 @@
  * rules the Knative webhooks enforce and the schemas do not, plus kiot's own wiring rules.
  */
 import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
@@ -35,6 +36,13 @@ function crdValidators(): Map<string, ValidateFunction> {
 
 const CORE_KINDS = new Set(['v1/ConfigMap', 'v1/Service', 'v1/Secret', 'apps/v1/Deployment']);
 const docs = loadDocuments(yamlFiles(join(ROOT, 'eventing/base'))) as Doc[];
+/** The overlays as kustomize renders them (kubectl ships kustomize); base alone when kubectl is missing. */
+function renderedOverlays(): { overlay: string; docs: Doc[] }[] {
+  return readdirSync(join(ROOT, 'eventing/overlays')).flatMap((overlay) => {
+    const r = spawnSync('kubectl', ['kustomize', join(ROOT, 'eventing/overlays', overlay)], { encoding: 'utf8' });
+    return r.status === 0 ? [{ overlay, docs: (loadAll(r.stdout) as Doc[]).filter(Boolean) }] : [];
+  });
+}
 const functions = readdirSync(join(ROOT, 'functions')).filter((n) => existsSync(join(ROOT, 'functions', n, 'func.yaml')));
 
 describe('eventing/ offline validation', () => {
@@ -51,6 +59,19 @@ describe('eventing/ offline validation', () => {
       const validate = validators.get(key);
       assert.ok(validate, `no CRD schema for ${key}`);
       assert.ok(validate(d), `${d.kind} ${d.metadata.name}: ${JSON.stringify(validate.errors)}`);
+    });
+  }
+
+  for (const { overlay, docs: rendered } of renderedOverlays()) {
+    it(`overlay ${overlay}: every rendered manifest is valid for its CRD and passes the webhook rules`, () => {
+      for (const d of rendered) {
+        const key = `${d.apiVersion}/${d.kind}`;
+        if (CORE_KINDS.has(key)) continue;
+        const validate = validators.get(key);
+        assert.ok(validate, `no CRD schema for ${key}`);
+        assert.ok(validate(d), `${overlay}: ${d.kind} ${d.metadata.name}: ${JSON.stringify(validate.errors)}`);
+      }
+      parseWiring(rendered, 'kiot');
     });
   }
 

@@ -1,7 +1,7 @@
 // Scenario 3: MQTT endpoint QoS 1 publishes/s, accepted and forwarded to a sink answering 202,
 // against Mosquitto with one subscriber receiving the same load, from the same load generator.
 import { spawn } from 'node:child_process';
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { existsSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { freePort, root, sleep, stats, round, startProcess } from '../lib.mjs';
@@ -31,7 +31,9 @@ export async function mqttScenario(s, say) {
   const mport = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'kiot-mosq-'));
   writeFileSync(join(dir, 'mosquitto.conf'), `listener ${mport} 127.0.0.1\nallow_anonymous true\npersistence false\nmax_inflight_messages 16\n`);
-  const mosq = await startProcess({ command: 'mosquitto', args: ['-c', join(dir, 'mosquitto.conf')], cwd: dir, env: {}, probe: tcpProbe(mport) });
+  // Debian installs the broker in /usr/sbin, which a non-root PATH may lack.
+  const mosquitto = existsSync('/usr/sbin/mosquitto') ? '/usr/sbin/mosquitto' : 'mosquitto';
+  const mosq = await startProcess({ command: mosquitto, args: ['-c', join(dir, 'mosquitto.conf')], cwd: dir, env: {}, probe: tcpProbe(mport) });
   const runs = { mosquitto: [], kiot: [] };
   try {
     for (let i = 0; i < s.runs; i++) {

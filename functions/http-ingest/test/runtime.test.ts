@@ -2,6 +2,10 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as ingest from '../src/index';
+import { setEnv } from '../../../test/support/env';
+
+// Restored after each suite: later suites start child processes that inherit process.env.
+const restoreEnv: (() => void)[] = [];
 import { startFunction, freePort, type Running } from '../../../test/support/runtime';
 import { startSink, type TestSink } from '../../../test/support/sink';
 
@@ -15,11 +19,12 @@ const tts = (): Record<string, unknown> => {
 };
 
 describe('http-ingest in faas-js-runtime against a real sink', function () {
+  after(() => restoreEnv.splice(0).reverse().forEach((r) => r()));
   let sink: TestSink;
   let running: Running;
   before(async () => {
     sink = await startSink();
-    Object.assign(process.env, { K_SINK: sink.url, INGEST_REGISTRY_FILE: REGISTRY, INGEST_SINK_TIMEOUT_MS: '300', INGEST_BODY_LIMIT: '1024', INGEST_RATE_PER_SECOND: '1', INGEST_RATE_BURST: '1000', INGEST_CORS_ORIGINS: 'https://console.example' });
+    restoreEnv.push(setEnv({ K_SINK: sink.url, INGEST_REGISTRY_FILE: REGISTRY, INGEST_SINK_TIMEOUT_MS: '300', INGEST_BODY_LIMIT: '1024', INGEST_RATE_PER_SECOND: '1', INGEST_RATE_BURST: '1000', INGEST_CORS_ORIGINS: 'https://console.example' }));
     running = await startFunction(ingest, { includeRaw: true });
   });
   after(async () => { await running.close(); await sink.close(); });

@@ -5,7 +5,7 @@ import { answer, EVENT_TYPES, KiotError, normalizedProblem, requireCloudEvent, r
 import { Batcher } from './batcher';
 import { parseConfig, type WriterConfig } from './config';
 import { createInfluxWriter } from './influx';
-import { rejectLine, toLines } from './points';
+import { deadLetterLine, rejectLine, toLines } from './points';
 
 let state: { config: Readonly<WriterConfig>; batcher: Batcher } | undefined;
 
@@ -25,6 +25,12 @@ export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
     const { config, batcher } = state!;
     const ev = requireCloudEvent(context, event);
     const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+    if (ev['knativeerrorcode'] !== undefined) {
+      // This writer is the dead-letter sink (the light overlay): keep any event, whatever its shape.
+      const dl = { application: str(ev['application']) ?? '', device: str(ev['device']) ?? '', channel: ev.subject ?? 'unknown', extensions: {} };
+      await batcher.submit([deadLetterLine(dl, ev.type, new Date().toISOString(), ev as unknown as Record<string, unknown>, ev.data, config.mapping.precision)]);
+      return undefined;
+    }
     const application = str(ev['application']);
     const device = str(ev['device']);
     if (application === undefined || device === undefined) throw new KiotError('UNPROCESSABLE', 'the event has no application or device extension', undefined, { headers: { 'kne-reason': 'no identity' } });

@@ -76,3 +76,19 @@ export function rejectLine(id: Identity, time: string, errors: readonly { instan
   p.timestamp(timestamp(time, precision));
   return p.toLineProtocol()!;
 }
+
+/**
+ * A dead-lettered event (it carries the broker's knativeerror* extensions) becomes one point in
+ * `kiot_dead_letters`, so operators of a cluster without Kafka can read dead letters in InfluxDB.
+ */
+export function deadLetterLine(id: Identity, type: string, time: string, attrs: Readonly<Record<string, unknown>>, data: unknown, precision: Precision): string {
+  const code = Number(attrs['knativeerrorcode']);
+  const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
+  const p = new Point('kiot_dead_letters').tag('application', id.application || 'unknown').tag('device', id.device || 'unknown').tag('channel', id.channel).tag('type', type)
+    .intField('code', Number.isInteger(code) ? code : 0)
+    .stringField('reason', text(attrs['reason'] ?? '').slice(0, 500))
+    .stringField('dest', text(attrs['knativeerrordest'] ?? '').slice(0, 500))
+    .stringField('data', text(data).slice(0, 1024));
+  p.timestamp(timestamp(time, precision));
+  return p.toLineProtocol()!;
+}

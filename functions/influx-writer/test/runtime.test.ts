@@ -1,6 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { CloudEvent, HTTP } from 'cloudevents';
 import * as writer from '../src/index';
+import { setEnv } from '../../../test/support/env';
+
+// Restored after each suite: later suites start child processes that inherit process.env.
+const restoreEnv: (() => void)[] = [];
 import { startFunction, freePort, type Running } from '../../../test/support/runtime';
 import { eventually, exportSeries, needVictoriaMetrics, VM_URL } from '../../../test/support/services';
 
@@ -12,11 +16,12 @@ async function post(url: string, msg: { headers: object; body: unknown }) {
 }
 
 describe('influx-writer in faas-js-runtime with VictoriaMetrics', function () {
+  after(() => restoreEnv.splice(0).reverse().forEach((r) => r()));
   let running: Running;
   const run = `w${Date.now()}`;
   before(async function () {
     await needVictoriaMetrics(this);
-    Object.assign(process.env, { INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', INFLUX_ORG: 'kiot', INFLUX_TOKEN: '', WRITER_CONCURRENT_WRITES: '2' });
+    restoreEnv.push(setEnv({ INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', INFLUX_ORG: 'kiot', INFLUX_TOKEN: '', WRITER_CONCURRENT_WRITES: '2' }));
     running = await startFunction(writer);
   });
   after(async () => { await running?.close(); });
@@ -70,10 +75,11 @@ describe('influx-writer in faas-js-runtime with VictoriaMetrics', function () {
 });
 
 describe('influx-writer counts rejects', function () {
+  after(() => restoreEnv.splice(0).reverse().forEach((r) => r()));
   let running: Running;
   before(async function () {
     await needVictoriaMetrics(this);
-    Object.assign(process.env, { INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot' });
+    restoreEnv.push(setEnv({ INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot' }));
     running = await startFunction(writer);
   });
   after(async () => { await running?.close(); });
@@ -87,5 +93,28 @@ describe('influx-writer counts rejects', function () {
       return s.length > 0 ? s : undefined;
     });
     assert.deepEqual(series[0]!.values, [1]);
+  });
+});
+
+describe('influx-writer as a dead-letter sink', function () {
+  after(() => restoreEnv.splice(0).reverse().forEach((r) => r()));
+  let running: Running;
+  before(async function () {
+    await needVictoriaMetrics(this);
+    restoreEnv.push(setEnv({ INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot' }));
+    running = await startFunction(writer);
+  });
+  after(async () => { await running?.close(); });
+
+  it('keeps any dead-lettered event as a kiot_dead_letters point with its code and reason', async () => {
+    const device = `dl${Date.now()}`;
+    const msg = HTTP.binary(new CloudEvent({ type: 'io.kiot.telemetry.raw.v1', source: `kiot://demo/${device}`, subject: 'temperature', application: 'demo', device, knativeerrorcode: 422, knativeerrordest: 'http://converter', reason: 'senml: record 0 is not an object', datacontenttype: 'application/octet-stream', data: Buffer.from([1, 2, 3]) }));
+    assert.equal((await post(running.url, msg)).status, 204);
+    const series = await eventually(async () => {
+      const s = await exportSeries(`{__name__="kiot_dead_letters_code",device="${device}"}`);
+      return s.length > 0 ? s : undefined;
+    });
+    assert.deepEqual(series[0]!.values, [422]);
+    assert.equal(series[0]!.metric['type'], 'io.kiot.telemetry.raw.v1');
   });
 });

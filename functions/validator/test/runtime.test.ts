@@ -1,15 +1,20 @@
 import { strict as assert } from 'node:assert';
 import { CloudEvent, HTTP } from 'cloudevents';
 import * as validator from '../src/index';
+import { setEnv } from '../../../test/support/env';
+
+// Restored after each suite: later suites start child processes that inherit process.env.
+const restoreEnv: (() => void)[] = [];
 import { startFunction, type Running } from '../../../test/support/runtime';
 
 const converted = (values: Record<string, unknown>) =>
   HTTP.binary(new CloudEvent({ type: 'io.kiot.telemetry.converted.v1', source: 'kiot://demo/device1', subject: 'temperature', application: 'demo', device: 'device1', datacontenttype: 'application/json', data: { records: [{ time: '2026-01-01T00:00:00.000Z', values }] } }));
 
 describe('validator in faas-js-runtime', () => {
+  after(() => restoreEnv.splice(0).reverse().forEach((r) => r()));
   let running: Running;
   before(async () => {
-    process.env['VALIDATOR_SCHEMAS_DIR'] = `${__dirname}/../schemas`;
+    restoreEnv.push(setEnv({ VALIDATOR_SCHEMAS_DIR: `${__dirname}/../schemas` }));
     running = await startFunction(validator);
   });
   after(() => running.close());

@@ -3,12 +3,17 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Climate, simulate } from '../src/simulate';
 import * as ingest from '../../../functions/http-ingest/src/index';
+import { setEnv } from '../../../test/support/env';
+
+// Restored after each suite: later suites start child processes that inherit process.env.
+const restoreEnv: (() => void)[] = [];
 import { startFunction, type Running } from '../../../test/support/runtime';
 import { startSink, type TestSink } from '../../../test/support/sink';
 
 const ROOT = join(__dirname, '../../..');
 
 describe('kiot simulate', function () {
+  after(() => restoreEnv.splice(0).reverse().forEach((r) => r()));
   this.timeout(30_000);
 
   it('walks temperature and humidity slowly within plausible bounds', () => {
@@ -36,7 +41,7 @@ describe('kiot simulate', function () {
     let running: Running;
     before(async () => {
       sink = await startSink();
-      Object.assign(process.env, { K_SINK: sink.url, INGEST_REGISTRY_FILE: join(ROOT, 'scripts/stack/demo-registry.yaml'), INGEST_RATE_PER_SECOND: '1000', INGEST_RATE_BURST: '1000' });
+      restoreEnv.push(setEnv({ K_SINK: sink.url, INGEST_REGISTRY_FILE: join(ROOT, 'scripts/stack/demo-registry.yaml'), INGEST_RATE_PER_SECOND: '1000', INGEST_RATE_BURST: '1000' }));
       running = await startFunction(ingest, { includeRaw: true });
     });
     after(async () => { await running.close(); await sink.close(); });

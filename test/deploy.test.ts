@@ -1,0 +1,66 @@
+/** The overlays render (kustomize) to valid manifests, and scripts/deploy --dry-run shows every step. */
+import { strict as assert } from 'node:assert';
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { loadAll } from 'js-yaml';
+import { parseWiring } from '../broker/src/manifests';
+import { needService } from './support/services';
+
+const ROOT = join(__dirname, '..');
+type Doc = { kind: string; apiVersion: string; metadata: { name: string; annotations?: Record<string, string> }; spec?: Record<string, unknown> };
+
+function deploy(args: string[]) {
+  return spawnSync(join(ROOT, 'scripts/deploy'), args, { cwd: ROOT, encoding: 'utf8' });
+}
+
+describe('scripts/deploy and the eventing overlays', function () {
+  this.timeout(30_000);
+  before(async function () {
+    if (spawnSync('kubectl', ['version', '--client'], { encoding: 'utf8' }).status !== 0) await needService(this, 'kubectl (kustomize)', 'file:///usr/bin/kubectl', 'install kubectl to render the overlays');
+  });
+
+  const rendered = (overlay: string): Doc[] => {
+    const r = deploy(['--registry', 'ghcr.io/example', '--namespace', 'iot', '--overlay', overlay, '--dry-run']);
+    assert.equal(r.status, 0, r.stderr);
+    const yaml = r.stdout.split(`--- rendered manifests: eventing/overlays/${overlay} ---\n`)[1]!;
+    return (loadAll(yaml) as Doc[]).filter(Boolean);
+  };
+
+  it('--dry-run prints the build, a func deploy per function folder and the kubectl apply, and runs none of them', () => {
+    const r = deploy(['--registry', 'ghcr.io/example', '--namespace', 'iot', '--overlay', 'kafka', '--dry-run']);
+    assert.equal(r.status, 0, r.stderr);
+    const commands = r.stdout.split('\n').filter((l) => l.startsWith('$ '));
+    assert.equal(commands[0], '$ npm run build');
+    for (const fn of ['converter', 'http-ingest', 'influx-writer', 'live-console', 'validator']) assert.ok(commands.includes(`$ func deploy --path functions/${fn} --registry ghcr.io/example --namespace iot --build true`), fn);
+    assert.equal(commands.at(-1), '$ kubectl apply --namespace iot -k eventing/overlays/kafka');
+  });
+
+  it('refuses to run without a registry, with a bad namespace or an unknown overlay', () => {
+    assert.equal(deploy(['--dry-run']).status, 2);
+    assert.equal(deploy(['--registry', 'r', '--namespace', 'Bad_NS', '--dry-run']).status, 2);
+    assert.equal(deploy(['--registry', 'r', '--overlay', 'huge', '--dry-run']).status, 2);
+  });
+
+  it('kafka overlay: a Kafka-class Broker with its config, KafkaSinks for dead letters and rejects, the Kafka-direct writer', () => {
+    const docs = rendered('kafka');
+    const broker = docs.find((d) => d.kind === 'Broker')!;
+    assert.equal(broker.metadata.annotations?.['eventing.knative.dev/broker.class'], 'Kafka');
+    assert.deepEqual(docs.filter((d) => d.kind === 'KafkaSink').map((d) => d.metadata.name).sort(), ['kiot-dead-letters', 'kiot-rejects']);
+    assert.ok(docs.some((d) => d.kind === 'Deployment' && d.metadata.name === 'influx-writer-consumer'));
+    parseWiring(docs as unknown as Record<string, unknown>[], 'kiot');
+  });
+
+  it('light overlay: MTChannelBasedBroker over InMemoryChannel, nothing Kafka, dead letters kept by the writer', () => {
+    const docs = rendered('light');
+    const broker = docs.find((d) => d.kind === 'Broker')!;
+    assert.equal(broker.metadata.annotations?.['eventing.knative.dev/broker.class'], 'MTChannelBasedBroker');
+    const config = (broker.spec as { config: { name: string } }).config.name;
+    const cm = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === config) as unknown as { data: Record<string, string> };
+    assert.match(cm.data['channel-template-spec']!, /kind: InMemoryChannel/);
+    assert.equal(docs.filter((d) => d.kind === 'KafkaSink' || d.metadata.name === 'influx-writer-consumer' || d.metadata.name === 'kiot-kafka-broker-config').length, 0);
+    assert.equal((broker.spec as { delivery: { deadLetterSink: { ref: { name: string } } } }).delivery.deadLetterSink.ref.name, 'influx-writer');
+    const wiring = parseWiring(docs as unknown as Record<string, unknown>[], 'kiot');
+    assert.ok(!wiring.triggers.some((t) => t.name === 'rejects'), 'rejects go to InfluxDB through the influx-writer-rejects Trigger');
+    assert.ok(wiring.triggers.some((t) => t.name === 'influx-writer-rejects'));
+  });
+});
