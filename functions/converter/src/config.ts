@@ -1,5 +1,5 @@
 /** The converter's configuration, parsed once from env at init. */
-import { EnvReader, type Env } from '@kiot/core';
+import { EnvReader, EVENT_TYPES, type Env } from '@kiot/core';
 import { CODEC_NAMES, type CodecName } from './codecs';
 
 export interface ConverterConfig {
@@ -7,6 +7,8 @@ export interface ConverterConfig {
   readonly dataschema?: string;
   /** `app`, `app/channel`, `app/channel/fport`, `app//fport` or `*` → codec for binary payloads. */
   readonly codecs: Readonly<Record<string, CodecName>>;
+  /** Types it converts (default raw.v1); a step inserted before it adds its own. */
+  readonly inputTypes: readonly string[];
 }
 
 export function parseConfig(env: Env): Readonly<ConverterConfig> {
@@ -18,5 +20,6 @@ export function parseConfig(env: Env): Readonly<ConverterConfig> {
     if (!m || !(CODEC_NAMES as string[]).includes(m[2]!)) r.problem(`CONVERTER_CODECS item ${JSON.stringify(item)} must be selector=codec with codec one of ${CODEC_NAMES.join(', ')}`);
     else codecs[m[1]!] = m[2] as CodecName;
   }
-  return r.done(dataschema === undefined ? { codecs } : { dataschema, codecs });
+  const inputTypes = r.eventTypes('CONVERTER_INPUT_TYPES', [EVENT_TYPES.raw], [EVENT_TYPES.converted]);
+  return r.done(dataschema === undefined ? { codecs, inputTypes } : { dataschema, codecs, inputTypes });
 }

@@ -16,7 +16,7 @@ export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
   answer(context.log, () => {
     const cfg = (config ??= parseConfig(process.env));
     const ev = requireCloudEvent(context, event);
-    requireType(ev, EVENT_TYPES.raw);
+    requireType(ev, cfg.inputTypes);
     const { format, normalized } = convert(rawInput(ev, cfg.codecs));
     const extra: Record<string, string> = { kiotformat: format };
     if (ev.dataschema === undefined && cfg.dataschema !== undefined) extra['dataschema'] = cfg.dataschema;

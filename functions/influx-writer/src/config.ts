@@ -1,5 +1,5 @@
 /** influx-writer configuration, parsed once from env at init. */
-import { EnvReader, type Env } from '@kiot/core';
+import { EnvReader, EVENT_TYPES, type Env } from '@kiot/core';
 
 export type Precision = 'ns' | 'us' | 'ms' | 's';
 
@@ -26,6 +26,8 @@ export interface WriterConfig {
   readonly gzipThreshold: number;
   readonly retryAfterSeconds: number;
   readonly mapping: Mapping;
+  /** Types written as readings (default validated.v1); a step inserted before it adds its own. */
+  readonly inputTypes: readonly string[];
 }
 
 export function parseMap(r: EnvReader, name: string): Record<string, string> {
@@ -50,6 +52,7 @@ export function parseConfig(env: Env): Readonly<WriterConfig> {
     concurrentWrites: r.integer('WRITER_CONCURRENT_WRITES', 2, 1, 64),
     gzipThreshold: r.integer('WRITER_GZIP_THRESHOLD', 1000, 0),
     retryAfterSeconds: r.integer('WRITER_RETRY_AFTER_SECONDS', 2, 1),
+    inputTypes: r.eventTypes('WRITER_INPUT_TYPES', [EVENT_TYPES.validated], []),
     mapping: {
       measurements: parseMap(r, 'WRITER_MEASUREMENTS'),
       tags: r.list('WRITER_TAGS'),

@@ -40,7 +40,7 @@ export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
       await batcher.submit([rejectLine(id, ev.time ?? new Date().toISOString(), Array.isArray(errors) ? errors : [], config.mapping.precision)]);
       return undefined;
     }
-    requireType(ev, EVENT_TYPES.validated);
+    requireType(ev, config.inputTypes);
     const problem = normalizedProblem(ev.data);
     if (problem !== undefined) throw new KiotError('UNPROCESSABLE', `not normalized data: ${problem}`, undefined, { headers: { 'kne-reason': 'not normalized' } });
     const lines = toLines(id, ev.data as Normalized, config.mapping);

@@ -1,5 +1,5 @@
 /** The validator's configuration, parsed once from env at init. */
-import { EnvReader, type Env } from '@kiot/core';
+import { EnvReader, EVENT_TYPES, type Env } from '@kiot/core';
 
 export interface ValidatorConfig {
   /** Folder of *.json schemas (shipped in ./schemas, or a mounted ConfigMap). */
@@ -8,6 +8,8 @@ export interface ValidatorConfig {
   readonly mapping: Readonly<Record<string, string>>;
   /** What happens to an event no schema applies to. */
   readonly noSchema: 'pass' | 'reject';
+  /** Types it validates (default converted.v1); a step inserted before it adds its own. */
+  readonly inputTypes: readonly string[];
 }
 
 export function parseConfig(env: Env): Readonly<ValidatorConfig> {
@@ -20,5 +22,6 @@ export function parseConfig(env: Env): Readonly<ValidatorConfig> {
     if (m) mapping[m[1]!] = m[2]!;
     else r.problem(`VALIDATOR_SCHEMA_MAP item ${JSON.stringify(item)} is not key=schema-id (key: channel or application/channel)`);
   }
-  return r.done({ schemasDir, mapping, noSchema });
+  const inputTypes = r.eventTypes('VALIDATOR_INPUT_TYPES', [EVENT_TYPES.converted], [EVENT_TYPES.validated, EVENT_TYPES.rejected]);
+  return r.done({ schemasDir, mapping, noSchema, inputTypes });
 }

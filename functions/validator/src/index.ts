@@ -18,7 +18,7 @@ export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
     if (!state) init();
     const { config, schemas } = state!;
     const ev = requireCloudEvent(context, event);
-    requireType(ev, EVENT_TYPES.converted);
+    requireType(ev, config.inputTypes);
     const application = typeof ev['application'] === 'string' ? ev['application'] : undefined;
     const verdict = judge(ev.data, { dataschema: ev.dataschema, application, channel: ev.subject }, schemas, config.noSchema);
     const schema: Record<string, string> = verdict.schema === undefined ? {} : { dataschema: verdict.schema };

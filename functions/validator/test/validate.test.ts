@@ -40,6 +40,13 @@ describe('validator decisions', () => {
     assert.throws(() => judge({ temperature: 1 }, { channel: 'temperature' }, schemas, 'pass'), (e: { status?: number }) => e.status === 422);
   });
 
+  it('takes the input types it is configured with (a step inserted before it), never one it emits', () => {
+    assert.deepEqual(parseConfig({}).inputTypes, ['io.kiot.telemetry.converted.v1']);
+    assert.deepEqual(parseConfig({ VALIDATOR_INPUT_TYPES: 'io.kiot.telemetry.enriched.v1' }).inputTypes, ['io.kiot.telemetry.enriched.v1']);
+    assert.throws(() => parseConfig({ VALIDATOR_INPUT_TYPES: 'io.kiot.telemetry.validated.v1' }), /a type this stage emits; accepting it would loop/);
+    assert.throws(() => parseConfig({ VALIDATOR_INPUT_TYPES: 'Not A Type' }), /not a reverse-DNS event type/);
+  });
+
   it('stops the start with a clear message for a bad schema or a mapping to an unknown $id', () => {
     const dir = mkdtempSync(join(tmpdir(), 'kiot-schemas-'));
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ $id: 'urn:x', type: 'object', properties: { a: { type: 'nope' } } }));

@@ -82,6 +82,20 @@ export class EnvReader {
     return fallback;
   }
 
+  /**
+   * Event types a stage accepts (`NAME`, comma-separated), never one it emits: a stage that took
+   * its own output would loop through the broker.
+   */
+  eventTypes(name: string, fallback: readonly string[], emits: readonly string[]): string[] {
+    const types = this.list(name);
+    const chosen = types.length > 0 ? types : [...fallback];
+    for (const t of chosen) {
+      if (!/^[a-z0-9]+(\.[a-z0-9-]+)+$/.test(t)) this.problems.push(`${name}: ${JSON.stringify(t)} is not a reverse-DNS event type`);
+      if (emits.includes(t)) this.problems.push(`${name}: ${t} is a type this stage emits; accepting it would loop`);
+    }
+    return chosen;
+  }
+
   problem(message: string): void {
     this.problems.push(message);
   }

@@ -32,8 +32,9 @@ export function requireCloudEvent(context: EventContext, event: unknown): CloudE
   return ev;
 }
 
-export function requireType(event: CloudEvent<unknown>, expected: EventType): void {
-  if (event.type !== expected) throw new KiotError('UNPROCESSABLE', `expected type ${expected}, got ${event.type}`);
+/** A stage takes only the types its config names (a step may be inserted before it, with its own type). */
+export function requireType(event: CloudEvent<unknown>, accepted: readonly string[]): void {
+  if (!accepted.includes(event.type)) throw new KiotError('UNPROCESSABLE', `expected type ${accepted.join(' or ')}, got ${event.type}`);
 }
 
 /**
