@@ -84,7 +84,7 @@ export function cannon({ url, method = 'POST', headers = {}, body, connections =
     child.on('exit', (code) => {
       try {
         const r = JSON.parse(out);
-        resolve({ rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts, statuses: Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, v.count])) });
+        resolve({ achieved: r.duration > 0 ? r.requests.total / r.duration : 0, rps: r.requests.average, p50: r.latency.p50, p99: r.latency.p99, total: r.requests.total, non2xx: r.non2xx, errors: r.errors + r.timeouts, statuses: Object.fromEntries(Object.entries(r.statusCodeStats ?? {}).map(([k, v]) => [k, v.count])) });
       } catch {
         reject(new Error(`autocannon exited ${code}: ${err.slice(-500)}`));
       }

@@ -12,6 +12,10 @@ import { mqttScenario } from './scenarios/mqtt.mjs';
 import { kafkaDirect } from './scenarios/kafka-direct.mjs';
 import { environment, root } from './lib.mjs';
 
+if (Number(process.versions.node.split('.')[0]) < 22) {
+  console.error(`kiot runs on Node.js 22; this is ${process.version}. Run the benchmarks through \`npm run bench\`, which uses the Node 22 that npm install brought.`);
+  process.exit(2);
+}
 const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } } });
 const smoke = values.smoke || process.env.BENCH_SMOKE === '1';
 const settings = smoke ? { runs: 1, duration: 1, events: 500, connections: 16 } : { runs: 3, duration: 8, events: 10_000, connections: 32 };

@@ -41,24 +41,30 @@ const closed = (s: Socket, ms = 3000): Promise<number> => {
     s.once('close', () => { clearTimeout(timer); resolve(Date.now() - t0); });
   });
 };
+/** A new endpoint (and sink) per test; clients of the test are closed after it. */
+function freshHarness(): { readonly h: Harness } {
+  const ctx = {} as { h: Harness };
+  beforeEach(async () => { ctx.h = await startHarness(); });
+  afterEach(async () => {
+    await Promise.all(clients.splice(0).map((c) => c.endAsync(true).catch(() => undefined)));
+    await ctx.h.close();
+  });
+  return ctx;
+}
+
 const disconnectReason = (c: MqttClient): Promise<number | undefined> => new Promise((resolve) => c.once('disconnect', (p) => resolve(p.reasonCode)));
 
 for (const protocolVersion of [4, 5] as const) {
   const v = protocolVersion === 5 ? 'MQTT 5.0' : 'MQTT 3.1.1';
   describe(`mqtt endpoint with MQTT.js, ${v}`, function () {
     this.timeout(15_000);
-    let h: Harness;
-    beforeEach(async () => { h = await startHarness(); });
-    afterEach(async () => {
-      await Promise.all(clients.splice(0).map((c) => c.endAsync(true).catch(() => undefined)));
-      await h.close();
-    });
+    const ctx = freshHarness();
 
     it('accepts registry credentials and forwards a QoS 1 publish as a raw CloudEvent before the PUBACK', async () => {
-      const c = await client(h, { ...DEVICE, protocolVersion });
+      const c = await client(ctx.h, { ...DEVICE, protocolVersion });
       await c.publishAsync('temperature', '{"temperature":21.5}', { qos: 1 });
-      assert.equal(h.sink.received.length, 1, 'the sink had it before the PUBACK');
-      const e = h.sink.received[0]!;
+      assert.equal(ctx.h.sink.received.length, 1, 'the sink had it before the PUBACK');
+      const e = ctx.h.sink.received[0]!;
       assert.equal(e.headers['ce-type'], 'io.kiot.telemetry.raw.v1');
       assert.equal(e.headers['ce-source'], 'kiot://demo/device1');
       assert.equal(e.headers['ce-subject'], 'temperature');
@@ -68,27 +74,27 @@ for (const protocolVersion of [4, 5] as const) {
     });
 
     it('refuses a wrong password and a disabled device with the version\'s code', async () => {
-      const bad = await connackOf(h, { username: 'device1@demo', password: 'nope', protocolVersion });
+      const bad = await connackOf(ctx.h, { username: 'device1@demo', password: 'nope', protocolVersion });
       assert.equal(bad.error?.code, protocolVersion === 5 ? 0x86 : 4);
-      const unknown = await connackOf(h, { username: 'ghost@demo', password: 'demo-secret', protocolVersion });
+      const unknown = await connackOf(ctx.h, { username: 'ghost@demo', password: 'demo-secret', protocolVersion });
       assert.equal(unknown.error?.code, bad.error?.code, 'unknown device and wrong password look the same');
-      const disabled = await connackOf(h, { username: 'disabled1@demo', password: 'demo-secret', protocolVersion });
+      const disabled = await connackOf(ctx.h, { username: 'disabled1@demo', password: 'demo-secret', protocolVersion });
       assert.equal(disabled.error?.code, protocolVersion === 5 ? 0x87 : 5);
     });
 
     it('forwards QoS 0 best-effort', async () => {
-      const c = await client(h, { ...DEVICE, protocolVersion });
+      const c = await client(ctx.h, { ...DEVICE, protocolVersion });
       await c.publishAsync('humidity', '40', { qos: 0 });
-      for (let i = 0; i < 50 && h.sink.received.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
-      assert.equal(h.sink.received[0]!.headers['ce-subject'], 'humidity');
+      for (let i = 0; i < 50 && ctx.h.sink.received.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(ctx.h.sink.received[0]!.headers['ce-subject'], 'humidity');
     });
 
     it('lets a gateway publish for another device on channel/device, and no one else', async () => {
-      const g = await client(h, { ...GATEWAY, protocolVersion });
+      const g = await client(ctx.h, { ...GATEWAY, protocolVersion });
       await g.publishAsync('temperature/sensor-9', '{"temperature":1}', { qos: 1 });
-      assert.equal(h.sink.received[0]!.headers['ce-device'], 'sensor-9');
-      assert.equal(h.sink.received[0]!.headers['ce-sender'], 'gateway1');
-      const d = await client(h, { ...DEVICE, protocolVersion });
+      assert.equal(ctx.h.sink.received[0]!.headers['ce-device'], 'sensor-9');
+      assert.equal(ctx.h.sink.received[0]!.headers['ce-sender'], 'gateway1');
+      const d = await client(ctx.h, { ...DEVICE, protocolVersion });
       if (protocolVersion === 5) {
         await assert.rejects(d.publishAsync('temperature/sensor-9', '{"temperature":1}', { qos: 1 }), (e: { code?: number }) => e.code === 0x87);
       } else {
@@ -96,34 +102,34 @@ for (const protocolVersion of [4, 5] as const) {
         d.publish('temperature/sensor-9', '{"temperature":1}', { qos: 1 });
         await gone;
       }
-      assert.equal(h.sink.received.length, 1);
+      assert.equal(ctx.h.sink.received.length, 1);
     });
 
     it('refuses QoS 2 and retain by closing the connection (v5: DISCONNECT 0x9B / 0x9A)', async () => {
       for (const [opts, code] of [[{ qos: 2 as const }, 0x9b], [{ qos: 1 as const, retain: true }, 0x9a]] as const) {
-        const c = await client(h, { ...DEVICE, protocolVersion });
+        const c = await client(ctx.h, { ...DEVICE, protocolVersion });
         const reason = protocolVersion === 5 ? disconnectReason(c) : Promise.resolve(undefined);
         const gone = new Promise<void>((r) => c.once('close', () => r()));
         c.publish('temperature', '1', opts);
         await gone;
         if (protocolVersion === 5) assert.equal(await reason, code);
       }
-      assert.equal(h.sink.received.length, 0);
+      assert.equal(ctx.h.sink.received.length, 0);
     });
 
     it('refuses SUBSCRIBE cleanly (v5 0x87, v3.1.1 0x80)', async () => {
-      const c = await client(h, { ...DEVICE, protocolVersion });
+      const c = await client(ctx.h, { ...DEVICE, protocolVersion });
       const suback = new Promise<number[]>((resolve) => c.once('packetreceive', (p) => resolve(p.cmd === 'suback' ? (p as mqttPacket.ISubackPacket).granted.map((g) => (typeof g === 'number' ? g : (g as { qos: number }).qos)) : [])));
       c.subscribe('temperature', { qos: 1 }, () => undefined);
       assert.deepEqual(await suback, [protocolVersion === 5 ? 0x87 : 0x80]);
       await c.publishAsync('temperature', '1', { qos: 1 });
-      assert.equal(h.sink.received.length, 1, 'the connection carries on');
+      assert.equal(ctx.h.sink.received.length, 1, 'the connection carries on');
     });
 
     it('loses nothing through a sink outage: failures are not acked, and the client redelivers', async () => {
       let outage = true;
-      h.sink.respond = () => ({ status: outage ? 503 : 202 });
-      const c = mqtt.connect(h.url, { ...DEVICE, protocolVersion, reconnectPeriod: 200, connectTimeout: 2000, clean: true, clientId: `outage-${protocolVersion}` });
+      ctx.h.sink.respond = () => ({ status: outage ? 503 : 202 });
+      const c = mqtt.connect(ctx.h.url, { ...DEVICE, protocolVersion, reconnectPeriod: 200, connectTimeout: 2000, clean: true, clientId: `outage-${protocolVersion}` });
       clients.push(c);
       await new Promise((r) => c.once('connect', r));
       const results = Array.from({ length: 10 }, (_, i) => new Promise<unknown>((resolve) => c.publish('temperature', JSON.stringify({ temperature: i }), { qos: 1 }, (err) => resolve(err))));
@@ -139,43 +145,38 @@ for (const protocolVersion of [4, 5] as const) {
       } else {
         assert.notEqual(errors, 'timeout', 'MQTT.js redelivered every unacknowledged message after reconnecting');
       }
-      const delivered = new Set(h.sink.received.filter((r) => r.headers['ce-type']).map((r) => r.body.toString()));
+      const delivered = new Set(ctx.h.sink.received.filter((r) => r.headers['ce-type']).map((r) => r.body.toString()));
       for (let i = 0; i < 10; i++) assert.ok(delivered.has(JSON.stringify({ temperature: i })), `reading ${i} reached the sink`);
     });
 
     it('gives the newest connection a client id; the older one is disconnected', async () => {
-      const first = await client(h, { ...DEVICE, protocolVersion, clientId: `dup-${protocolVersion}` });
+      const first = await client(ctx.h, { ...DEVICE, protocolVersion, clientId: `dup-${protocolVersion}` });
       const reason = protocolVersion === 5 ? disconnectReason(first) : Promise.resolve(undefined);
       const gone = new Promise<void>((r) => first.once('close', () => r()));
-      const second = await client(h, { ...DEVICE, protocolVersion, clientId: `dup-${protocolVersion}` });
+      const second = await client(ctx.h, { ...DEVICE, protocolVersion, clientId: `dup-${protocolVersion}` });
       await gone;
       if (protocolVersion === 5) assert.equal(await reason, 0x8e);
       await second.publishAsync('temperature', '1', { qos: 1 });
-      assert.equal(h.sink.received.length, 1);
+      assert.equal(ctx.h.sink.received.length, 1);
     });
   });
 }
 
 describe('mqtt endpoint, MQTT 5.0 specifics', function () {
   this.timeout(15_000);
-  let h: Harness;
-  beforeEach(async () => { h = await startHarness(); });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.endAsync(true).catch(() => undefined)));
-    await h.close();
-  });
+  const ctx = freshHarness();
 
   it('advertises Maximum QoS 1, no retain, its packet size, receive maximum and topic alias maximum; downgrades a persistent session', async () => {
-    const { packet } = await connackOf(h, { ...DEVICE, protocolVersion: 5, clean: false, clientId: 'persistent-1', properties: { sessionExpiryInterval: 3600 } });
+    const { packet } = await connackOf(ctx.h, { ...DEVICE, protocolVersion: 5, clean: false, clientId: 'persistent-1', properties: { sessionExpiryInterval: 3600 } });
     assert.equal(packet!.sessionPresent, false);
     assert.deepEqual({ ...packet!.properties }, { ...packet!.properties, maximumQoS: 1, retainAvailable: false, maximumPacketSize: 4096, receiveMaximum: 8, topicAliasMaximum: 4, sessionExpiryInterval: 0, wildcardSubscriptionAvailable: false });
   });
 
   it('maps content type, user properties and message expiry; resolves topic aliases', async () => {
-    const c = await client(h, { ...DEVICE, protocolVersion: 5 });
+    const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
     await c.publishAsync('temperature', Buffer.from([0xa1, 0x61, 0x74, 0x01]), { qos: 1, properties: { contentType: 'application/cbor', userProperties: { Site: 'plant-1' }, messageExpiryInterval: 60, topicAlias: 2 } });
     await c.publishAsync('', '{"t":2}', { qos: 1, properties: { topicAlias: 2 } });
-    const [a, b] = h.sink.received;
+    const [a, b] = ctx.h.sink.received;
     assert.equal(a!.headers['content-type'], 'application/cbor');
     assert.deepEqual([...a!.body], [0xa1, 0x61, 0x74, 0x01]);
     assert.equal(a!.headers['ce-mqttsite'], 'plant-1');
@@ -184,28 +185,23 @@ describe('mqtt endpoint, MQTT 5.0 specifics', function () {
   });
 
   it('answers a payload that breaks its UTF-8 format indicator with PUBACK 0x99', async () => {
-    const c = await client(h, { ...DEVICE, protocolVersion: 5 });
+    const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
     await assert.rejects(c.publishAsync('temperature', Buffer.from([0xff, 0xfe]), { qos: 1, properties: { payloadFormatIndicator: true } }), (e: { code?: number }) => e.code === 0x99);
   });
 });
 
 describe('mqtt endpoint against hostile connections', function () {
   this.timeout(15_000);
-  let h: Harness;
-  beforeEach(async () => { h = await startHarness(); });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.endAsync(true).catch(() => undefined)));
-    await h.close();
-  });
+  const ctx = freshHarness();
 
   it('closes a connection that sends no CONNECT within the timeout', async () => {
-    const s = await raw(h);
+    const s = await raw(ctx.h);
     const ms = await closed(s);
     assert.ok(ms >= 400 && ms < 2000, `closed after ${ms} ms`);
   });
 
   it('closes only the offending connection for random bytes, a bad remaining length, a truncated packet or an oversized one', async () => {
-    const good = await client(h, { ...DEVICE, protocolVersion: 5 });
+    const good = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
     const connect = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'x', keepalive: 0, username: 'device1@demo', password: Buffer.from('demo-secret') });
     const attacks: [string, Buffer[]][] = [
       ['random bytes', [Buffer.from([0x00, 0xff, 0x13, 0x37, 0x42, 0x99, 0xab, 0xcd])]],
@@ -214,16 +210,16 @@ describe('mqtt endpoint against hostile connections', function () {
       ['a CONNECT cut short, then silence', [connect.subarray(0, 10)]],
     ];
     for (const [name, chunks] of attacks) {
-      const s = await raw(h);
+      const s = await raw(ctx.h);
       for (const c of chunks) s.write(c);
       await closed(s).catch(() => assert.fail(`${name}: still open`));
     }
     await good.publishAsync('temperature', '1', { qos: 1 });
-    assert.equal(h.sink.received.length, 1, 'the well-behaved client carried on');
+    assert.equal(ctx.h.sink.received.length, 1, 'the well-behaved client carried on');
   });
 
   it('closes a connection silent for 1.5 × its keep-alive', async () => {
-    const s = await raw(h);
+    const s = await raw(ctx.h);
     s.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'ka', keepalive: 1, username: 'device1@demo', password: Buffer.from('demo-secret') }));
     const ms = await closed(s, 5000);
     assert.ok(ms >= 1400 && ms < 3500, `closed after ${ms} ms`);
@@ -232,26 +228,26 @@ describe('mqtt endpoint against hostile connections', function () {
   it('never has more forwards in flight per connection than its receive maximum (backpressure, not buffering)', async () => {
     let inflight = 0;
     let peak = 0;
-    h.sink.respond = () => {
+    ctx.h.sink.respond = () => {
       inflight++;
       peak = Math.max(peak, inflight);
       setTimeout(() => inflight--, 50);
       return { status: 202, delayMs: 50 };
     };
-    const c = await client(h, { ...DEVICE, protocolVersion: 4 });
+    const c = await client(ctx.h, { ...DEVICE, protocolVersion: 4 });
     await Promise.all(Array.from({ length: 40 }, (_, i) => c.publishAsync('temperature', String(i), { qos: 0 })));
-    for (let i = 0; i < 100 && h.sink.received.length < 40; i++) await new Promise((r) => setTimeout(r, 20));
-    assert.equal(h.sink.received.length, 40);
+    for (let i = 0; i < 100 && ctx.h.sink.received.length < 40; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.equal(ctx.h.sink.received.length, 40);
     assert.ok(peak <= 8, `peak in flight ${peak} > receive maximum 8`);
   });
 
   it('on shutdown finishes forwards in flight, acks them, then sends DISCONNECT 0x8B', async () => {
-    h.sink.respond = () => ({ status: 202, delayMs: 300 });
-    const c = await client(h, { ...DEVICE, protocolVersion: 5 });
+    ctx.h.sink.respond = () => ({ status: 202, delayMs: 300 });
+    const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
     const reason = disconnectReason(c);
     const acked = c.publishAsync('temperature', '1', { qos: 1 });
     await new Promise((r) => setTimeout(r, 50));
-    await h.endpoint.shutdown();
+    await ctx.h.endpoint.shutdown();
     await acked;
     assert.equal(await reason, 0x8b);
   });

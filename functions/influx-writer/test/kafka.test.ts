@@ -55,7 +55,7 @@ describe('influx-writer Kafka-direct mode', function () {
     await admin.disconnect().catch(() => undefined);
   });
 
-  const target = (group: string) => ({ brokers: BROKERS, clientId: 'kiot-test', groupId: group, topics: [topic], deadLetterTopic: dlq, fromBeginning: true });
+  const target = (group: string) => ({ brokers: BROKERS, clientId: 'kiot-test', groupId: group, topics: [topic], deadLetterTopic: dlq, fromBeginning: true, concurrency: 3 });
 
   it('writes every validated record, skips other types, and sends poison to the dead-letter topic with the reason', async () => {
     const t0 = Date.parse('2026-04-01T00:00:00Z');

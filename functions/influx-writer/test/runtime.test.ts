@@ -74,20 +74,26 @@ describe('influx-writer in faas-js-runtime with VictoriaMetrics', function () {
   });
 });
 
-describe('influx-writer counts rejects', function () {
+/** The writer in the runtime, writing to VictoriaMetrics, for the suites below. */
+function writerAgainstVictoriaMetrics(): { readonly url: string } {
+  let running: Running | undefined;
   after(() => restoreEnv.splice(0).reverse().forEach((r) => r()));
-  let running: Running;
   before(async function () {
     await needVictoriaMetrics(this);
     restoreEnv.push(setEnv({ INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot' }));
     running = await startFunction(writer);
   });
   after(async () => { await running?.close(); });
+  return { get url() { return running!.url; } };
+}
+
+describe('influx-writer counts rejects', function () {
+  const fn = writerAgainstVictoriaMetrics();
 
   it('writes a rejected event as one kiot_rejected point with the error count', async () => {
     const device = `rej${Date.now()}`;
     const msg = HTTP.binary(new CloudEvent({ type: 'io.kiot.telemetry.rejected.v1', source: `kiot://demo/${device}`, subject: 'temperature', time: '2026-03-01T10:00:00.000Z', application: 'demo', device, data: { data: {}, errors: [{ instancePath: '/temperature', message: 'must be number' }] } }));
-    assert.equal((await post(running.url, msg)).status, 204);
+    assert.equal((await post(fn.url, msg)).status, 204);
     const series = await eventually(async () => {
       const s = await exportSeries(`{__name__="kiot_rejected_errors",device="${device}"}`);
       return s.length > 0 ? s : undefined;
@@ -97,19 +103,12 @@ describe('influx-writer counts rejects', function () {
 });
 
 describe('influx-writer as a dead-letter sink', function () {
-  after(() => restoreEnv.splice(0).reverse().forEach((r) => r()));
-  let running: Running;
-  before(async function () {
-    await needVictoriaMetrics(this);
-    restoreEnv.push(setEnv({ INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot' }));
-    running = await startFunction(writer);
-  });
-  after(async () => { await running?.close(); });
+  const fn = writerAgainstVictoriaMetrics();
 
   it('keeps any dead-lettered event as a kiot_dead_letters point with its code and reason', async () => {
     const device = `dl${Date.now()}`;
     const msg = HTTP.binary(new CloudEvent({ type: 'io.kiot.telemetry.raw.v1', source: `kiot://demo/${device}`, subject: 'temperature', application: 'demo', device, knativeerrorcode: 422, knativeerrordest: 'http://converter', reason: 'senml: record 0 is not an object', datacontenttype: 'application/octet-stream', data: Buffer.from([1, 2, 3]) }));
-    assert.equal((await post(running.url, msg)).status, 204);
+    assert.equal((await post(fn.url, msg)).status, 204);
     const series = await eventually(async () => {
       const s = await exportSeries(`{__name__="kiot_dead_letters_code",device="${device}"}`);
       return s.length > 0 ? s : undefined;

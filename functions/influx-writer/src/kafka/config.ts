@@ -20,6 +20,7 @@ export function parseConsumerConfig(env: Env): Readonly<ConsumerConfig> {
     topics: r.list('KAFKA_TOPICS').length > 0 ? r.list('KAFKA_TOPICS') : ['knative-broker-kiot-kiot'],
     deadLetterTopic: r.string('KAFKA_DEAD_LETTER_TOPIC', 'kiot-writer-dead-letters'),
     fromBeginning: r.boolean('KAFKA_FROM_BEGINNING', false),
+    concurrency: r.integer('KAFKA_PARTITIONS_CONCURRENTLY', 3, 1, 64),
   };
   let writer: Readonly<WriterConfig> | undefined;
   try {

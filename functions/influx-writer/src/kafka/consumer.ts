@@ -14,6 +14,8 @@ export interface KafkaTarget {
   readonly topics: readonly string[];
   readonly deadLetterTopic: string;
   readonly fromBeginning: boolean;
+  /** Partitions processed at once: overlaps one partition's InfluxDB write with another's decoding. */
+  readonly concurrency: number;
 }
 
 export interface RunningConsumer {
@@ -42,6 +44,7 @@ export async function runConsumer(target: KafkaTarget, handle: (records: RawReco
   for (const topic of target.topics) await consumer.subscribe({ topic, fromBeginning: target.fromBeginning });
   await consumer.run({
     autoCommit: false,
+    partitionsConsumedConcurrently: target.concurrency,
     eachBatchAutoResolve: false,
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       if (batch.messages.length === 0) return;
