@@ -2,7 +2,7 @@
 // `npm run bench [-- --smoke] [-- --only NAME,…]`: measures kiot on this machine. Every figure is the
 // median of several runs with min and max, beside a ceiling measured in the same run. Results go to
 // bench/results/latest.{json,md}. Benchmarks never fail the test suite; --smoke only proves they run.
-import { writeFileSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { perFunction } from './scenarios/per-function.mjs';
@@ -36,6 +36,11 @@ for (const name of chosen) {
 const dir = values.out ?? join(root, 'bench/results');
 mkdirSync(dir, { recursive: true });
 const base = smoke ? 'smoke' : 'latest';
+// --only re-measures some scenarios: the others keep the figures of the last run of the same mode.
+if (values.only && existsSync(join(dir, `${base}.json`))) {
+  const previous = JSON.parse(readFileSync(join(dir, `${base}.json`), 'utf8'));
+  results.scenarios = { ...previous.scenarios, ...results.scenarios };
+}
 writeFileSync(join(dir, `${base}.json`), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(dir, `${base}.md`), markdown(results));
 process.stdout.write(`\nwrote ${join(dir, `${base}.json`)} and ${base}.md\n`);

@@ -22,6 +22,9 @@ export async function endToEnd(s, say) {
     if (!log.includes('[stack] ready')) throw new Error(`stack did not start:\n${log.slice(-2000)}`);
     const ingest = (channel) => `http://127.0.0.1:${ports.HTTP_INGEST_PORT}/?channel=${channel}&as=bench`;
     const auth = `Basic ${Buffer.from('gateway1@demo:demo-gateway-secret').toString('base64')}`;
+    // Warm-up, not measured: JIT, connection pools and the gateway's credential cache.
+    await cannon({ url: ingest('temperature'), headers: { 'content-type': 'application/json', authorization: auth }, body: '{"temperature":20}', connections: 8, rate: 100, amount: 300 });
+    for (let i = 0; i < 100 && (await metric(ports.BROKER_PORT, 'converter', 'accepted')) > (await metric(ports.BROKER_PORT, 'influx-writer', 'delivered')); i++) await sleep(100);
     const rates = s.runs === 1 ? [200] : [150, 300, 500, 750, 1000, 1500];
     const seconds = s.runs === 1 ? 2 : 5;
     for (const [label, body, ct, perRequest, channel] of [['unbatched', '{"temperature":21.5,"humidity":40}', 'application/json', 1, 'temperature'], ['SenML packs of 50', senmlPack(50), 'application/senml+json', 50, 'bench-senml']]) {
@@ -46,11 +49,15 @@ export async function endToEnd(s, say) {
         }
         const dead = (await metric(ports.BROKER_PORT, 'influx-writer', 'deadLettered')) - dlBefore;
         const lost = accepted - stored - dead;
-        const row = { rate, sent: r.total, accepted, stored, dead, lost, refused: r.non2xx + r.errors, p50: r.p50, p99: r.p99, readingsPerSecond: round((stored * perRequest) / seconds) };
+        const row = { rate, sent: r.total, accepted, stored, dead, lost, refused: r.non2xx + r.errors, p50: r.p50, p99: r.p99, readingsPerSecond: 0 };
         say(`${label} @ ${rate}/s: accepted ${accepted}, written ${stored}, dead ${dead}, refused ${row.refused} ${JSON.stringify(r.statuses)}, ingest p99 ${r.p99} ms`);
         out.figures[`${label} @ ${rate}`] = row;
         row.achieved = round(r.achieved);
-        if (lost !== 0 || row.refused > 0 || r.achieved < rate * 0.9) break;
+        row.readingsPerSecond = round(r.achieved * perRequest);
+        // autocannon paces below the offered rate when the stack pushes back (latency), so the
+        // achieved rate is the figure; the search stops at the first loss or refusal.
+        if (lost !== 0 || row.refused > 0) break;
+        if (best !== undefined && r.achieved <= best.achieved * 1.02) break;
         best = row;
       }
       out.figures[label] = best ?? null;
@@ -62,7 +69,7 @@ export async function endToEnd(s, say) {
   out.table.push('| load | rate offered /s | achieved /s | accepted (202) | written (writer acked) | dead-lettered | refused (503/errors) | ingest p50 / p99 ms | readings/s stored |', '|---|---|---|---|---|---|---|---|---|');
   for (const [k, f] of Object.entries(out.figures)) if (f && k.includes('@')) out.table.push(`| ${k.split(' @ ')[0]} | ${f.rate} | ${f.achieved} | ${f.accepted} | ${f.stored} | ${f.dead} | ${f.refused} | ${f.p50} / ${f.p99} | ${f.readingsPerSecond} |`);
   out.notes.push('Written = events the influx-writer acknowledged after VictoriaMetrics accepted them (broker counter); zero loss means accepted = written + dead-lettered.');
-  out.notes.push('Targets: ≥ 1,000 events/s unbatched and ≥ 20,000 readings/s batched on 2 cores. The highest zero-loss step is the figure; a step stops the search when anything is refused or lost.');
+  out.notes.push('Targets: ≥ 1,000 events/s unbatched and ≥ 20,000 readings/s batched on 2 cores. The figure is the highest achieved rate with zero loss; the search stops at the first refusal or loss, or when a higher offered rate no longer raises the achieved rate.');
   out.notes.push('The ingest-to-stored latency at half the peak rate is not measured yet; the p50/p99 columns are ingest (device-facing) latency.');
   return out;
 }

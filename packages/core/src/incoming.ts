@@ -56,5 +56,6 @@ export function deriveEvent(from: CloudEvent<unknown>, type: EventType | string,
     const v = from[name];
     if (typeof v === 'string') attrs[name] = v;
   }
-  return new CloudEvent(attrs as ConstructorParameters<typeof CloudEvent>[0]);
+  // Not re-validated: every attribute comes from an event already validated, or from kiot's own constants.
+  return new CloudEvent(attrs as ConstructorParameters<typeof CloudEvent>[0], false);
 }
