@@ -75,6 +75,22 @@ describe('local stack (npm start)', function () {
     await stored(23.25);
   });
 
+  it('loses no accepted reading when the broker is killed: its journal redelivers after the restart', async () => {
+    const pidOf = (name: string): number => Number([...out().matchAll(new RegExp(`\\[stack\\] started ${name} pid (\\d+)`, 'g'))].at(-1)?.[1]);
+    const converter = pidOf('converter');
+    process.kill(-converter, 'SIGSTOP'); // the converter hangs: the broker holds the reading
+    try {
+      assert.equal((await reading('{"temperature": 25.125}')).status, 202);
+      const brokers = (out().match(/\[stack\] started broker pid/g) ?? []).length;
+      process.kill(pidOf('broker'), 'SIGKILL');
+      await eventually(async () => ((out().match(/\[stack\] started broker pid/g) ?? []).length > brokers ? true : undefined));
+      await eventually(async () => (/recovered accepted events from the journal/.test(out()) ? true : undefined));
+    } finally {
+      process.kill(-converter, 'SIGCONT');
+    }
+    await stored(25.125);
+  });
+
   it('stops every process on Ctrl-C', async () => {
     const pids = [...out().matchAll(/\[stack\] started \S+ pid (\d+)/g)].map((m) => Number(m[1]));
     // A terminal's Ctrl-C: SIGINT to the foreground process group (npm, and the launcher under it).

@@ -1,6 +1,7 @@
 /** Assembles the embedded broker from manifests and options; used by main.ts and the tests. */
 import type { AddressInfo } from 'node:net';
 import { Dispatcher } from './dispatcher';
+import { Journal } from './journal';
 import { loadDocuments, parseWiring, yamlFiles, type Wiring } from './manifests';
 import { createResolver } from './resolve';
 import { createBrokerServer } from './server';
@@ -19,6 +20,9 @@ export interface BrokerOptions {
   readonly maxBodyBytes: number;
   readonly retryAfterSeconds: number;
   readonly defaultNamespace: string;
+  /** Folder of the write-ahead journal; without it, accepted events live in memory only. */
+  readonly journalDir?: string;
+  readonly fsync?: boolean;
   readonly log: (line: Record<string, unknown>) => void;
 }
 
@@ -47,10 +51,14 @@ export async function startBroker(opts: BrokerOptions, wiring = loadWiring(opts.
   const url = `http://${opts.host.includes(':') ? `[${opts.host}]` : opts.host}:${port}`;
   try {
     // Broker refs resolve to this ingress, so the wiring is resolved once the port is known.
-    dispatcher = new Dispatcher(wiring, { resolve: createResolver(opts.services, url, opts.absent), sinks, capacity: opts.capacity, concurrencyPerTrigger: opts.concurrencyPerTrigger, log: opts.log });
+    const journal = opts.journalDir === undefined ? undefined : new Journal(opts.journalDir, opts.fsync === true);
+    dispatcher = new Dispatcher(wiring, { resolve: createResolver(opts.services, url, opts.absent), sinks, capacity: opts.capacity, concurrencyPerTrigger: opts.concurrencyPerTrigger, log: opts.log, ...(journal ? { journal } : {}) });
+    const recovered = dispatcher.recover();
+    if (recovered > 0) opts.log({ msg: 'recovered accepted events from the journal', deliveries: recovered });
   } catch (err) {
     await close();
     throw err;
   }
-  return { url, wiring, dispatcher, sinks, close };
+  const d = dispatcher;
+  return { url, wiring, dispatcher, sinks, close: async () => { d.stop(); await close(); } };
 }

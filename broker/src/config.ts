@@ -23,6 +23,8 @@ export function parseBrokerConfig(env: Env, log: BrokerOptions['log']): Readonly
     maxBodyBytes: r.integer('BROKER_MAX_BODY_BYTES', 1024 * 1024, 1),
     retryAfterSeconds: r.integer('BROKER_RETRY_AFTER_SECONDS', 1, 1),
     defaultNamespace: r.string('BROKER_NAMESPACE', 'kiot'),
+    journalDir: r.string('BROKER_JOURNAL_DIR', 'var/broker'),
+    fsync: r.boolean('BROKER_FSYNC', false),
     log,
   });
 }

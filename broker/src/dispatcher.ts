@@ -6,6 +6,7 @@
 import { isRetryableStatus } from '@kiot/core';
 import { fromHttp, toBinaryHeaders, withAttributes, type BrokerEvent } from './cloudevent';
 import { backoffMs, mergeDelivery, type Delivery, type Destination, type TriggerSpec, type Wiring } from './manifests';
+import type { Journal } from './journal';
 import type { SinkStore } from './sinks';
 
 /** Where a destination points: an HTTP URL, or a local file-backed sink (a KafkaSink stand-in). */
@@ -21,6 +22,13 @@ export interface DispatcherOptions {
   readonly concurrencyPerTrigger: number;
   readonly log: (line: Record<string, unknown>) => void;
   readonly sleep?: (ms: number) => Promise<void>;
+  /** When set, accepted events survive a restart of the broker. */
+  readonly journal?: Journal;
+}
+
+interface Queued {
+  readonly seq: number;
+  readonly event: BrokerEvent;
 }
 
 interface Counters { accepted: number; delivered: number; retried: number; deadLettered: number; dropped: number }
@@ -30,7 +38,7 @@ interface Lane {
   readonly delivery: Delivery;
   readonly subscriber: Deliverable;
   readonly deadLetter: Deliverable | undefined;
-  readonly queue: BrokerEvent[];
+  readonly queue: Queued[];
   active: number;
   readonly counters: Counters;
 }
@@ -45,6 +53,7 @@ export class Dispatcher {
   private readonly brokerCounters = new Map<string, { accepted: number; rejected: number; full: number }>();
   private readonly idleWaiters: (() => void)[] = [];
   private readonly sleep: (ms: number) => Promise<void>;
+  private stopped = false;
 
   constructor(wiring: Wiring, private readonly opts: DispatcherOptions) {
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -97,13 +106,37 @@ export class Dispatcher {
       return 'full';
     }
     counters.accepted++;
-    for (const lane of matching) {
+    // On disk before the 202: a broker that stops now still delivers this event after its restart.
+    const seq = matching.length > 0 && this.opts.journal ? this.opts.journal.add(`${namespace}/${name}`, matching.map((l) => l.trigger.name), event) : 0;
+    this.enqueue(matching, { seq, event });
+    return 'accepted';
+  }
+
+  /** Re-queues what a previous run of the broker accepted and did not finish (from the journal). */
+  recover(): number {
+    let n = 0;
+    for (const p of this.opts.journal?.recover() ?? []) {
+      const lanes = (this.lanes.get(p.broker) ?? []).filter((l) => p.lanes.includes(l.trigger.name));
+      for (const name of p.lanes) if (!lanes.some((l) => l.trigger.name === name)) this.opts.journal?.done(p.seq, name);
+      this.enqueue(lanes, { seq: p.seq, event: p.event });
+      n += lanes.length;
+    }
+    return n;
+  }
+
+  private enqueue(lanes: readonly Lane[], item: Queued): void {
+    for (const lane of lanes) {
       lane.counters.accepted++;
-      lane.queue.push(event);
+      lane.queue.push(item);
       this.pending++;
       this.pump(lane);
     }
-    return 'accepted';
+  }
+
+  /** Stops delivering: what is not finished stays in the journal for the next start. */
+  stop(): void {
+    this.stopped = true;
+    this.opts.journal?.close();
   }
 
   /** Resolves when every accepted event has been delivered, dead-lettered or dropped. */
@@ -113,9 +146,11 @@ export class Dispatcher {
 
   private pump(lane: Lane): void {
     while (lane.active < this.opts.concurrencyPerTrigger && lane.queue.length > 0) {
-      const event = lane.queue.shift()!;
+      const item = lane.queue.shift()!;
       lane.active++;
-      void this.deliver(lane, event).finally(() => {
+      void this.deliver(lane, item.event).then((finished) => {
+        if (finished && item.seq > 0 && !this.stopped) this.opts.journal?.done(item.seq, lane.trigger.name);
+      }).finally(() => {
         lane.active--;
         this.pending--;
         if (this.pending === 0) this.idleWaiters.splice(0).forEach((r) => r());
@@ -124,7 +159,8 @@ export class Dispatcher {
     }
   }
 
-  private async deliver(lane: Lane, event: BrokerEvent): Promise<void> {
+  /** Resolves true once the event is finished for this Trigger, false when the broker stopped first. */
+  private async deliver(lane: Lane, event: BrokerEvent): Promise<boolean> {
     const retries = lane.delivery.retry ?? 0;
     let last: Attempt = { ok: false, status: 0, headers: {}, body: Buffer.alloc(0) };
     for (let attempt = 0; attempt <= retries; attempt++) {
@@ -132,18 +168,21 @@ export class Dispatcher {
         lane.counters.retried++;
         await this.sleep(backoffMs(lane.delivery, attempt));
       }
+      if (this.stopped) return false;
       last = await this.send(lane.subscriber, event, lane.delivery.timeoutMs);
       if (last.ok) {
         const failure = this.takeReply(lane, last);
         if (failure === undefined) {
           lane.counters.delivered++;
-          return;
+          return true;
         }
         last = failure;
       }
       if (last.final === true || (last.status !== 0 && !isRetryableStatus(last.status))) break;
     }
+    if (this.stopped) return false;
     await this.deadLetter(lane, event, last);
+    return true;
   }
 
   /** A CloudEvent in a 2xx response (other than 202) goes back into the broker; an empty body ends delivery. */

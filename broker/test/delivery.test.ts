@@ -10,6 +10,7 @@ import { startBroker, type RunningBroker } from '../src/broker';
 import { parseWiring } from '../src/manifests';
 import { startSink, type TestSink } from '../../test/support/sink';
 import { freePort } from '../../test/support/runtime';
+import { eventually } from '../../test/support/services';
 
 interface Setup { broker: RunningBroker; sub: TestSink; dls: TestSink; close(): Promise<void> }
 
@@ -196,6 +197,50 @@ describe('embedded broker: delivery semantics', function () {
       assert.equal(broker.dispatcher.counters('t')!.dropped, 1);
     } finally {
       await broker.close();
+      await sub.close();
+    }
+  });
+});
+
+describe('embedded broker: the journal keeps accepted events across a restart', function () {
+  this.timeout(20_000);
+
+  it('delivers after a restart every event it had accepted and not finished, and nothing it had finished', async () => {
+    const sub = await startSink();
+    const journalDir = mkdtempSync(join(tmpdir(), 'kiot-journal-'));
+    const docs = [
+      { kind: 'Broker', metadata: { name: 'b', namespace: 'ns' }, spec: { delivery: { retry: 10, backoffPolicy: 'linear', backoffDelay: 'PT5S' } } },
+      { kind: 'Trigger', metadata: { name: 't', namespace: 'ns' }, spec: { broker: 'b', subscriber: { uri: sub.url } } },
+    ];
+    const options = { host: '127.0.0.1', port: 0, eventingDirs: [], services: {}, absent: [], sinksDir: mkdtempSync(join(tmpdir(), 'kiot-sinks-')), capacity: 100, concurrencyPerTrigger: 4, maxBodyBytes: 4096, retryAfterSeconds: 1, defaultNamespace: 'ns', log: () => undefined, journalDir };
+    try {
+      // First run: the first event is delivered; the subscriber then fails and the rest wait in backoff.
+      let n = 0;
+      sub.respond = () => (++n === 1 ? { status: 202 } : { status: 503 });
+      const first = await startBroker(options, parseWiring(docs));
+      assert.equal((await send(first.url, { 'ce-id': 'done-1' })).status, 202);
+      await eventually(async () => (first.dispatcher.counters('t')!.delivered === 1 ? true : undefined));
+      for (const id of ['p1', 'p2', 'p3']) assert.equal((await send(first.url, { 'ce-id': id })).status, 202);
+      await eventually(async () => (sub.received.length >= 4 ? true : undefined));
+      await first.close(); // the broker stops with three accepted events not delivered
+      // Second run on the same journal, with a healthy subscriber.
+      sub.received.length = 0;
+      sub.respond = () => ({ status: 202 });
+      const second = await startBroker(options, parseWiring(docs));
+      try {
+        await eventually(async () => (sub.received.length >= 3 ? true : undefined), 10_000);
+        await second.dispatcher.idle();
+        assert.deepEqual(sub.received.map((r) => r.headers['ce-id']).sort(), ['p1', 'p2', 'p3']);
+      } finally {
+        await second.close();
+      }
+      // A third start finds nothing left to deliver.
+      sub.received.length = 0;
+      const third = await startBroker(options, parseWiring(docs));
+      await third.dispatcher.idle();
+      await third.close();
+      assert.equal(sub.received.length, 0);
+    } finally {
       await sub.close();
     }
   });

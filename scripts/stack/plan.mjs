@@ -47,7 +47,7 @@ export function stackPlan(env = process.env) {
   const services = functions.filter((n) => !absent.includes(n)).map((n) => `${n}=http://${host}:${ports[n]}`).join(',');
   processes.unshift({
     name: 'broker', kind: 'broker', cwd: root, command: process.execPath, args: [join(root, 'broker/build/main.js')], port: ports.broker, ready: `http://${host}:${ports.broker}/readyz`,
-    env: { BROKER_PORT: String(ports.broker), BROKER_HOST: host, BROKER_SERVICES: services, BROKER_ABSENT_SERVICES: absent.join(','), BROKER_EVENTING_DIRS: env.KIOT_EVENTING_DIRS ?? join(root, 'eventing/base'), BROKER_SINKS_DIR: join(varDir, 'sinks') },
+    env: { BROKER_PORT: String(ports.broker), BROKER_HOST: host, BROKER_SERVICES: services, BROKER_ABSENT_SERVICES: absent.join(','), BROKER_EVENTING_DIRS: env.KIOT_EVENTING_DIRS ?? join(root, 'eventing/base'), BROKER_SINKS_DIR: join(varDir, 'sinks'), BROKER_JOURNAL_DIR: join(varDir, 'broker') },
   });
   if (existsSync(join(root, 'endpoints/mqtt/build/main.js'))) {
     // Started as its container starts it: `npm start` in its folder.
