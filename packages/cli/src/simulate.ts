@@ -23,6 +23,9 @@ export interface SimulateResult {
   readonly failed: number;
   readonly statuses: Readonly<Record<string, number>>;
   readonly seconds: number;
+  /** Acknowledgement latency, milliseconds. */
+  readonly p50: number;
+  readonly p99: number;
 }
 
 /** A slow random walk around a plausible indoor climate. */
@@ -56,6 +59,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
   const limit = o.count ?? Infinity;
   let sent = 0, acked = 0, failed = 0, inflight = 0;
   const statuses: Record<string, number> = {};
+  const latencies: number[] = [];
   const report = (): void => o.progress(`sent ${sent} acked ${acked} failed ${failed} rate ${Math.round(acked / Math.max(0.001, (Date.now() - start) / 1000))}/s`);
   const timer = setInterval(report, 1000);
   try {
@@ -70,8 +74,10 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
       const device = o.devices === 1 && gateway !== undefined ? gateway : `sim-${i + 1}`;
       sent++;
       inflight++;
+      const t0 = performance.now();
       void send(device, JSON.stringify(climates[i]!.next()))
         .then((status) => {
+          latencies.push(performance.now() - t0);
           statuses[String(status)] = (statuses[String(status)] ?? 0) + 1;
           if (status >= 200 && status < 300) acked++;
           else failed++;
@@ -89,5 +95,7 @@ export async function simulate(o: SimulateOptions): Promise<SimulateResult> {
     clearInterval(timer);
   }
   report();
-  return { sent, acked, failed, statuses, seconds: (Date.now() - start) / 1000 };
+  latencies.sort((a, b) => a - b);
+  const q = (p: number): number => Math.round((latencies[Math.floor(p * (latencies.length - 1))] ?? 0) * 10) / 10;
+  return { sent, acked, failed, statuses, seconds: (Date.now() - start) / 1000, p50: q(0.5), p99: q(0.99) };
 }
