@@ -8,6 +8,8 @@ export interface MqttConfig {
   readonly tlsCertFile?: string;
   readonly tlsKeyFile?: string;
   readonly metricsPort: number;
+  /** MQTT over WebSocket, when set. */
+  readonly wsPort?: number;
   readonly sink: string;
   readonly sinkTimeoutMs: number;
   readonly registryFile: string;
@@ -31,6 +33,7 @@ export function parseConfig(env: Env): Readonly<MqttConfig> {
   const key = r.optional('MQTT_TLS_KEY_FILE');
   if ((cert === undefined) !== (key === undefined)) r.problem('MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE go together');
   const keepAlive = r.integer('MQTT_SERVER_KEEPALIVE', 0, 0, 65535);
+  const wsPort = r.optional('MQTT_WS_PORT') === undefined ? undefined : r.integer('MQTT_WS_PORT', 0, 0, 65535);
   return r.done({
     host: r.string('MQTT_HOST', '0.0.0.0'),
     port: r.integer('MQTT_PORT', 1883, 0, 65535),
@@ -47,5 +50,6 @@ export function parseConfig(env: Env): Readonly<MqttConfig> {
     drainMs: r.integer('MQTT_DRAIN_MS', 10_000, 0),
     ...(cert !== undefined && key !== undefined ? { tlsCertFile: cert, tlsKeyFile: key } : {}),
     ...(keepAlive > 0 ? { serverKeepAlive: keepAlive } : {}),
+    ...(wsPort !== undefined ? { wsPort } : {}),
   });
 }

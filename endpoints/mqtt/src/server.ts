@@ -3,11 +3,12 @@ import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
+import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
 import type { AuthOutcome, SendEvent } from '@kiot/core';
 import type { MqttConfig } from './config';
 import { Metrics } from './metrics';
-import { Session } from './session';
+import { Session, type Connection } from './session';
 
 export interface EndpointDeps {
   readonly authenticate: (application: string, device: string, password: string) => Promise<AuthOutcome>;
@@ -17,6 +18,7 @@ export interface EndpointDeps {
 export interface RunningEndpoint {
   readonly port: number;
   readonly tlsPort: number | undefined;
+  readonly wsPort: number | undefined;
   readonly metricsPort: number;
   readonly metrics: Metrics;
   readonly connections: () => number;
@@ -34,13 +36,13 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
   const sessions = new Set<Session>();
   const byClientId = new Map<string, Session>();
   let accepting = true;
-  const onSocket = (socket: Socket): void => {
+  const onSocket = (socket: Connection): void => {
     if (!accepting || sessions.size >= config.maxConnections) {
       metrics.inc('kiot_mqtt_connections_refused_total');
       socket.destroy();
       return;
     }
-    socket.setNoDelay(true);
+    if ('setNoDelay' in socket) (socket as Socket).setNoDelay(true);
     const session = new Session(socket, {
       config,
       authenticate: deps.authenticate,
@@ -68,6 +70,16 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
     tls = createTlsServer({ cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }, onSocket);
     tlsPort = await listen(tls, config.tlsPort, config.host);
   }
+  // MQTT over WebSocket (subprotocol "mqtt"), for browsers and networks that only pass HTTP.
+  let ws: WebSocketServer | undefined;
+  let wsHttp: HttpServer | undefined;
+  let wsPort: number | undefined;
+  if (config.wsPort !== undefined) {
+    wsHttp = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only'));
+    ws = new WebSocketServer({ server: wsHttp, maxPayload: config.maxPacketBytes + 8, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+    ws.on('connection', (socket) => onSocket(createWebSocketStream(socket)));
+    wsPort = await listen(wsHttp, config.wsPort, config.host);
+  }
   const http = createHttpServer((req, res) => {
     if (req.url === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
@@ -81,6 +93,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
   return {
     port,
     tlsPort,
+    wsPort,
     metricsPort,
     metrics,
     connections: () => sessions.size,
@@ -88,6 +101,8 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
       accepting = false;
       tcp.close();
       tls?.close();
+      ws?.close();
+      wsHttp?.close();
       const deadline = Date.now() + config.drainMs;
       await Promise.all([...sessions].map((s) => s.shutdown(deadline)));
       http.close();

@@ -3,7 +3,10 @@
  * acknowledged (QoS 1) only once the sink accepted them, in the order received; everything an
  * ingest endpoint does not do (QoS 2, retain, subscriptions) refused with the right code.
  */
-import type { Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
+
+/** A TCP or TLS socket, or a WebSocket stream: what a session reads from and writes to. */
+export type Connection = Duplex;
 import { randomUUID } from 'node:crypto';
 import mqtt, { type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
 import { KiotError, type AuthOutcome, type SendEvent } from '@kiot/core';
@@ -45,7 +48,7 @@ export class Session {
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private readonly connectTimer: NodeJS.Timeout;
 
-  constructor(private readonly socket: Socket, private readonly deps: SessionDeps) {
+  constructor(private readonly socket: Connection, private readonly deps: SessionDeps) {
     this.framer = new Framer(deps.config.maxPacketBytes);
     this.connectTimer = setTimeout(() => this.destroy('no CONNECT in time'), deps.config.connectTimeoutMs);
     this.parser.on('packet', (p: Packet) => this.packets.push(p));

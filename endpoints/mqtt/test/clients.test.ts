@@ -2,6 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -75,5 +76,45 @@ describe('mqtt endpoint over TLS', function () {
     const r = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(h.endpoint.tlsPort), '--cafile', join(dir, 'cert.pem'), '-u', 'device1@demo', '-P', 'demo-secret', '-q', '1', '-t', 'temperature', '-m', '{"temperature":3}']);
     assert.equal(r.code, 0, r.out);
     assert.equal(h.sink.received.at(-1)!.body.toString(), '{"temperature":3}');
+  });
+});
+
+describe('mqtt endpoint over WebSocket, and its connection limit', function () {
+  this.timeout(20_000);
+
+  it('accepts MQTT.js over ws:// (subprotocol mqtt) with the same rules', async () => {
+    const h = await startHarness({ wsPort: 0 });
+    try {
+      const c = await mqtt.connectAsync(`ws://127.0.0.1:${h.endpoint.wsPort}`, { username: 'device1@demo', password: 'demo-secret', reconnectPeriod: 0, protocolVersion: 5 });
+      await c.publishAsync('temperature', '{"temperature":4}', { qos: 1 });
+      await c.endAsync();
+      assert.equal(h.sink.received.at(-1)!.body.toString(), '{"temperature":4}');
+      await assert.rejects(mqtt.connectAsync(`ws://127.0.0.1:${h.endpoint.wsPort}`, { username: 'device1@demo', password: 'wrong', reconnectPeriod: 0, protocolVersion: 5 }), (e: { code?: number }) => e.code === 0x86);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('closes connections beyond MQTT_MAX_CONNECTIONS at once, and counts them', async () => {
+    const h = await startHarness({ maxConnections: 2 });
+    const clients: mqtt.MqttClient[] = [];
+    try {
+      for (let i = 0; i < 2; i++) clients.push(await mqtt.connectAsync(h.url, { username: 'device1@demo', password: 'demo-secret', reconnectPeriod: 0, clientId: `max-${i}` }));
+      // The third TCP connection is closed by the server straight away, before any CONNECT.
+      const closedAfter = await new Promise<number>((resolve) => {
+        const t0 = Date.now();
+        const s = connect(h.endpoint.port, '127.0.0.1');
+        s.on('error', () => undefined);
+        s.resume();
+        s.on('close', () => resolve(Date.now() - t0));
+      });
+      assert.ok(closedAfter < 400, `closed after ${closedAfter} ms (the CONNECT timeout is 500 ms)`);
+      assert.equal(h.endpoint.metrics.get('kiot_mqtt_connections_refused_total'), 1);
+      await clients[0]!.publishAsync('temperature', '1', { qos: 1 });
+      assert.equal(h.sink.received.length, 1, 'the connections within the limit carry on');
+    } finally {
+      await Promise.all(clients.map((c) => c.endAsync(true)));
+      await h.close();
+    }
   });
 });
