@@ -26,7 +26,7 @@ describe('live console in headless Chromium', function () {
   });
   after(async () => {
     await browser?.close();
-    stack?.kill();
+    await stack?.stop();
   });
 
   const send = (body: string, device = 'device1') =>

@@ -33,8 +33,8 @@ describe('docs/operators.md worked example in the local stack', function () {
     // Step 3: npm start (it builds the new function too).
     stack = await startStack({ KIOT_EVENTING_DIRS: `${join(ROOT, 'eventing/base')},${extra}` });
   });
-  after(() => {
-    stack?.kill();
+  after(async () => {
+    await stack?.stop();
     if (created) rmSync(join(ROOT, 'functions', STEP), { recursive: true, force: true });
     spawnSync(process.execPath, [join(ROOT, 'scripts/build.mjs')], { cwd: ROOT });
   });

@@ -26,7 +26,7 @@ describe('local stack (npm start)', function () {
     varDir = stack.varDir;
   });
 
-  after(() => stack?.kill());
+  after(async () => { await stack?.stop(); });
 
   const reading = (body: string) => fetch(`http://127.0.0.1:${ports['HTTP_INGEST_PORT']}/?channel=temperature`, { method: 'POST', headers: { authorization: deviceAuth, 'content-type': 'application/json' }, body });
   const stored = (value: number) => eventually(async () => {

@@ -15,7 +15,8 @@ export interface Stack {
   output(): string;
   /** Ctrl-C: SIGINT to the foreground process group. Resolves with the exit code or signal. */
   interrupt(): Promise<string>;
-  kill(): void;
+  /** Stops the stack like Ctrl-C (so its children stop too), then SIGKILL if it hangs. */
+  stop(): Promise<void>;
 }
 
 export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
@@ -39,7 +40,15 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
       child.once('exit', (code, signal) => resolve(signal ?? String(code)));
       process.kill(-child.pid!, 'SIGINT');
     }),
-    kill: () => { if (child.exitCode === null) try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } },
+    stop: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+      // SIGKILL on the launcher would orphan the functions (each runs in its own process group).
+      try { process.kill(-child.pid!, 'SIGINT'); } catch { return; }
+      const timer = setTimeout(() => { try { process.kill(-child.pid!, 'SIGKILL'); } catch { /* gone */ } }, 10_000);
+      await exited;
+      clearTimeout(timer);
+    },
   };
 }
 
