@@ -23,6 +23,8 @@ export interface MqttConfig {
   readonly topicAliasMaximum: number;
   /** When set, overrides the client's keep-alive (v5 Server Keep Alive). */
   readonly serverKeepAlive?: number;
+  /** Failed CONNECTs per minute per remote address before it is refused (v5 0x97, v3.1.1 3). */
+  readonly authFailuresPerMinute: number;
   /** How long SIGTERM waits for forwards in flight. */
   readonly drainMs: number;
 }
@@ -48,6 +50,7 @@ export function parseConfig(env: Env): Readonly<MqttConfig> {
     receiveMaximum: r.integer('MQTT_RECEIVE_MAXIMUM', 32, 1, 65535),
     topicAliasMaximum: r.integer('MQTT_TOPIC_ALIAS_MAXIMUM', 16, 0, 65535),
     drainMs: r.integer('MQTT_DRAIN_MS', 10_000, 0),
+    authFailuresPerMinute: r.integer('MQTT_AUTH_FAILURES_PER_MINUTE', 30, 1),
     ...(cert !== undefined && key !== undefined ? { tlsCertFile: cert, tlsKeyFile: key } : {}),
     ...(keepAlive > 0 ? { serverKeepAlive: keepAlive } : {}),
     ...(wsPort !== undefined ? { wsPort } : {}),

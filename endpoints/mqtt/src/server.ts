@@ -5,7 +5,7 @@ import { createServer as createNetServer, type Server, type Socket } from 'node:
 import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
-import type { AuthOutcome, SendEvent } from '@kiot/core';
+import { FailureLimiter, type AuthOutcome, type SendEvent } from '@kiot/core';
 import type { MqttConfig } from './config';
 import { Metrics } from './metrics';
 import { Session, type Connection } from './session';
@@ -33,6 +33,7 @@ const listen = (server: Server | HttpServer, port: number, host: string): Promis
 
 export async function startEndpoint(config: Readonly<MqttConfig>, deps: EndpointDeps): Promise<RunningEndpoint> {
   const metrics = new Metrics();
+  const failures = new FailureLimiter(config.authFailuresPerMinute);
   const sessions = new Set<Session>();
   const byClientId = new Map<string, Session>();
   let accepting = true;
@@ -47,6 +48,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
       config,
       authenticate: deps.authenticate,
       send: deps.send,
+      failures,
       metrics,
       now: () => new Date(),
       claim: (id, s) => {

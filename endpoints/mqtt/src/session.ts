@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 export type Connection = Duplex;
 import { randomUUID } from 'node:crypto';
 import mqtt, { type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
-import { KiotError, type AuthOutcome, type SendEvent } from '@kiot/core';
+import { KiotError, type AuthOutcome, type FailureLimiter, type SendEvent } from '@kiot/core';
 import type { MqttConfig } from './config';
 import { Framer } from './framing';
 import type { Metrics } from './metrics';
@@ -19,6 +19,8 @@ export interface SessionDeps {
   readonly config: Readonly<MqttConfig>;
   readonly authenticate: (application: string, device: string, password: string) => Promise<AuthOutcome>;
   readonly send: SendEvent;
+  /** Failed CONNECTs per remote address. */
+  readonly failures: FailureLimiter;
   readonly metrics: Metrics;
   /** Registers a client id; the previous session with that id is taken over (closed). */
   readonly claim: (clientId: string, session: Session) => void;
@@ -161,9 +163,15 @@ export class Session {
     const at = user.lastIndexOf('@');
     const password = p.password === undefined ? '' : Buffer.from(p.password).toString('utf8');
     this.clientId = p.clientId !== '' ? p.clientId : `kiot-${randomUUID()}`;
-    if (at <= 0 || password === '') return refuse(REASON.badUserOrPassword, 4, 'bad user name or password');
+    const address = (this.socket as { remoteAddress?: string }).remoteAddress ?? 'unknown';
+    if (this.deps.failures.peek(address) > 0) return refuse(REASON.quotaExceeded, 3, 'too many failed authentications from this address');
+    if (at <= 0 || password === '') {
+      this.deps.failures.fail(address);
+      return refuse(REASON.badUserOrPassword, 4, 'bad user name or password');
+    }
     const outcome = await this.deps.authenticate(user.slice(at + 1), user.slice(0, at), password);
     if (this.closing) return;
+    if (!outcome.ok && outcome.reason !== 'disabled') this.deps.failures.fail(address);
     if (!outcome.ok) return outcome.reason === 'disabled' ? refuse(REASON.notAuthorized, 5, 'not authorized') : refuse(REASON.badUserOrPassword, 4, 'bad user name or password');
     this.identity = { application: outcome.application, device: outcome.device, entry: outcome.entry };
     this.connected = true;

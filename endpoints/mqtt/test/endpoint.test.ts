@@ -190,6 +190,21 @@ describe('mqtt endpoint, MQTT 5.0 specifics', function () {
   });
 });
 
+describe('mqtt endpoint against password guessing', function () {
+  this.timeout(15_000);
+  it('refuses an address after too many failed CONNECTs (v5 0x97, v3.1.1 3), even with the right password', async () => {
+    const h = await startHarness({ authFailuresPerMinute: 2 });
+    try {
+      for (let i = 0; i < 2; i++) assert.equal((await connackOf(h, { username: 'device1@demo', password: 'guess', protocolVersion: 5 })).error?.code, 0x86);
+      assert.equal((await connackOf(h, { ...DEVICE, protocolVersion: 5 })).error?.code, 0x97);
+      assert.equal((await connackOf(h, { ...DEVICE, protocolVersion: 4 })).error?.code, 3);
+    } finally {
+      await Promise.all(clients.splice(0).map((c) => c.endAsync(true).catch(() => undefined)));
+      await h.close();
+    }
+  });
+});
+
 describe('mqtt endpoint against hostile connections', function () {
   this.timeout(15_000);
   const ctx = freshHarness();

@@ -14,6 +14,8 @@ export interface IngestConfig {
   /** Token bucket per device: sustained requests per second and burst. */
   readonly ratePerSecond: number;
   readonly burst: number;
+  /** Failed authentications per minute per source address before it is refused (429). */
+  readonly authFailuresPerMinute: number;
   readonly corsOrigins: readonly string[];
   readonly webhookSecretHeader: string;
   /** K_CE_OVERRIDES extensions from a SinkBinding, applied to every event. */
@@ -46,6 +48,7 @@ export function parseConfig(env: Env): Readonly<IngestConfig> {
     bodyLimit: r.integer('INGEST_BODY_LIMIT', 64 * 1024, 1),
     ratePerSecond: r.integer('INGEST_RATE_PER_SECOND', 50, 1),
     burst: r.integer('INGEST_RATE_BURST', 100, 1),
+    authFailuresPerMinute: r.integer('INGEST_AUTH_FAILURES_PER_MINUTE', 30, 1),
     corsOrigins: r.list('INGEST_CORS_ORIGINS'),
     webhookSecretHeader: r.string('INGEST_WEBHOOK_SECRET_HEADER', 'x-kiot-webhook-secret').toLowerCase(),
     overrides,

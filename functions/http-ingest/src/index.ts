@@ -1,9 +1,9 @@
 /** http-ingest: devices' HTTP requests → io.kiot.telemetry.raw.v1 CloudEvents at K_SINK. */
 import type { Context } from 'faas-js-runtime';
-import { answer, Authenticator, createSink, KiotError, loadRegistryFile, watchRegistryFile, type Log } from '@kiot/core';
+import { answer, Authenticator, createSink, FailureLimiter, KiotError, loadRegistryFile, RateLimiter, watchRegistryFile, type Log } from '@kiot/core';
 import { parseConfig, type IngestConfig } from './config';
 import { ingest, type IngestDeps } from './ingest';
-import { RateLimiter } from './ratelimit';
+
 import { checkQuery, mediaTypeOf, type IngestRequest } from './request';
 
 let deps: IngestDeps | undefined;
@@ -30,6 +30,7 @@ export const init = (): void => {
     auth: config.anonymousApplication !== undefined ? undefined : auth,
     send: createSink({ url: config.sink, timeoutMs: config.sinkTimeoutMs, retryAfterSeconds: config.retryAfterSeconds }),
     limiter: new RateLimiter(config.ratePerSecond, config.burst),
+    failures: new FailureLimiter(config.authFailuresPerMinute),
     now: () => new Date(),
   };
 };
@@ -64,7 +65,8 @@ export const handle = async (context: Context) =>
       body: bodyBytes(context),
       contentType: headers['content-type'],
       mediaType: mediaTypeOf(headers['content-type']),
-      remote: headers['x-forwarded-for'] ?? '',
+      // Behind Knative the queue-proxy puts the client first in X-Forwarded-For.
+      remote: headers['x-forwarded-for']?.split(',')[0]?.trim() || 'direct',
     };
     return ingest(req, deps!);
   });

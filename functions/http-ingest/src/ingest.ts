@@ -3,11 +3,10 @@
  * CloudEvent, and answer 202 only once the sink (the Broker) accepted it.
  */
 import { CloudEvent } from 'cloudevents';
-import { applicationForTts, EVENT_TYPES, KiotError, mayPublishFor, partitionKeyFor, sourceFor, type Authenticator, type SendEvent } from '@kiot/core';
+import { applicationForTts, EVENT_TYPES, KiotError, mayPublishFor, partitionKeyFor, sourceFor, type Authenticator, type FailureLimiter, type RateLimiter, type SendEvent } from '@kiot/core';
 import type { IngestConfig } from './config';
 import { basicCredentials } from './credentials';
 import { chooseDialect, type Envelope } from './dialects';
-import type { RateLimiter } from './ratelimit';
 import { parseJson, type IngestRequest } from './request';
 
 export interface IngestDeps {
@@ -16,6 +15,8 @@ export interface IngestDeps {
   readonly auth: Authenticator | undefined;
   readonly send: SendEvent;
   readonly limiter: RateLimiter;
+  /** Failed authentications per source address. */
+  readonly failures: FailureLimiter;
   readonly now: () => Date;
 }
 
@@ -69,7 +70,15 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
   const json = (): unknown => (parsed ??= { value: parseJson(req.body, 'body') }).value;
   const dialect = chooseDialect(req, json);
   const env = dialect.parse(req, json);
-  const who = await authenticate(req, env, deps);
+  const blocked = deps.failures.peek(req.remote);
+  if (blocked > 0) throw new KiotError('RATE_LIMITED', 'too many failed authentications from this address', undefined, { headers: { 'retry-after': String(blocked) } });
+  let who: Who;
+  try {
+    who = await authenticate(req, env, deps);
+  } catch (err) {
+    if (err instanceof KiotError && err.errorName === 'UNAUTHENTICATED') deps.failures.fail(req.remote);
+    throw err;
+  }
   if (env.ignored !== undefined) return { statusCode: 204, headers: { 'kiot-ignored': env.ignored } };
   const wait = deps.limiter.take(`${who.application}/${who.device}`);
   if (wait > 0) throw new KiotError('RATE_LIMITED', 'the device is above its rate', undefined, { headers: { 'retry-after': String(wait) } });

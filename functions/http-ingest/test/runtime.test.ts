@@ -139,6 +139,24 @@ describe('http-ingest in faas-js-runtime against a real sink', function () {
     assert.equal(ok.headers.get('access-control-allow-origin'), 'https://console.example');
   });
 
+  it('refuses an address with too many failed authentications (429), whatever it presents next, and no other address', async () => {
+    process.env['INGEST_AUTH_FAILURES_PER_MINUTE'] = '3';
+    ingest.init();
+    try {
+      const from = (ip: string, auth: string) => post('/', '{"t":1}', { authorization: auth, 'x-forwarded-for': `${ip}, 10.1.1.1` });
+      const wrong = basic('device1@demo', 'guess');
+      assert.deepEqual([(await from('192.0.2.7', wrong)).status, (await from('192.0.2.7', wrong)).status, (await from('192.0.2.7', wrong)).status], [401, 401, 401]);
+      const blocked = await from('192.0.2.7', DEVICE);
+      assert.equal(blocked.status, 429);
+      assert.ok(Number(blocked.headers.get('retry-after')) >= 1);
+      assert.equal((await from('192.0.2.8', wrong)).status, 401, 'another address is not affected');
+      assert.equal((await from('192.0.2.8', DEVICE)).status, 202);
+    } finally {
+      delete process.env['INGEST_AUTH_FAILURES_PER_MINUTE'];
+      ingest.init();
+    }
+  });
+
   it('answers 405 to GET and 429 with Retry-After when a device is above its rate', async () => {
     assert.equal((await fetch(running.url, { headers: { authorization: DEVICE } })).status, 405);
     process.env['INGEST_RATE_BURST'] = '2';

@@ -8,3 +8,4 @@ export * from './registry-file';
 export * from './boundary';
 export * from './normalized';
 export * from './kafka-records';
+export * from './ratelimit';

@@ -4,6 +4,14 @@ export class RateLimiter {
 
   constructor(private readonly perSecond: number, private readonly burst: number, private readonly maxKeys = 100_000, private readonly now = () => Date.now()) {}
 
+  /** Seconds to wait before a token would be available, without taking one. */
+  peek(key: string): number {
+    const b = this.buckets.get(key);
+    if (!b) return 0;
+    const tokens = Math.min(this.burst, b.tokens + ((this.now() - b.at) / 1000) * this.perSecond);
+    return tokens >= 1 ? 0 : Math.max(1, Math.ceil((1 - tokens) / this.perSecond));
+  }
+
   /** 0 when allowed, else the seconds to wait before a token is available. */
   take(key: string): number {
     const t = this.now();
@@ -18,5 +26,25 @@ export class RateLimiter {
       return 0;
     }
     return Math.max(1, Math.ceil((1 - b.tokens) / this.perSecond));
+  }
+}
+
+/**
+ * Failed authentications per source address: past `perMinute` (with a burst of as many), that
+ * address is refused for a while, whatever it presents, so passwords cannot be guessed at speed.
+ */
+export class FailureLimiter {
+  private readonly buckets: RateLimiter;
+
+  constructor(perMinute: number, now = () => Date.now()) {
+    this.buckets = new RateLimiter(perMinute / 60, perMinute, 100_000, now);
+    this.peek = (key) => this.buckets.peek(key);
+  }
+
+  /** Seconds the address must wait, or 0 when it may try. */
+  readonly peek: (key: string) => number;
+
+  fail(key: string): void {
+    this.buckets.take(key);
   }
 }
