@@ -78,7 +78,9 @@ export const SCRIPT = `'use strict';
       fig.setAttribute('data-series', key);
       s = series[key] = { points: [], line: line, dot: dot, caption: cap, device: device, field: field };
     }
+    // Events arrive in any order (the broker delivers concurrently): keep the series in time order.
     s.points.push([Date.parse(time), value]);
+    s.points.sort(function (a, b) { return a[0] - b[0]; });
     if (s.points.length > MAX_POINTS) s.points.shift();
     var xs = s.points.map(function (p) { return p[0]; }), ys = s.points.map(function (p) { return p[1]; });
     var x0 = Math.min.apply(null, xs), x1 = Math.max.apply(null, xs), y0 = Math.min.apply(null, ys), y1 = Math.max.apply(null, ys);
@@ -90,7 +92,7 @@ export const SCRIPT = `'use strict';
     s.line.setAttribute('points', pts.join(' '));
     var last = pts[pts.length - 1].split(',');
     s.dot.setAttribute('cx', last[0]); s.dot.setAttribute('cy', last[1]);
-    s.caption.textContent = s.device + ' · ' + s.field + ' = ' + value;
+    s.caption.textContent = s.device + ' · ' + s.field + ' = ' + s.points[s.points.length - 1][1];
   }
   function show(e) {
     var tr = document.createElement('tr');
