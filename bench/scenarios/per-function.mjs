@@ -2,6 +2,7 @@
 // hello-world faas-js-runtime function (and, for reference, a bare node:http server), same run.
 import { cannon, stats, round } from '../lib.mjs';
 import { functionSpecs, REQUESTS, startBare, startFunction, startHello, vmAvailable } from './targets.mjs';
+import { profileFunction } from '../profile.mjs';
 
 async function measure(url, request, s) {
   const runs = [];
@@ -37,6 +38,18 @@ export async function perFunction(s, say) {
         say(`${spec.name}: ${m.rps.median} req/s, ratio ${out.figures[spec.name].ratio} of ${spec.ceiling}, p99 ${m.p99.median} ms${m.failed ? `, ${m.failed} failed requests` : ''}`);
       } finally {
         await p.stop();
+      }
+    }
+    // Where a figure misses its target, a CPU profile under the same load names where the time goes.
+    if (s.runs > 1) {
+      for (const spec of functionSpecs(sink.url)) {
+        const f = out.figures[spec.name];
+        if (!f || f.ratio >= 0.8) continue;
+        const prof = await profileFunction(spec.name, spec.env, spec.request, 5);
+        if (!prof) continue;
+        f.profile = prof;
+        out.notes.push(`${spec.name} misses its target; CPU profile (bench/results/profiles/${spec.name}): hottest frames ${prof.self.join(', ')}; inclusive in kiot code: ${prof.kiot.join(', ')}.`);
+        say(`${spec.name}: profiled (${prof.busyMs} ms busy)`);
       }
     }
   } finally {

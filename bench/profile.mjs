@@ -1,0 +1,52 @@
+// CPU profiles for targets that miss: the function runs under `node --cpu-prof` while the same
+// load is applied, and the hottest frames (self time, and inclusive time in kiot's own code) are
+// named in the results.
+import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { cannon, freePort, root, startProcess } from './lib.mjs';
+
+function summarise(file) {
+  const p = JSON.parse(readFileSync(file, 'utf8'));
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const label = (cf) => `${cf.functionName || '(anonymous)'} ${cf.url.split('/').slice(-2).join('/')}:${cf.lineNumber + 1}`;
+  const self = new Map();
+  const incl = new Map();
+  let busy = 0;
+  p.samples.forEach((s, i) => {
+    const dt = p.timeDeltas[i] ?? 0;
+    const leaf = byId.get(s).callFrame;
+    if (leaf.functionName === '(idle)' || leaf.functionName === '(program)') return;
+    busy += dt;
+    self.set(label(leaf), (self.get(label(leaf)) ?? 0) + dt);
+    const seen = new Set();
+    for (let id = s; id !== undefined; id = parent.get(id)) {
+      const cf = byId.get(id).callFrame;
+      if (!/build\/index\.js|build\/consumer\.js|build\/main\.js/.test(cf.url)) continue;
+      const k = label(cf);
+      if (!seen.has(k)) { seen.add(k); incl.set(k, (incl.get(k) ?? 0) + dt); }
+    }
+  });
+  const top = (m, n) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, t]) => `${k} ${Math.round((100 * t) / busy)}%`);
+  return { busyMs: Math.round(busy / 1000), self: top(self, 6), kiot: top(incl, 6) };
+}
+
+/** Profiles a function folder's bundle under load; returns the hottest frames. */
+export async function profileFunction(name, env, request, seconds) {
+  const dir = join(root, 'bench/results/profiles', name);
+  mkdirSync(dir, { recursive: true });
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const p = await startProcess({
+    command: process.execPath,
+    args: ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(root, 'node_modules/faas-js-runtime/bin/cli.js'), './build/index.js', ...(name === 'http-ingest' ? ['--include-raw'] : [])],
+    cwd: join(root, 'functions', name),
+    env: { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'warn', ...env },
+    probe: async () => (await fetch(url + (request.path ?? '/'), { method: 'POST', headers: request.headers, body: request.body })).status < 300,
+  });
+  await cannon({ url: url + (request.path ?? '/'), headers: request.headers, body: request.body, connections: 32, duration: seconds });
+  await p.stop();
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+  return files.length > 0 ? summarise(join(dir, files.at(-1))) : undefined;
+}
