@@ -3,6 +3,7 @@
  * SubscriptionsAPI `spec.filters` (exact, prefix, suffix, all, any, not). When `filters` is set,
  * `filter` is ignored, as in Knative. CESQL is refused when the manifests load.
  */
+import { isPlainObject } from '@kiot/core';
 import type { AttributeValue } from './cloudevent';
 
 export type Attributes = Readonly<Record<string, AttributeValue>>;
@@ -13,10 +14,9 @@ export class FilterError extends Error {}
 const DIALECTS = ['exact', 'prefix', 'suffix', 'all', 'any', 'not', 'cesql'] as const;
 const NAME = /^[a-z][a-z0-9]*$/;
 
-const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 function stringMap(v: unknown, where: string): Record<string, string> {
-  if (!isMap(v) || Object.keys(v).length === 0) throw new FilterError(`${where} must be a non-empty map of attribute → value`);
+  if (!isPlainObject(v) || Object.keys(v).length === 0) throw new FilterError(`${where} must be a non-empty map of attribute → value`);
   for (const [k, val] of Object.entries(v)) {
     if (!NAME.test(k)) throw new FilterError(`${where}: attribute name ${JSON.stringify(k)} must match ^[a-z][a-z0-9]*$`);
     if (typeof val !== 'string') throw new FilterError(`${where}.${k} must be a string`);
@@ -30,7 +30,7 @@ const valueOf = (attrs: Attributes, name: string): string | undefined => {
 };
 
 function compileOne(item: unknown, where: string): Predicate {
-  if (!isMap(item)) throw new FilterError(`${where} must be a map`);
+  if (!isPlainObject(item)) throw new FilterError(`${where} must be a map`);
   const keys = Object.keys(item);
   if (keys.length !== 1 || !(DIALECTS as readonly string[]).includes(keys[0]!)) throw new FilterError(`${where} must have exactly one dialect of ${DIALECTS.join(', ')}; got ${keys.join(', ') || 'none'}`);
   const dialect = keys[0] as (typeof DIALECTS)[number];
@@ -73,7 +73,7 @@ export function compileFilters(spec: { filter?: unknown; filters?: unknown }, wh
     }
   }
   if (spec.filter !== undefined) {
-    if (!isMap(spec.filter)) throw new FilterError(`${where}.filter must be a map`);
+    if (!isPlainObject(spec.filter)) throw new FilterError(`${where}.filter must be a map`);
     const attrs = spec.filter['attributes'];
     if (attrs === undefined) return () => true;
     const m = Object.entries(stringMap(attrs, `${where}.filter.attributes`));

@@ -2,6 +2,7 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
+import { isPlainObject } from '@kiot/core';
 import { parseDuration } from './duration';
 import { compileFilters, type Predicate } from './filters';
 
@@ -41,7 +42,6 @@ export interface Wiring {
 export class ManifestError extends Error {}
 
 type Doc = Record<string, unknown>;
-const isMap = (v: unknown): v is Doc => typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export function yamlFiles(dir: string): string[] {
   const out: string[] = [];
@@ -54,15 +54,15 @@ export function yamlFiles(dir: string): string[] {
 }
 
 export function loadDocuments(files: readonly string[]): Doc[] {
-  return files.flatMap((f) => loadAll(readFileSync(f, 'utf8')).filter(isMap));
+  return files.flatMap((f) => loadAll(readFileSync(f, 'utf8')).filter(isPlainObject));
 }
 
 function destination(v: unknown, where: string, namespace: string): Destination {
-  if (!isMap(v)) throw new ManifestError(`${where} must be a map with ref and/or uri`);
+  if (!isPlainObject(v)) throw new ManifestError(`${where} must be a map with ref and/or uri`);
   const out: { ref?: Destination['ref']; uri?: string } = {};
   if (v['ref'] !== undefined) {
     const r = v['ref'];
-    if (!isMap(r) || typeof r['name'] !== 'string' || typeof r['kind'] !== 'string') throw new ManifestError(`${where}.ref needs kind and name`);
+    if (!isPlainObject(r) || typeof r['name'] !== 'string' || typeof r['kind'] !== 'string') throw new ManifestError(`${where}.ref needs kind and name`);
     out.ref = { kind: r['kind'], name: r['name'], apiVersion: String(r['apiVersion'] ?? ''), namespace: typeof r['namespace'] === 'string' ? r['namespace'] : namespace };
   }
   if (v['uri'] !== undefined) {
@@ -75,7 +75,7 @@ function destination(v: unknown, where: string, namespace: string): Destination 
 
 export function parseDelivery(v: unknown, where: string, namespace: string): Delivery {
   if (v === undefined) return {};
-  if (!isMap(v)) throw new ManifestError(`${where} must be a map`);
+  if (!isPlainObject(v)) throw new ManifestError(`${where} must be a map`);
   const d: { -readonly [K in keyof Delivery]: Delivery[K] } = {};
   if (v['retry'] !== undefined) {
     if (!Number.isInteger(v['retry']) || (v['retry'] as number) < 0) throw new ManifestError(`${where}.retry must be an integer ≥ 0`);
@@ -101,14 +101,14 @@ export function parseWiring(docs: readonly Doc[], defaultNamespace = 'default'):
   const triggers: TriggerSpec[] = [];
   for (const doc of docs) {
     const kind = doc['kind'];
-    const meta = isMap(doc['metadata']) ? doc['metadata'] : {};
+    const meta = isPlainObject(doc['metadata']) ? doc['metadata'] : {};
     const name = String(meta['name'] ?? '');
     const namespace = typeof meta['namespace'] === 'string' ? meta['namespace'] : defaultNamespace;
-    const spec = isMap(doc['spec']) ? doc['spec'] : {};
+    const spec = isPlainObject(doc['spec']) ? doc['spec'] : {};
     const where = `${String(kind)} ${namespace}/${name}`;
     if (kind === 'Broker') brokers.push({ namespace, name, delivery: parseDelivery(spec['delivery'], `${where} spec.delivery`, namespace) });
     else if (kind === 'Trigger') {
-      const brokerRef = isMap(spec['brokerRef']) ? spec['brokerRef']['name'] : undefined;
+      const brokerRef = isPlainObject(spec['brokerRef']) ? spec['brokerRef']['name'] : undefined;
       const broker = typeof spec['broker'] === 'string' ? spec['broker'] : brokerRef;
       if (typeof broker !== 'string') throw new ManifestError(`${where}: spec.broker is required`);
       let matches: Predicate;

@@ -4,7 +4,7 @@
  * entry in CODECS.
  */
 import { decodeFirstSync as decodeCbor } from 'cbor';
-import { isPlainObject, KiotError, type Value } from '@kiot/core';
+import { isPlainObject, unprocessable, type Value } from '@kiot/core';
 import { decodeLpp } from './lpp';
 
 export type CodecName = 'lpp' | 'cbor' | 'raw-hex' | 'raw-base64' | 'json';
@@ -58,19 +58,16 @@ export function selectCodec(table: Readonly<Record<string, CodecName>>, k: Codec
 }
 
 export function decodeWith(codec: CodecName | undefined, payload: Buffer, what: string): Record<string, Value> {
-  if (codec === undefined) throw undecodable(`${what}: no codec configured (CONVERTER_CODECS)`);
+  if (codec === undefined) throw unprocessable(`${what}: no codec configured (CONVERTER_CODECS)`);
   try {
     return CODECS[codec](payload);
   } catch (err) {
-    throw undecodable(`${what}: ${codec}: ${(err as Error).message}`.slice(0, 200));
+    throw unprocessable(`${what}: ${codec}: ${(err as Error).message}`.slice(0, 200));
   }
 }
 
 export function base64Payload(v: unknown, what: string): Buffer {
-  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) throw undecodable(`${what}: not base64`);
+  if (typeof v !== 'string' || !/^[A-Za-z0-9+/]*={0,2}$/.test(v) || v.length % 4 !== 0) throw unprocessable(`${what}: not base64`);
   return Buffer.from(v, 'base64');
 }
 
-function undecodable(reason: string): KiotError {
-  return new KiotError('UNPROCESSABLE', reason, undefined, { headers: { 'kne-reason': reason.replace(/[^\x20-\x7e]/g, '?') } });
-}

@@ -3,7 +3,7 @@
  * `matches` and `convert`, plus one line here; first match wins.
  */
 import { decodeFirstSync as decodeCbor } from 'cbor';
-import { KiotError, isPlainObject, type Normalized, type Value } from '@kiot/core';
+import { unprocessable, isPlainObject, type Normalized, type Value } from '@kiot/core';
 import { CODECS, decodeWith, selectCodec, type CodecName } from './codecs';
 import { fromChirpstackUplink, fromTtsUplink, isChirpstackUplink, isTtsUplink } from './lorawan';
 import { fromSenml, senmlFromCbor } from './senml';
@@ -46,7 +46,7 @@ function fromJson(input: RawInput): Normalized {
   const { data, time } = input;
   if (isPlainObject(data)) return { records: [{ time, values: data as Record<string, Value> }] };
   if (Array.isArray(data) && data.length > 0 && data.every(isPlainObject)) return { records: data.map((values) => ({ time, values: values as Record<string, Value> })) };
-  throw new KiotError('UNPROCESSABLE', 'json: a reading is a JSON object or a non-empty array of objects', undefined, { headers: { 'kne-reason': 'json: not an object' } });
+  throw unprocessable('json: a reading is a JSON object or a non-empty array of objects', 'json: not an object');
 }
 
 function bytes(data: unknown): Buffer {
@@ -57,7 +57,7 @@ function cborOf(data: unknown): unknown {
   try {
     return decodeCbor(bytes(data));
   } catch {
-    throw new KiotError('UNPROCESSABLE', 'senml+cbor: not CBOR', undefined, { headers: { 'kne-reason': 'senml+cbor: not CBOR' } });
+    throw unprocessable('senml+cbor: not CBOR');
   }
 }
 
@@ -65,6 +65,6 @@ export { CODECS };
 
 export function convert(input: RawInput): { format: string; normalized: Normalized } {
   const format = FORMATS.find((f) => f.matches(input));
-  if (!format) throw new KiotError('UNPROCESSABLE', `unsupported content type ${JSON.stringify(input.mediaType)}`, undefined, { headers: { 'kne-reason': 'unsupported content type' } });
+  if (!format) throw unprocessable(`unsupported content type ${JSON.stringify(input.mediaType)}`, 'unsupported content type');
   return { format: format.name, normalized: format.convert(input) };
 }

@@ -1,5 +1,5 @@
 /** LoRaWAN network-server envelopes: The Things Stack v3 uplinks and ChirpStack v4 uplink events. */
-import { KiotError, isPlainObject, type Normalized, type Value } from '@kiot/core';
+import { unprocessable, isPlainObject, type Normalized, type Value } from '@kiot/core';
 import { base64Payload, decodeWith, selectCodec, type CodecName } from './codecs';
 
 export interface CodecContext {
@@ -8,12 +8,8 @@ export interface CodecContext {
   readonly codecs: Readonly<Record<string, CodecName>>;
 }
 
-function undecodable(reason: string): KiotError {
-  return new KiotError('UNPROCESSABLE', reason, undefined, { headers: { 'kne-reason': reason } });
-}
-
 function values(decoded: unknown, what: string): Record<string, Value> {
-  if (!isPlainObject(decoded)) throw undecodable(`${what} is not a JSON object`);
+  if (!isPlainObject(decoded)) throw unprocessable(`${what} is not a JSON object`);
   return decoded as Record<string, Value>;
 }
 

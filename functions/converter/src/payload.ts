@@ -1,6 +1,6 @@
 /** Turns a raw event's data (object, string or bytes, depending on how it arrived) into RawInput. */
 import type { CloudEvent } from 'cloudevents';
-import { KiotError } from '@kiot/core';
+import { unprocessable } from '@kiot/core';
 import type { CodecName } from './codecs';
 import type { RawInput } from './formats';
 
@@ -16,10 +16,10 @@ export function rawInput(event: CloudEvent<unknown>, codecs: Readonly<Record<str
     try {
       data = JSON.parse(data);
     } catch {
-      throw new KiotError('UNPROCESSABLE', `data declared ${mediaType || 'JSON'} does not parse`, undefined, { headers: { 'kne-reason': 'json: does not parse' } });
+      throw unprocessable(`data declared ${mediaType || 'JSON'} does not parse`, 'json: does not parse');
     }
   }
-  if (data === undefined) throw new KiotError('UNPROCESSABLE', 'the event has no data', undefined, { headers: { 'kne-reason': 'no data' } });
+  if (data === undefined) throw unprocessable('the event has no data', 'no data');
   const application = typeof event['application'] === 'string' ? event['application'] : '';
   return { mediaType, data, time, application, channel: event.subject ?? '', codecs };
 }

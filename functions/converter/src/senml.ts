@@ -2,14 +2,12 @@
  * SenML JSON packs (RFC 8428 §4): base fields carry over to later records, relative times
  * resolve against the reference time, one normalized record per resolved timestamp.
  */
-import { KiotError, isPlainObject, type Normalized, type NormalizedRecord, type Value } from '@kiot/core';
+import { unprocessable, isPlainObject, type KiotError, type Normalized, type NormalizedRecord, type Value } from '@kiot/core';
 
 /** RFC 8428 §4.5.3: times below 2**28 are relative to now (here: the event time). */
 const RELATIVE_LIMIT = 2 ** 28;
 
-function bad(message: string): KiotError {
-  return new KiotError('UNPROCESSABLE', `senml: ${message}`, undefined, { headers: { 'kne-reason': `senml: ${message}` } });
-}
+const bad = (message: string): KiotError => unprocessable(`senml: ${message}`);
 
 export function fromSenml(pack: unknown, eventTime: string): Normalized {
   if (!Array.isArray(pack) || pack.length === 0) throw bad('a pack is a non-empty JSON array of records');

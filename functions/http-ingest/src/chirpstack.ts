@@ -2,18 +2,18 @@
  * ChirpStack v4 HTTP integration (how Helium traffic arrives today): ?event=up carries an uplink
  * whose deviceInfo names the device; other events (join, status, ack, log, …) are answered 204.
  */
-import { KiotError } from '@kiot/core';
+import { isPlainObject, KiotError } from '@kiot/core';
 import type { Dialect, ExtensionValue } from './dialects';
-import { field, isMap, requireName } from './lorawan-auth';
-import { channelOf, isJsonMediaType, parseJson } from './request';
+import { field, requireName } from './envelope';
+import { channelOf, isJsonMediaType } from './request';
 
 export const chirpstack: Dialect = {
   name: 'chirpstack',
-  recognise: (req, json) => isJsonMediaType(req.mediaType) && isMap(json()) && isMap(field(json(), 'deviceInfo')),
+  recognise: (req, json) => isJsonMediaType(req.mediaType) && isPlainObject(json()) && isPlainObject(field(json(), 'deviceInfo')),
   parse(req, json) {
     if (!isJsonMediaType(req.mediaType)) throw new KiotError('UNSUPPORTED_MEDIA_TYPE', 'chirpstack events must be application/json (set the integration to JSON encoding)');
-    const body = json() ?? parseJson(req.body, 'chirpstack');
-    if (!isMap(body) || !isMap(body['deviceInfo'])) throw new KiotError('BAD_REQUEST', 'chirpstack: deviceInfo is missing');
+    const body = json();
+    if (!isPlainObject(body) || !isPlainObject(body['deviceInfo'])) throw new KiotError('BAD_REQUEST', 'chirpstack: deviceInfo is missing');
     const device = requireName(field(body, 'deviceInfo', 'deviceName'), 'chirpstack deviceInfo.deviceName');
     const lorawanApplication = requireName(field(body, 'deviceInfo', 'applicationName'), 'chirpstack deviceInfo.applicationName');
     const identity = { kind: 'envelope' as const, application: lorawanApplication, device, lorawanApplication };

@@ -3,24 +3,24 @@
  * as the event data; f_port, received_at and simulated surface as extensions. Other message
  * types (join_accept, downlink_ack, location_solved, …) are not telemetry: answered 204.
  */
-import { KiotError } from '@kiot/core';
+import { isPlainObject, KiotError } from '@kiot/core';
 import type { Dialect, ExtensionValue } from './dialects';
-import { field, isMap, requireName } from './lorawan-auth';
-import { channelOf, isJsonMediaType, parseJson } from './request';
+import { field, requireName } from './envelope';
+import { channelOf, isJsonMediaType } from './request';
 
 export const ttsv3: Dialect = {
   name: 'ttsv3',
-  recognise: (req, json) => isJsonMediaType(req.mediaType) && isMap(json()) && isMap(field(json(), 'end_device_ids')),
+  recognise: (req, json) => isJsonMediaType(req.mediaType) && isPlainObject(json()) && isPlainObject(field(json(), 'end_device_ids')),
   parse(req, json) {
     if (!isJsonMediaType(req.mediaType)) throw new KiotError('UNSUPPORTED_MEDIA_TYPE', 'ttsv3 webhooks are application/json');
-    const body = json() ?? parseJson(req.body, 'ttsv3');
-    if (!isMap(body) || !isMap(body['end_device_ids'])) throw new KiotError('BAD_REQUEST', 'ttsv3: end_device_ids is missing');
+    const body = json();
+    if (!isPlainObject(body) || !isPlainObject(body['end_device_ids'])) throw new KiotError('BAD_REQUEST', 'ttsv3: end_device_ids is missing');
     const device = requireName(field(body, 'end_device_ids', 'device_id'), 'ttsv3 end_device_ids.device_id');
     const lorawanApplication = requireName(field(body, 'end_device_ids', 'application_ids', 'application_id'), 'ttsv3 end_device_ids.application_ids.application_id');
     const identity = { kind: 'envelope' as const, application: lorawanApplication, device, lorawanApplication };
     const up = body['uplink_message'];
     const channel = channelOf(req.query, 'uplink');
-    if (!isMap(up)) {
+    if (!isPlainObject(up)) {
       const kind = Object.keys(body).find((k) => !['end_device_ids', 'correlation_ids', 'received_at', 'simulated'].includes(k)) ?? 'unknown';
       return { identity, channel, data: req.body, contentType: 'application/json', extensions: {}, ignored: `ttsv3 ${kind}` };
     }

@@ -6,7 +6,7 @@
  * so only the events whose lines are bad fail and the rest are written; a split is never retried
  * as a whole again, so a poison event cannot hold the others back.
  */
-import { KiotError } from '@kiot/core';
+import { KiotError, unprocessable } from '@kiot/core';
 import { WriteFailure, type WriteLines } from './influx';
 
 interface Pending {
@@ -67,7 +67,7 @@ export class Batcher {
     } catch (err) {
       const failure = err instanceof WriteFailure ? err : new WriteFailure('transient', 0, (err as Error).message);
       if (failure.kind === 'transient') return batch.forEach((p) => p.reject(this.unavailable(failure)));
-      if (batch.length === 1) return batch[0]!.reject(new KiotError('UNPROCESSABLE', failure.message, undefined, { headers: { 'kne-reason': `influx rejected: ${failure.message.slice(0, 160)}` } }));
+      if (batch.length === 1) return batch[0]!.reject(unprocessable(failure.message, `influx rejected: ${failure.message.slice(0, 160)}`));
       // Split: each request's lines on their own, so only the poison ones fail.
       await Promise.all(batch.map((p) => this.writeBatch([p])));
     }

@@ -14,7 +14,7 @@ const log = (line: Record<string, unknown>): void => void process.stdout.write(`
 async function main(): Promise<void> {
   const { writer, kafka } = parseConsumerConfig(process.env);
   const write = createInfluxWriter({ ...writer, precision: writer.mapping.precision });
-  const running = await runConsumer(kafka, (records) => processBatch(records, write, writer.mapping, writer.maxBatchLines), log);
+  const running = await runConsumer(kafka, (records) => processBatch(records, write, writer.mapping, writer.maxBatchLines, writer.inputTypes), log);
   log({ msg: 'consuming', topics: kafka.topics, group: kafka.groupId });
   let stopping = false;
   const stop = (signal: string): void => {

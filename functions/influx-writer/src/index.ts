@@ -1,11 +1,12 @@
 /** influx-writer: io.kiot.telemetry.validated.v1 → InfluxDB points; answers 204 only once written. */
 import type { CloudEvent } from 'cloudevents';
 import type { Context } from 'faas-js-runtime';
-import { answer, EVENT_TYPES, KiotError, normalizedProblem, requireCloudEvent, requireType, type Normalized } from '@kiot/core';
+import { answer, EVENT_TYPES, requireCloudEvent, requireType } from '@kiot/core';
 import { Batcher } from './batcher';
 import { parseConfig, type WriterConfig } from './config';
 import { createInfluxWriter } from './influx';
-import { deadLetterLine, rejectLine, toLines } from './points';
+import { eventLines } from './event-lines';
+import { deadLetterLine } from './points';
 
 let state: { config: Readonly<WriterConfig>; batcher: Batcher } | undefined;
 
@@ -31,19 +32,8 @@ export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
       await batcher.submit([deadLetterLine(dl, ev.type, new Date().toISOString(), ev as unknown as Record<string, unknown>, ev.data, config.mapping.precision)]);
       return undefined;
     }
-    const application = str(ev['application']);
-    const device = str(ev['device']);
-    if (application === undefined || device === undefined) throw new KiotError('UNPROCESSABLE', 'the event has no application or device extension', undefined, { headers: { 'kne-reason': 'no identity' } });
-    const id = { application, device, channel: ev.subject ?? 'telemetry', extensions: ev as unknown as Record<string, unknown> };
-    if (ev.type === EVENT_TYPES.rejected) {
-      const errors = (ev.data as { errors?: unknown } | undefined)?.errors;
-      await batcher.submit([rejectLine(id, ev.time ?? new Date().toISOString(), Array.isArray(errors) ? errors : [], config.mapping.precision)]);
-      return undefined;
-    }
-    requireType(ev, config.inputTypes);
-    const problem = normalizedProblem(ev.data);
-    if (problem !== undefined) throw new KiotError('UNPROCESSABLE', `not normalized data: ${problem}`, undefined, { headers: { 'kne-reason': 'not normalized' } });
-    const lines = toLines(id, ev.data as Normalized, config.mapping);
+    if (ev.type !== EVENT_TYPES.rejected) requireType(ev, config.inputTypes);
+    const lines = eventLines(ev, config.mapping);
     await batcher.submit(lines);
     return undefined;
   });

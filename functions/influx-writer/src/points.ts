@@ -3,7 +3,7 @@
  * numbers are floats unless declared integer, booleans and strings keep their type.
  */
 import { Point } from '@influxdata/influxdb-client';
-import { KiotError, type Normalized, type Value } from '@kiot/core';
+import { unprocessable, type KiotError, type Normalized, type Value } from '@kiot/core';
 import type { Mapping, Precision } from './config';
 
 export interface Identity {
@@ -13,7 +13,7 @@ export interface Identity {
   readonly extensions: Readonly<Record<string, unknown>>;
 }
 
-const bad = (message: string): KiotError => new KiotError('UNPROCESSABLE', message, undefined, { headers: { 'kne-reason': message.slice(0, 200) } });
+const bad = (message: string): KiotError => unprocessable(message);
 
 /** Every numeric, boolean and string leaf, nested keys joined with '.'. */
 export function leaves(values: Readonly<Record<string, Value>>, prefix = '', out: Record<string, number | boolean | string> = {}): Record<string, number | boolean | string> {

@@ -1,5 +1,5 @@
 /** The validator's decision for one converted event: validated, rejected, or unprocessable. */
-import { KiotError, normalizedProblem, type Normalized } from '@kiot/core';
+import { normalizedProblem, unprocessable, type Normalized } from '@kiot/core';
 import { violations, type SchemaSet, type SchemaViolation } from './schemas';
 
 export type Verdict =
@@ -14,7 +14,7 @@ export interface Target {
 
 export function judge(data: unknown, target: Target, schemas: SchemaSet, noSchema: 'pass' | 'reject'): Verdict {
   const problem = normalizedProblem(data);
-  if (problem !== undefined) throw new KiotError('UNPROCESSABLE', `not normalized data: ${problem}`, undefined, { headers: { 'kne-reason': 'not normalized' } });
+  if (problem !== undefined) throw unprocessable(`not normalized data: ${problem}`, 'not normalized');
   const chosen = schemas.select(target.dataschema, target.application, target.channel);
   if (!chosen) {
     return noSchema === 'pass'

@@ -56,6 +56,14 @@ export function toKiotError(thrown: unknown): KiotError {
   return new KiotError('INTERNAL', 'internal error', undefined, { cause: thrown });
 }
 
+/**
+ * Bad data that must not be retried: 422, with `kne-reason` (the broker copies it onto the
+ * dead-lettered event). `reason` defaults to the message; it is made a valid header value here.
+ */
+export function unprocessable(message: string, reason: string = message): KiotError {
+  return new KiotError('UNPROCESSABLE', message, undefined, { headers: { 'kne-reason': reasonHeader(reason) } });
+}
+
 /** The only place a KiotError becomes an HTTP answer. */
 export function toStructuredReturn(err: KiotError): StructuredError {
   const headers: Record<string, string> = { 'content-type': 'application/json', ...err.headers };

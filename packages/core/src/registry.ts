@@ -3,6 +3,7 @@
  * scrypt-hashed credentials, gateway permissions, webhook secrets, enabled flags.
  */
 import { createHmac, randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from 'node:crypto';
+import { isPlainObject } from './normalized';
 
 const SCRYPT = { N: 16384, r: 8, p: 1, keylen: 32 } as const;
 
@@ -52,22 +53,21 @@ export interface Registry {
   readonly applications: Readonly<Record<string, ApplicationEntry>>;
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 const stringList = (v: unknown): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
 
 /** Validates a parsed registry document; throws with every problem listed. */
 export function parseRegistry(doc: unknown): Registry {
   const problems: string[] = [];
   const applications: Record<string, ApplicationEntry> = {};
-  const apps = isObject(doc) ? doc['applications'] : undefined;
-  if (!isObject(apps)) throw new Error('registry: top-level "applications" map is required');
+  const apps = isPlainObject(doc) ? doc['applications'] : undefined;
+  if (!isPlainObject(apps)) throw new Error('registry: top-level "applications" map is required');
   for (const [appName, app] of Object.entries(apps)) {
-    if (!isObject(app)) { problems.push(`applications.${appName} must be a map`); continue; }
+    if (!isPlainObject(app)) { problems.push(`applications.${appName} must be a map`); continue; }
     const devices: Record<string, DeviceEntry> = {};
     const devs = app['devices'] ?? {};
-    if (!isObject(devs)) problems.push(`applications.${appName}.devices must be a map`);
+    if (!isPlainObject(devs)) problems.push(`applications.${appName}.devices must be a map`);
     else for (const [devName, dev] of Object.entries(devs)) {
-      if (!isObject(dev)) { problems.push(`applications.${appName}.devices.${devName} must be a map`); continue; }
+      if (!isPlainObject(dev)) { problems.push(`applications.${appName}.devices.${devName} must be a map`); continue; }
       const password = dev['password'];
       if (password !== undefined && (typeof password !== 'string' || !parseHash(password))) problems.push(`applications.${appName}.devices.${devName}.password must be a scrypt hash (scrypt$N$r$p$salt$hash), never plaintext`);
       devices[devName] = { enabled: dev['enabled'] !== false, gatewayFor: stringList(dev['gatewayFor']), ...(typeof password === 'string' ? { password } : {}) };

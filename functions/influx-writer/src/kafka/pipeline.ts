@@ -1,13 +1,13 @@
 /**
  * Kafka-direct: a batch of records → InfluxDB lines, written in chunks of at most `maxLines`.
- * Records of other types are skipped; a record that cannot be written (not a CloudEvent, not
+ * Records of types the writer does not take are skipped; a record that cannot be written (not a CloudEvent, not
  * normalized, refused by InfluxDB) goes to the dead-letter list with its reason; a transient
  * failure throws, so nothing is committed and the batch is read again.
  */
-import { EVENT_TYPES, KiotError, normalizedProblem, type Normalized, PoisonRecord, toCloudEvent, type RawRecord } from '@kiot/core';
+import { EVENT_TYPES, KiotError, PoisonRecord, toCloudEvent, type RawRecord } from '@kiot/core';
 import type { Mapping } from '../config';
 import { WriteFailure, type WriteLines } from '../influx';
-import { rejectLine, toLines } from '../points';
+import { eventLines } from '../event-lines';
 
 export interface DeadLetter {
   readonly record: RawRecord;
@@ -25,33 +25,23 @@ interface Prepared {
   readonly lines: readonly string[];
 }
 
-function prepare(record: RawRecord, mapping: Mapping): Prepared | 'skip' {
+function prepare(record: RawRecord, mapping: Mapping, inputTypes: readonly string[]): Prepared | 'skip' {
   const ev = toCloudEvent(record);
-  if (ev.type !== EVENT_TYPES.validated && ev.type !== EVENT_TYPES.rejected) return 'skip';
-  const application = typeof ev['application'] === 'string' ? ev['application'] : '';
-  const device = typeof ev['device'] === 'string' ? ev['device'] : '';
-  if (application === '' || device === '') throw new PoisonRecord('no application or device extension');
-  const id = { application, device, channel: ev.subject ?? 'telemetry', extensions: ev as unknown as Record<string, unknown> };
-  if (ev.type === EVENT_TYPES.rejected) {
-    const errors = (ev.data as { errors?: unknown } | undefined)?.errors;
-    return { record, lines: [rejectLine(id, ev.time ?? new Date().toISOString(), Array.isArray(errors) ? errors : [], mapping.precision)] };
-  }
-  const problem = normalizedProblem(ev.data);
-  if (problem !== undefined) throw new PoisonRecord(`not normalized data: ${problem}`);
+  if (ev.type !== EVENT_TYPES.rejected && !inputTypes.includes(ev.type)) return 'skip';
   try {
-    return { record, lines: toLines(id, ev.data as Normalized, mapping) };
+    return { record, lines: eventLines(ev, mapping) };
   } catch (err) {
     throw new PoisonRecord(err instanceof KiotError ? err.message : String(err));
   }
 }
 
-export async function processBatch(records: readonly RawRecord[], write: WriteLines, mapping: Mapping, maxLines: number): Promise<BatchResult> {
+export async function processBatch(records: readonly RawRecord[], write: WriteLines, mapping: Mapping, maxLines: number, inputTypes: readonly string[] = [EVENT_TYPES.validated]): Promise<BatchResult> {
   const dead: DeadLetter[] = [];
   const ready: Prepared[] = [];
   let skipped = 0;
   for (const record of records) {
     try {
-      const p = prepare(record, mapping);
+      const p = prepare(record, mapping, inputTypes);
       if (p === 'skip') skipped++;
       else ready.push(p);
     } catch (err) {

@@ -1,0 +1,25 @@
+/**
+ * One kiot event → the line protocol the writer stores: its readings, or one `kiot_rejected`
+ * point for a reject. Shared by the HTTP function and the Kafka-direct consumer; anything that
+ * cannot be written is a 422 (dead-lettered).
+ */
+import type { CloudEvent } from 'cloudevents';
+import { EVENT_TYPES, normalizedProblem, unprocessable, type Normalized } from '@kiot/core';
+import type { Mapping } from './config';
+import { rejectLine, toLines } from './points';
+
+const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
+
+export function eventLines(ev: CloudEvent<unknown>, mapping: Mapping): string[] {
+  const application = text(ev['application']);
+  const device = text(ev['device']);
+  if (application === undefined || device === undefined) throw unprocessable('the event has no application or device extension', 'no identity');
+  const id = { application, device, channel: ev.subject ?? 'telemetry', extensions: ev as unknown as Record<string, unknown> };
+  if (ev.type === EVENT_TYPES.rejected) {
+    const errors = (ev.data as { errors?: unknown } | undefined)?.errors;
+    return [rejectLine(id, ev.time ?? new Date().toISOString(), Array.isArray(errors) ? errors : [], mapping.precision)];
+  }
+  const problem = normalizedProblem(ev.data);
+  if (problem !== undefined) throw unprocessable(`not normalized data: ${problem}`, 'not normalized');
+  return toLines(id, ev.data as Normalized, mapping);
+}
