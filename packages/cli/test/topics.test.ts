@@ -13,16 +13,18 @@ const ROOT = join(__dirname, '../../..');
 const BROKER = process.env['KIOT_KAFKA_BROKERS'] ?? '127.0.0.1:19092';
 const topic = `kiot-cli-${Date.now()}`;
 
-function cli(args: string[], until?: (out: string) => boolean): Promise<{ code: number | null; out: string }> {
+// stdout carries the results only; kafkajs logs (JSON lines too) go to stderr and stay apart.
+function cli(args: string[], until?: (out: string) => boolean): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [join(ROOT, 'packages/cli/build/kiot.js'), ...args, '--brokers', BROKER]);
     let out = '';
+    let err = '';
     child.stdout.on('data', (d) => {
       out += d;
       if (until?.(out)) child.kill('SIGINT');
     });
-    child.stderr.on('data', (d) => (out += d));
-    child.on('exit', (code) => resolve({ code, out }));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => resolve({ code, out, err }));
   });
 }
 
@@ -59,14 +61,15 @@ describe('kiot tail / replay', function () {
 
   it('tail prints every event of a topic as JSON lines', async () => {
     const r = await cli(['tail', topic, '--from-beginning'], (out) => out.split('\n').filter(Boolean).length >= 5);
-    const lines = r.out.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l) as { offset: string; event: { id: string; data: { i: number } } });
+    const lines = r.out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { offset: string; event: { id: string; data: { i: number } } });
+    assert.ok(lines.every((l) => l.event), `${r.out}\n${r.err}`);
     assert.deepEqual(lines.map((l) => l.event.id), ['e0', 'e1', 'e2', 'e3', 'e4']);
     assert.deepEqual(lines.map((l) => l.event.data.i), [0, 1, 2, 3, 4]);
   });
 
   it('replay re-publishes an offset range to a broker URL in binary mode', async () => {
     const r = await cli(['replay', topic, '--to', sink.url, '--from-offset', '1', '--until-offset', '3']);
-    assert.equal(r.code, 0, r.out);
+    assert.equal(r.code, 0, `${r.out}\n${r.err}`);
     assert.deepEqual(JSON.parse(r.out.trim().split('\n').at(-1)!), { replayed: 3, failed: 0, skipped: 2 });
     assert.deepEqual(sink.received.map((x) => x.headers['ce-id']), ['e1', 'e2', 'e3']);
     assert.equal(sink.received[0]!.headers['ce-type'], 'io.kiot.telemetry.raw.v1');
