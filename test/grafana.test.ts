@@ -7,10 +7,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { load } from 'js-yaml';
 import { rejectLine, toLines } from '../functions/influx-writer/src/points';
-import { needService } from './support/services';
+import { INFLUX1_URL as INFLUX1, needInfluxDB1 } from './support/services';
 
 const ROOT = join(__dirname, '..');
-const INFLUX1 = process.env['KIOT_INFLUXDB1_URL'] ?? 'http://127.0.0.1:18086';
 const dashboard = JSON.parse(readFileSync(join(ROOT, 'grafana/dashboards/kiot-telemetry.json'), 'utf8')) as {
   uid: string; title: string; schemaVersion: number;
   panels: { id: number; title: string; type: string; datasource: { uid: string }; gridPos: object; targets: { query: string; refId: string; datasource: { uid: string } }[] }[];
@@ -58,7 +57,7 @@ describe('grafana dashboard "kiot telemetry"', function () {
 
   describe('queries against InfluxDB 1.x', () => {
     before(async function () {
-      await needService(this, 'InfluxDB 1.x', `${INFLUX1}/ping`, 'apt-get install influxdb, then scripts/services/start');
+      await needInfluxDB1(this);
       const created = await fetch(`${INFLUX1}/query?q=${encodeURIComponent(`CREATE DATABASE "${DB}"`)}`, { method: 'POST' });
       assert.equal(created.status, 200);
       // Fixture: two devices, one reading a minute for 10 minutes, plus two rejects, as the writer writes them.

@@ -24,6 +24,18 @@ export async function needService(ctx: Mocha.Context, name: string, probeUrl: st
 export const needVictoriaMetrics = (ctx: Mocha.Context): Promise<void> =>
   needService(ctx, 'VictoriaMetrics', `${VM_URL}/health`, 'apt-get install victoria-metrics, then scripts/services/start');
 
+export const INFLUX1_URL = process.env['KIOT_INFLUXDB1_URL'] ?? 'http://127.0.0.1:18086';
+
+export const needInfluxDB1 = (ctx: Mocha.Context): Promise<void> =>
+  needService(ctx, 'InfluxDB 1.x', `${INFLUX1_URL}/ping`, 'apt-get install influxdb, then scripts/services/start');
+
+/** Runs one InfluxQL statement on the InfluxDB 1.x server; times in epoch milliseconds. */
+export async function influxQL(q: string, db?: string): Promise<{ results: { series?: { name: string; columns: string[]; values: unknown[][] }[]; error?: string }[] }> {
+  const res = await fetch(`${INFLUX1_URL}/query?${new URLSearchParams({ q, epoch: 'ms', ...(db ? { db } : {}) }).toString()}`, { method: 'POST' });
+  if (!res.ok) throw new Error(`InfluxDB 1.x answered ${res.status} to ${q}: ${await res.text()}`);
+  return (await res.json()) as { results: { series?: { name: string; columns: string[]; values: unknown[][] }[] }[] };
+}
+
 export interface ExportedSeries {
   metric: Record<string, string>;
   values: number[];

@@ -2,6 +2,7 @@
 import { EnvReader, EVENT_TYPES, type Env } from '@kiot/core';
 
 export type Precision = 'ns' | 'us' | 'ms' | 's';
+export type WriteApi = 'v1' | 'v2';
 
 export interface Mapping {
   /** `application/channel` or `channel` → measurement; default: the channel. */
@@ -20,6 +21,7 @@ export interface WriterConfig {
   readonly token: string;
   readonly org: string;
   readonly bucket: string;
+  readonly api: WriteApi;
   readonly timeoutMs: number;
   readonly maxBatchLines: number;
   readonly concurrentWrites: number;
@@ -47,6 +49,7 @@ export function parseConfig(env: Env): Readonly<WriterConfig> {
     token: r.string('INFLUX_TOKEN', ''),
     org: r.string('INFLUX_ORG', ''),
     bucket: r.required('INFLUX_BUCKET'),
+    api: r.oneOf('INFLUX_API', ['v2', 'v1'] as const, 'v2'),
     timeoutMs: r.integer('INFLUX_TIMEOUT_MS', 10_000, 1),
     maxBatchLines: r.integer('WRITER_BATCH_LINES', 5000, 1, 100_000),
     concurrentWrites: r.integer('WRITER_CONCURRENT_WRITES', 2, 1, 64),

@@ -1,6 +1,6 @@
 /** The one place that talks to InfluxDB: a WriteLines function over the client's transport. */
 import { HttpError, InfluxDB } from '@influxdata/influxdb-client';
-import type { Precision } from './config';
+import type { Precision, WriteApi } from './config';
 
 /** Why a write failed: `rejected` means these lines are bad (4xx); `transient` means try again. */
 export class WriteFailure extends Error {
@@ -17,14 +17,27 @@ export interface InfluxTarget {
   readonly token: string;
   readonly org: string;
   readonly bucket: string;
+  readonly api: WriteApi;
   readonly precision: Precision;
   readonly timeoutMs: number;
   readonly gzipThreshold: number;
 }
 
+const V1_PRECISION: Readonly<Record<Precision, string>> = { ns: 'n', us: 'u', ms: 'ms', s: 's' };
+
+/**
+ * v2: `/api/v2/write` (InfluxDB 2.x, 3.x, Cloud, 1.8+). v1: `/write` for InfluxDB 1.x before 1.8, the
+ * bucket read as `database/retention-policy` exactly as 1.8's v2 compatibility reads it.
+ */
+export function writePath(t: Pick<InfluxTarget, 'api' | 'org' | 'bucket' | 'precision'>): string {
+  if (t.api === 'v2') return `/api/v2/write?${new URLSearchParams({ org: t.org, bucket: t.bucket, precision: t.precision }).toString()}`;
+  const [db, rp] = t.bucket.split('/', 2) as [string, string | undefined];
+  return `/write?${new URLSearchParams({ db, ...(rp ? { rp } : {}), precision: V1_PRECISION[t.precision] }).toString()}`;
+}
+
 export function createInfluxWriter(t: InfluxTarget): WriteLines {
   const transport = new InfluxDB({ url: t.url, token: t.token, timeout: t.timeoutMs }).transport;
-  const path = `/api/v2/write?${new URLSearchParams({ org: t.org, bucket: t.bucket, precision: t.precision }).toString()}`;
+  const path = writePath(t);
   return async (lines) => {
     try {
       await transport.request(path, lines.join('\n'), { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' }, gzipThreshold: t.gzipThreshold });

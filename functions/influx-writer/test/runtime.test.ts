@@ -6,7 +6,7 @@ import { setEnv } from '../../../test/support/env';
 // Restored after each suite: later suites start child processes that inherit process.env.
 const restoreEnv: (() => void)[] = [];
 import { startFunction, freePort, type Running } from '../../../test/support/runtime';
-import { eventually, exportSeries, needVictoriaMetrics, VM_URL } from '../../../test/support/services';
+import { eventually, exportSeries, INFLUX1_URL, influxQL, needInfluxDB1, needVictoriaMetrics, VM_URL } from '../../../test/support/services';
 
 const validated = (device: string, values: Record<string, unknown>, time = new Date().toISOString()) =>
   HTTP.binary(new CloudEvent({ type: 'io.kiot.telemetry.validated.v1', source: `kiot://demo/${device}`, subject: 'temperature', application: 'demo', device, datacontenttype: 'application/json', data: { records: [{ time, values }] } }));
@@ -115,5 +115,38 @@ describe('influx-writer as a dead-letter sink', function () {
     });
     assert.deepEqual(series[0]!.values, [422]);
     assert.equal(series[0]!.metric['type'], 'io.kiot.telemetry.raw.v1');
+  });
+});
+
+describe('influx-writer against InfluxDB 1.x (INFLUX_API=v1), which enforces field types', function () {
+  let running: Running | undefined;
+  const db = `kiot_writer_${Date.now()}`;
+  after(() => restoreEnv.splice(0).reverse().forEach((r) => r()));
+  before(async function () {
+    await needInfluxDB1(this);
+    await influxQL(`CREATE DATABASE "${db}"`);
+    restoreEnv.push(setEnv({ INFLUX_URL: INFLUX1_URL, INFLUX_BUCKET: `${db}/autogen`, INFLUX_API: 'v1' }));
+    running = await startFunction(writer);
+  });
+  after(async () => {
+    await running?.close();
+    await influxQL(`DROP DATABASE "${db}"`).catch(() => undefined);
+  });
+
+  const status = (device: string, values: Record<string, unknown>, time: string) =>
+    HTTP.binary(new CloudEvent({ type: 'io.kiot.telemetry.validated.v1', source: `kiot://demo/${device}`, subject: 'status', application: 'demo', device, datacontenttype: 'application/json', data: { records: [{ time, values }] } }));
+
+  it('dead-letters only the event whose field conflicts with the stored type; every good event of the batch is written', async () => {
+    const base = Date.parse('2026-03-02T10:00:00.000Z');
+    assert.equal((await post(running!.url, status('d0', { level: 1 }, new Date(base).toISOString()))).status, 204);
+    // One burst, micro-batched together: 40 numbers and one string for the same float field.
+    const answers = await Promise.all(Array.from({ length: 41 }, (_, i) =>
+      post(running!.url, status(`d${i + 1}`, { level: i === 20 ? 'high' : i }, new Date(base + (i + 1) * 1000).toISOString()))));
+    const codes = answers.map((r) => r.status);
+    assert.equal(codes[20], 422);
+    assert.match(answers[20]!.headers.get('kne-reason') ?? '', /field type conflict/);
+    assert.deepEqual(codes.filter((c, i) => i !== 20 && c !== 204), []);
+    const rows = (await influxQL('SELECT count(level) FROM status', db)).results[0]!.series![0]!.values;
+    assert.equal(rows[0]![1], 41); // d0 plus the 40 good ones
   });
 });
