@@ -43,9 +43,9 @@ export interface ExportedSeries {
 }
 
 /** Reads series back from VictoriaMetrics (/api/v1/export), e.g. match = '{__name__=~"temperature_.*",device="d1"}'. */
-export async function exportSeries(match: string): Promise<ExportedSeries[]> {
-  await fetch(`${VM_URL}/internal/force_flush`).catch(() => undefined);
-  const res = await fetch(`${VM_URL}/api/v1/export?${new URLSearchParams({ 'match[]': match }).toString()}`);
+export async function exportSeries(match: string, vm = VM_URL): Promise<ExportedSeries[]> {
+  await fetch(`${vm}/internal/force_flush`).catch(() => undefined);
+  const res = await fetch(`${vm}/api/v1/export?${new URLSearchParams({ 'match[]': match }).toString()}`);
   const text = await res.text();
   return text.split('\n').filter((l) => l.trim() !== '').map((l) => JSON.parse(l) as ExportedSeries);
 }

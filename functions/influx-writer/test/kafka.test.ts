@@ -4,36 +4,20 @@
  * partitionkey as key), offsets committed only after the write, poison to the dead-letter topic.
  */
 import { strict as assert } from 'node:assert';
-import { connect } from 'node:net';
-import { CloudEvent, Kafka as CE } from 'cloudevents';
+import { CloudEvent } from 'cloudevents';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseConfig } from '../src/config';
 import { createInfluxWriter, type WriteLines } from '../src/influx';
 import { runConsumer } from '../src/kafka/consumer';
 import { processBatch } from '../src/kafka/pipeline';
-import { eventually, exportSeries, needService, needVictoriaMetrics, VM_URL } from '../../../test/support/services';
+import { eventually, exportSeries, needVictoriaMetrics, VM_URL } from '../../../test/support/services';
+import { brokerRecord, KAFKA_BROKERS, needKafka } from '../../../test/support/kafka';
 
-const BROKERS = [process.env['KIOT_KAFKA_BROKERS'] ?? '127.0.0.1:19092'];
+const BROKERS = KAFKA_BROKERS;
 const run = `k${Date.now()}`;
 const kafka = new Kafka({ clientId: 'kiot-test', brokers: BROKERS, logLevel: logLevel.NOTHING });
 
-/** Exactly what the Knative Kafka broker writes: binary content mode, partitionkey as the record key. */
-function brokerRecord(ev: CloudEvent<unknown>) {
-  const m = CE.binary(ev);
-  const headers: Record<string, string> = {};
-  for (const [k, v] of Object.entries(m.headers)) if (v !== undefined) headers[k] = String(v);
-  return { key: m.key === undefined ? null : String(m.key), value: typeof m.value === 'string' ? m.value : JSON.stringify(m.value), headers };
-}
-
 const validated = (device: string, t: number, v: number) => new CloudEvent({ type: 'io.kiot.telemetry.validated.v1', source: `kiot://demo/${device}`, subject: 'temperature', application: 'demo', device, partitionkey: `demo/${device}`, datacontenttype: 'application/json', data: { records: [{ time: new Date(t).toISOString(), values: { temperature: v } }] } });
-
-async function kafkaUp(): Promise<boolean> {
-  const [host, port] = BROKERS[0]!.split(':');
-  return new Promise((resolve) => {
-    const s = connect(Number(port), host!, () => { s.destroy(); resolve(true); });
-    s.on('error', () => resolve(false));
-  });
-}
 
 describe('influx-writer Kafka-direct mode', function () {
   this.timeout(90_000);
@@ -45,7 +29,7 @@ describe('influx-writer Kafka-direct mode', function () {
 
   before(async function () {
     await needVictoriaMetrics(this);
-    if (!(await kafkaUp())) await needService(this, 'Kafka', `http://${BROKERS[0]}/`, 'scripts/services/install && scripts/services/start (Kafka 3.9 from Maven Central, KRaft)');
+    await needKafka(this);
     await admin.connect();
     await admin.createTopics({ topics: [{ topic, numPartitions: 3 }, { topic: dlq, numPartitions: 1 }], waitForLeaders: true });
     await producer.connect();

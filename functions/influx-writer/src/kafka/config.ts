@@ -21,6 +21,7 @@ export function parseConsumerConfig(env: Env): Readonly<ConsumerConfig> {
     deadLetterTopic: r.string('KAFKA_DEAD_LETTER_TOPIC', 'kiot-writer-dead-letters'),
     fromBeginning: r.boolean('KAFKA_FROM_BEGINNING', false),
     concurrency: r.integer('KAFKA_PARTITIONS_CONCURRENTLY', 3, 1, 64),
+    sessionTimeoutMs: r.integer('KAFKA_SESSION_TIMEOUT_MS', 30_000, 6000, 300_000),
   };
   let writer: Readonly<WriterConfig> | undefined;
   try {

@@ -16,6 +16,8 @@ export interface KafkaTarget {
   readonly fromBeginning: boolean;
   /** Partitions processed at once: overlaps one partition's InfluxDB write with another's decoding. */
   readonly concurrency: number;
+  /** How long a silent member keeps its partitions: a crashed writer's partitions move after this. */
+  readonly sessionTimeoutMs?: number;
 }
 
 export interface RunningConsumer {
@@ -37,7 +39,7 @@ function deadLetterMessage(d: DeadLetter, topic: string, partition: number, offs
 
 export async function runConsumer(target: KafkaTarget, handle: (records: RawRecord[]) => Promise<BatchResult>, log: Log): Promise<RunningConsumer> {
   const kafka = new Kafka({ clientId: target.clientId, brokers: [...target.brokers], logLevel: logLevel.WARN, retry: { retries: 8, initialRetryTime: 300 } });
-  const consumer: Consumer = kafka.consumer({ groupId: target.groupId, maxBytesPerPartition: 4 * 1024 * 1024 });
+  const consumer: Consumer = kafka.consumer({ groupId: target.groupId, maxBytesPerPartition: 4 * 1024 * 1024, ...(target.sessionTimeoutMs !== undefined ? { sessionTimeout: target.sessionTimeoutMs, heartbeatInterval: Math.max(500, Math.floor(target.sessionTimeoutMs / 10)) } : {}) });
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false });
   await producer.connect();
   await consumer.connect();

@@ -1,0 +1,51 @@
+/**
+ * Devices for the fault runs: each sends readings 0..n-1 at a fixed rate and records, per reading,
+ * whether it was acked (HTTP 202, MQTT PUBACK 0x00) or what error it got instead.
+ */
+import mqtt from 'mqtt';
+
+export interface StreamResult {
+  readonly sent: number;
+  readonly acked: Set<number>;
+  /** reading → the error the device saw (an HTTP status, a PUBACK reason code, or a network error). */
+  readonly refused: Map<number, string>;
+}
+
+const GATEWAY = { user: 'gateway1@demo', password: 'demo-gateway-secret' };
+const tick = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** POSTs `{"temperature": i}` as `device` (through the demo gateway) at `rate` per second. */
+export async function httpStream(ingestUrl: string, device: string, n: number, rate: number): Promise<StreamResult> {
+  const acked = new Set<number>();
+  const refused = new Map<number, string>();
+  const auth = `Basic ${Buffer.from(`${GATEWAY.user}:${GATEWAY.password}`).toString('base64')}`;
+  const url = `${ingestUrl}?channel=temperature&as=${encodeURIComponent(device)}`;
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < n; i++) {
+    pending.push(fetch(url, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body: JSON.stringify({ temperature: i }), signal: AbortSignal.timeout(20_000) })
+      .then(async (res) => {
+        await res.arrayBuffer();
+        if (res.status === 202) acked.add(i);
+        else refused.set(i, `HTTP ${res.status}`);
+      }, (err: Error) => void refused.set(i, `network: ${(err.cause as { code?: string } | undefined)?.code ?? err.name}`)));
+    await tick(1000 / rate);
+  }
+  await Promise.all(pending);
+  return { sent: n, acked, refused };
+}
+
+/** Publishes `{"temperature": i}` on `temperature/<device>` with QoS 1 over MQTT 5 at `rate` per second. */
+export async function mqttStream(mqttUrl: string, device: string, n: number, rate: number): Promise<StreamResult> {
+  const acked = new Set<number>();
+  const refused = new Map<number, string>();
+  const client = await mqtt.connectAsync(mqttUrl, { username: GATEWAY.user, password: GATEWAY.password, protocolVersion: 5, reconnectPeriod: 0, clientId: `rel-${device}` });
+  const pending: Promise<void>[] = [];
+  for (let i = 0; i < n; i++) {
+    pending.push(client.publishAsync(`temperature/${device}`, JSON.stringify({ temperature: i }), { qos: 1 })
+      .then(() => void acked.add(i), (err: Error & { code?: number }) => void refused.set(i, err.code !== undefined ? `PUBACK 0x${err.code.toString(16)}` : `MQTT: ${err.message}`)));
+    await tick(1000 / rate);
+  }
+  await Promise.all(pending);
+  await client.endAsync();
+  return { sent: n, acked, refused };
+}
