@@ -10,7 +10,7 @@ async function main(): Promise<void> {
   const auth = new Authenticator(loadRegistryFile(config.registryFile));
   watchRegistryFile(config.registryFile, (r) => { auth.replace(r); log({ msg: 'device registry reloaded' }); }, (e) => log({ msg: 'device registry reload failed; keeping the previous one', error: e.message }));
   const endpoint = await startEndpoint(config, {
-    authenticate: (application, device, password) => auth.device(application, device, password),
+    authenticate: (application, device, password, gate) => auth.device(application, device, password, gate),
     send: createSink({ url: config.sink, timeoutMs: config.sinkTimeoutMs, retryAfterSeconds: 1 }),
   });
   log({ msg: 'mqtt endpoint ready', port: endpoint.port, tlsPort: endpoint.tlsPort, metricsPort: endpoint.metricsPort });

@@ -5,13 +5,13 @@ import { createServer as createNetServer, type Server, type Socket } from 'node:
 import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
-import { FailureLimiter, type AuthOutcome, type SendEvent } from '@kiot/core';
+import { FailureLimiter, type AuthOutcome, type SendEvent, type VerifyGate } from '@kiot/core';
 import type { MqttConfig } from './config';
 import { Metrics } from './metrics';
 import { Session, type Connection } from './session';
 
 export interface EndpointDeps {
-  readonly authenticate: (application: string, device: string, password: string) => Promise<AuthOutcome>;
+  readonly authenticate: (application: string, device: string, password: string, gate?: VerifyGate) => Promise<AuthOutcome>;
   readonly send: SendEvent;
 }
 

@@ -9,7 +9,7 @@ import type { Duplex } from 'node:stream';
 export type Connection = Duplex;
 import { randomUUID } from 'node:crypto';
 import mqtt, { type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
-import { KiotError, type AuthOutcome, type FailureLimiter, type SendEvent } from '@kiot/core';
+import { KiotError, type AuthOutcome, type FailureLimiter, type SendEvent, type VerifyGate } from '@kiot/core';
 import type { MqttConfig } from './config';
 import { Framer } from './framing';
 import type { Metrics } from './metrics';
@@ -17,7 +17,7 @@ import { buildEvent, REASON, type Identity } from './publish';
 
 export interface SessionDeps {
   readonly config: Readonly<MqttConfig>;
-  readonly authenticate: (application: string, device: string, password: string) => Promise<AuthOutcome>;
+  readonly authenticate: (application: string, device: string, password: string, gate?: VerifyGate) => Promise<AuthOutcome>;
   readonly send: SendEvent;
   /** Failed CONNECTs per remote address. */
   readonly failures: FailureLimiter;
@@ -164,14 +164,17 @@ export class Session {
     const password = p.password === undefined ? '' : Buffer.from(p.password).toString('utf8');
     this.clientId = p.clientId !== '' ? p.clientId : `kiot-${randomUUID()}`;
     const address = (this.socket as { remoteAddress?: string }).remoteAddress ?? 'unknown';
-    if (this.deps.failures.peek(address) > 0) return refuse(REASON.quotaExceeded, 3, 'too many failed authentications from this address');
+    const limited = () => refuse(REASON.quotaExceeded, 3, 'too many failed authentications from this address');
+    if (this.deps.failures.peek(address) > 0) return limited();
+    const gate = this.deps.failures.gate(address);
     if (at <= 0 || password === '') {
-      this.deps.failures.fail(address);
+      gate.fail();
       return refuse(REASON.badUserOrPassword, 4, 'bad user name or password');
     }
-    const outcome = await this.deps.authenticate(user.slice(at + 1), user.slice(0, at), password);
+    const outcome = await this.deps.authenticate(user.slice(at + 1), user.slice(0, at), password, gate);
     if (this.closing) return;
-    if (!outcome.ok && outcome.reason !== 'disabled') this.deps.failures.fail(address);
+    if (!outcome.ok && outcome.reason === 'limited') return limited();
+    if (!outcome.ok && outcome.reason === 'unauthenticated') gate.fail();
     if (!outcome.ok) return outcome.reason === 'disabled' ? refuse(REASON.notAuthorized, 5, 'not authorized') : refuse(REASON.badUserOrPassword, 4, 'bad user name or password');
     this.identity = { application: outcome.application, device: outcome.device, entry: outcome.entry };
     this.connected = true;

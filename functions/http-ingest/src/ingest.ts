@@ -3,7 +3,7 @@
  * CloudEvent, and answer 202 only once the sink (the Broker) accepted it.
  */
 import { CloudEvent } from 'cloudevents';
-import { applicationForTts, EVENT_TYPES, KiotError, mayPublishFor, partitionKeyFor, sourceFor, type Authenticator, type FailureLimiter, type RateLimiter, type SendEvent } from '@kiot/core';
+import { applicationForTts, EVENT_TYPES, KiotError, mayPublishFor, partitionKeyFor, sourceFor, type Authenticator, type AttemptGate, type FailureLimiter, type RateLimiter, type SendEvent } from '@kiot/core';
 import type { IngestConfig } from './config';
 import { basicCredentials } from './credentials';
 import { chooseDialect, type Envelope } from './dialects';
@@ -30,7 +30,11 @@ const unauthenticated = (): KiotError => new KiotError('UNAUTHENTICATED', 'missi
 
 interface Who { application: string; device: string; sender?: string }
 
-async function authenticate(req: IngestRequest, env: Envelope, deps: IngestDeps): Promise<Who> {
+function limited(deps: IngestDeps, req: IngestRequest): KiotError {
+  return new KiotError('RATE_LIMITED', 'too many failed authentications from this address', undefined, { headers: { 'retry-after': String(Math.max(1, deps.failures.peek(req.remote))) } });
+}
+
+async function authenticate(req: IngestRequest, env: Envelope, deps: IngestDeps, gate: AttemptGate): Promise<Who> {
   const creds = basicCredentials(req.headers['authorization'], req.query['application']);
   const asDevice = req.query['as'];
   if (!deps.auth) {
@@ -43,20 +47,22 @@ async function authenticate(req: IngestRequest, env: Envelope, deps: IngestDeps)
     const application = applicationForTts(deps.auth.current, env.identity.lorawanApplication);
     const secret = req.headers[deps.config.webhookSecretHeader];
     if (secret !== undefined) {
-      if (!(await deps.auth.webhook(application, secret))) throw unauthenticated();
+      const ok = await deps.auth.webhook(application, secret, gate);
+      if (ok === 'limited') throw limited(deps, req);
+      if (!ok) throw unauthenticated();
       return { application, device: env.identity.device };
     }
     if (!creds) throw unauthenticated();
-    const outcome = await deps.auth.device(creds.application ?? application, creds.device, creds.password);
-    if (!outcome.ok) throw outcome.reason === 'disabled' ? new KiotError('FORBIDDEN', 'the device is disabled') : unauthenticated();
+    const outcome = await deps.auth.device(creds.application ?? application, creds.device, creds.password, gate);
+    if (!outcome.ok) throw outcome.reason === 'limited' ? limited(deps, req) : outcome.reason === 'disabled' ? new KiotError('FORBIDDEN', 'the device is disabled') : unauthenticated();
     if (outcome.application !== application) throw new KiotError('FORBIDDEN', 'the credentials belong to another application');
     if (outcome.device === env.identity.device) return { application, device: outcome.device };
     if (!mayPublishFor(outcome.entry, env.identity.device)) throw new KiotError('FORBIDDEN', 'these credentials may not publish for that device');
     return { application, device: env.identity.device, sender: outcome.device };
   }
   if (!creds?.application) throw unauthenticated();
-  const outcome = await deps.auth.device(creds.application, creds.device, creds.password);
-  if (!outcome.ok) throw outcome.reason === 'disabled' ? new KiotError('FORBIDDEN', 'the device is disabled') : unauthenticated();
+  const outcome = await deps.auth.device(creds.application, creds.device, creds.password, gate);
+  if (!outcome.ok) throw outcome.reason === 'limited' ? limited(deps, req) : outcome.reason === 'disabled' ? new KiotError('FORBIDDEN', 'the device is disabled') : unauthenticated();
   if (asDevice === undefined || asDevice === outcome.device) return { application: outcome.application, device: outcome.device };
   if (!/^[-A-Za-z0-9_.:@]{1,128}$/.test(asDevice)) throw new KiotError('BAD_REQUEST', '?as= is not a valid device name');
   if (!mayPublishFor(outcome.entry, asDevice)) throw new KiotError('FORBIDDEN', `this device may not publish for ${asDevice}`);
@@ -70,13 +76,13 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
   const json = (): unknown => (parsed ??= { value: parseJson(req.body, 'body') }).value;
   const dialect = chooseDialect(req, json);
   const env = dialect.parse(req, json);
-  const blocked = deps.failures.peek(req.remote);
-  if (blocked > 0) throw new KiotError('RATE_LIMITED', 'too many failed authentications from this address', undefined, { headers: { 'retry-after': String(blocked) } });
+  if (deps.failures.peek(req.remote) > 0) throw limited(deps, req);
+  const gate = deps.failures.gate(req.remote);
   let who: Who;
   try {
-    who = await authenticate(req, env, deps);
+    who = await authenticate(req, env, deps, gate);
   } catch (err) {
-    if (err instanceof KiotError && err.errorName === 'UNAUTHENTICATED') deps.failures.fail(req.remote);
+    if (err instanceof KiotError && err.errorName === 'UNAUTHENTICATED') gate.fail();
     throw err;
   }
   if (env.ignored !== undefined) return { statusCode: 204, headers: { 'kiot-ignored': env.ignored } };

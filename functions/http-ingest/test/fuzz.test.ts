@@ -12,6 +12,7 @@ import * as ingest from '../src/index';
 import { setEnv } from '../../../test/support/env';
 import { startFunction, type Running } from '../../../test/support/runtime';
 import { startSink, type TestSink } from '../../../test/support/sink';
+import { record } from '../../../test/reliability/report';
 
 const restoreEnv: (() => void)[] = [];
 const DOCUMENTED = new Set([202, 204, 400, 401, 403, 405, 413, 415, 429, 431]);
@@ -71,6 +72,7 @@ describe('http-ingest against generated hostile input', function () {
       assert.ok(DOCUMENTED.has(status) || (claimsCloudEvent && status === 500), `case ${i}: status ${status} (${JSON.stringify(headers).slice(0, 300)})`);
     }
     assert.ok((seen.get(202) ?? 0) > 0 && (seen.get(400) ?? 0) > 0 && (seen.get(401) ?? 0) > 0, JSON.stringify([...seen]));
+    record('hostile', ['target', 'cases', 'answers', 'crashes', 'RSS before → after'], ['http-ingest (in the runtime; malformed JSON, wrong content types, huge headers, oversized bodies, runtime query keys, bad credentials)', 2000, [...seen].sort(([a], [b]) => a - b).map(([k, v]) => `${k} ×${v}`).join(', '), 0, '—']);
     assert.equal(({} as { polluted?: boolean }).polluted, undefined, 'no prototype pollution');
     assert.equal(await send(running.url, '/?channel=temperature', { 'content-type': 'application/json', authorization: GOOD }, Buffer.from('{"temperature":21.5}')), 202);
   });

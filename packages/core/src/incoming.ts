@@ -1,10 +1,31 @@
 /** What a CloudEvent function receives, checked before any logic runs. */
 import { CloudEvent, ValidationError } from 'cloudevents';
+import { attributeProblems, binaryAttributes, header, type Headers } from './cloudevent-spec';
 import { KiotError } from './errors';
 import { IDENTITY_EXTENSIONS, type EventType } from './events';
 
 interface EventContext {
   readonly cloudevent?: unknown;
+  readonly headers?: Headers;
+  readonly body?: unknown;
+}
+
+/** The spec's verdict on the attributes exactly as they arrived (binary headers or the structured body). */
+function arrivedProblems(context: EventContext): string[] {
+  const headers = context.headers;
+  if (!headers) return [];
+  if (header(headers, 'content-type')?.toLowerCase().startsWith('application/cloudevents')) {
+    let doc = context.body;
+    if (typeof doc === 'string' || Buffer.isBuffer(doc)) {
+      try {
+        doc = JSON.parse(doc.toString());
+      } catch {
+        return ['structured mode body is not JSON'];
+      }
+    }
+    return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? attributeProblems(doc as Record<string, unknown>) : ['structured mode body must be a JSON object'];
+  }
+  return header(headers, 'ce-specversion') !== undefined || header(headers, 'ce-id') !== undefined ? attributeProblems(binaryAttributes(headers)) : [];
 }
 
 /**
@@ -23,6 +44,8 @@ function asCloudEvent(v: unknown): CloudEvent<unknown> | undefined {
 export function requireCloudEvent(context: EventContext, event: unknown): CloudEvent<unknown> {
   const ev = asCloudEvent(context.cloudevent) ?? asCloudEvent(event);
   if (!ev) throw new KiotError('NOT_A_CLOUDEVENT', 'expected a CloudEvent (binary mode with ce-id, or structured)');
+  const problems = arrivedProblems(context);
+  if (problems.length > 0) throw new KiotError('NOT_A_CLOUDEVENT', `invalid CloudEvent: ${problems.join('; ')}`.slice(0, 300), problems);
   try {
     ev.validate();
   } catch (err) {

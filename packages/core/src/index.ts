@@ -2,6 +2,7 @@ export * from './events';
 export * from './errors';
 export * from './config';
 export * from './sink';
+export * from './cloudevent-spec';
 export * from './incoming';
 export * from './registry';
 export * from './registry-file';

@@ -1,3 +1,4 @@
+import type { VerifyGate } from './registry';
 /** A token bucket per key (device), refilled continuously; bounded so keys cannot grow memory forever. */
 export class RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
@@ -27,6 +28,18 @@ export class RateLimiter {
     }
     return Math.max(1, Math.ceil((1 - b.tokens) / this.perSecond));
   }
+
+  /** Gives back a token taken for something that turned out not to count. */
+  refund(key: string): void {
+    const b = this.buckets.get(key);
+    if (b) b.tokens = Math.min(this.burst, b.tokens + 1);
+  }
+}
+
+/** One authentication attempt from an address: counts once, whether or not a verification ran. */
+export interface AttemptGate extends VerifyGate {
+  /** The attempt failed without a verification (malformed credentials, or one joined and failed). */
+  fail(): void;
 }
 
 /**
@@ -46,5 +59,21 @@ export class FailureLimiter {
 
   fail(key: string): void {
     this.buckets.take(key);
+  }
+
+  /**
+   * A failure is reserved when a verification begins, so simultaneous guesses are limited too,
+   * and given back when the credential proves right.
+   */
+  gate(key: string): AttemptGate {
+    let counted = false;
+    return {
+      begin: () => {
+        counted = true;
+        return this.buckets.take(key) === 0;
+      },
+      settle: (ok) => { if (ok) this.buckets.refund(key); },
+      fail: () => { if (!counted) { counted = true; this.buckets.take(key); } },
+    };
   }
 }

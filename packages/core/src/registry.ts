@@ -82,7 +82,19 @@ export function parseRegistry(doc: unknown): Registry {
 
 export type AuthOutcome =
   | { readonly ok: true; readonly application: string; readonly device: string; readonly entry: DeviceEntry }
-  | { readonly ok: false; readonly reason: 'unauthenticated' | 'disabled' };
+  | { readonly ok: false; readonly reason: 'unauthenticated' | 'disabled' | 'limited' };
+
+/**
+ * Asked before a credential that is not already verified costs a fresh scrypt, so a limiter can
+ * count simultaneous guesses too; `begin` false refuses the attempt. Repeats of a verified
+ * credential, and requests joining a verification under way, never reach it.
+ */
+export interface VerifyGate {
+  begin(): boolean;
+  settle(ok: boolean): void;
+}
+
+const LIMITED: AuthOutcome = { ok: false, reason: 'limited' };
 
 /** A hash that costs as much to check as a real one, so unknown devices take as long as known ones. */
 const DECOY = hashSecret(randomBytes(16).toString('hex'));
@@ -108,35 +120,35 @@ export class Authenticator {
     return this.registry;
   }
 
-  async device(application: string, device: string, password: string): Promise<AuthOutcome> {
+  async device(application: string, device: string, password: string, gate?: VerifyGate): Promise<AuthOutcome> {
     const app = this.registry.applications[application];
     const entry = app?.devices[device];
-    if (!app || !entry?.password) {
-      await verifySecret(await DECOY, password);
-      return { ok: false, reason: 'unauthenticated' };
-    }
-    if (!(await this.verifyCached(`d\0${application}\0${device}\0${password}`, entry.password, password))) return { ok: false, reason: 'unauthenticated' };
+    // An unknown device costs and counts exactly as a wrong password does.
+    const verified = await this.verifyCached(`d\0${application}\0${device}\0${password}`, entry?.password, password, gate);
+    if (verified === 'limited') return LIMITED;
+    if (!app || !entry?.password || !verified) return { ok: false, reason: 'unauthenticated' };
     if (!app.enabled || !entry.enabled) return { ok: false, reason: 'disabled' };
     return { ok: true, application, device, entry };
   }
 
   /** A per-application webhook secret (The Things Stack lets a webhook send custom headers). */
-  async webhook(application: string, secret: string): Promise<boolean> {
+  async webhook(application: string, secret: string, gate?: VerifyGate): Promise<boolean | 'limited'> {
     const app = this.registry.applications[application];
-    if (!app?.webhookSecret) {
-      await verifySecret(await DECOY, secret);
-      return false;
-    }
-    return (await this.verifyCached(`w\0${application}\0${secret}`, app.webhookSecret, secret)) && app.enabled;
+    const verified = await this.verifyCached(`w\0${application}\0${secret}`, app?.webhookSecret, secret, gate);
+    return verified === 'limited' ? verified : verified && app?.webhookSecret !== undefined && app.enabled;
   }
 
-  private async verifyCached(material: string, stored: string, presented: string): Promise<boolean> {
-    const key = createHmac('sha256', this.cacheKey).update(material).update('\0').update(stored).digest('base64');
+  /** `stored` undefined: checks against the decoy, so the answer takes as long, and is false. */
+  private async verifyCached(material: string, stored: string | undefined, presented: string, gate?: VerifyGate): Promise<boolean | 'limited'> {
+    const key = createHmac('sha256', this.cacheKey).update(material).update('\0').update(stored ?? '').digest('base64');
     const expires = this.cache.get(key);
-    if (expires !== undefined && expires > this.now()) return true;
+    if (stored !== undefined && expires !== undefined && expires > this.now()) return true;
     const running = this.pending.get(key);
     if (running) return running;
-    const check = verifySecret(stored, presented).then((ok) => {
+    if (gate && !gate.begin()) return 'limited';
+    const check = verifySecret(stored ?? (await DECOY), presented).then((ok) => {
+      ok &&= stored !== undefined;
+      gate?.settle(ok);
       if (ok) {
         if (this.cache.size >= this.maxEntries) this.cache.delete(this.cache.keys().next().value as string);
         this.cache.set(key, this.now() + this.ttlMs);

@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applicationForTts, Authenticator, hashSecret, loadRegistryFile, mayPublishFor, parseRegistry, verifySecret, watchRegistryFile } from '../src';
+import { applicationForTts, Authenticator, FailureLimiter, hashSecret, loadRegistryFile, mayPublishFor, parseRegistry, verifySecret, watchRegistryFile } from '../src';
 
 describe('device registry', () => {
   let hash: string;
@@ -51,6 +51,25 @@ describe('device registry', () => {
     assert.ok(results.every((r) => r.ok));
     // 40 separate scrypt runs take well over a second on two cores; one takes tens of milliseconds.
     assert.ok(ms < 600, `40 concurrent checks took ${ms} ms`);
+  });
+
+  it('limits simultaneous guesses from one address: a failure is reserved as each verification begins', async () => {
+    const auth = new Authenticator(parseRegistry({ applications: { a: { devices: { d: { password: hash } } } } }));
+    const failures = new FailureLimiter(5);
+    const guesses = await Promise.all(Array.from({ length: 40 }, (_, i) => auth.device('a', i % 2 === 0 ? 'd' : 'nobody', `guess-${i}`, failures.gate('203.0.113.9'))));
+    const counts = guesses.reduce<Record<string, number>>((m, g) => ({ ...m, [g.ok ? 'ok' : g.reason]: (m[g.ok ? 'ok' : g.reason] ?? 0) + 1 }), {});
+    assert.deepEqual(counts, { unauthenticated: 5, limited: 35 });
+    assert.ok(failures.peek('203.0.113.9') > 0, 'the address now waits');
+    assert.equal(failures.peek('198.51.100.1'), 0, 'other addresses are unaffected');
+  });
+
+  it('gives the reserved failure back when the credential is right, and a burst of one right credential counts once', async () => {
+    const auth = new Authenticator(parseRegistry({ applications: { a: { devices: { d: { password: hash } } } } }));
+    const failures = new FailureLimiter(2);
+    const results = await Promise.all(Array.from({ length: 40 }, () => auth.device('a', 'd', 's3cret', failures.gate('203.0.113.9'))));
+    assert.ok(results.every((r) => r.ok));
+    for (let i = 0; i < 10; i++) assert.equal((await auth.device('a', 'd', 's3cret', failures.gate('203.0.113.9'))).ok, true);
+    assert.equal(failures.peek('203.0.113.9'), 0);
   });
 
   it('knows gateways and maps The Things Stack applications', () => {

@@ -1,0 +1,78 @@
+/**
+ * The CloudEvents 1.0 attribute rules, checked on the attributes as they arrived over HTTP (the
+ * SDK is lenient: it keeps other spec versions and silently replaces a time it cannot parse).
+ * Shared by the broker's ingress and every function, so both refuse the same events.
+ */
+
+export type AttributeValue = string | number | boolean;
+
+const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|z|[+-](\d{2}):(\d{2}))$/;
+const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;.*)?$/;
+const ATTRIBUTE_NAME = /^[a-z0-9]+$/;
+// URIs carry no whitespace or control characters.
+const URI_REFERENCE = /^[!-~\u0080-\uffff]*$/;
+const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[!-~\u0080-\uffff]*$/;
+
+function isRfc3339(v: string): boolean {
+  const m = RFC3339.exec(v);
+  if (!m) return false;
+  const [, , mo, d, h, mi, s, , , oh, om] = m;
+  if (Number(mo) < 1 || Number(mo) > 12 || Number(d) < 1 || Number(d) > 31 || Number(h) > 23 || Number(mi) > 59 || Number(s) > 60) return false;
+  if (oh !== undefined && (Number(oh) > 23 || Number(om) > 59)) return false;
+  return !Number.isNaN(Date.parse(v.replace(/(\.\d{3})\d+/, '$1')));
+}
+
+/** Every problem with a set of attributes, per the CloudEvents 1.0 spec; empty when valid. */
+export function attributeProblems(attrs: Readonly<Record<string, unknown>>): string[] {
+  const problems: string[] = [];
+  if (attrs['specversion'] !== '1.0') problems.push(`specversion must be "1.0", got ${JSON.stringify(attrs['specversion'] ?? null)}`);
+  for (const name of ['id', 'source', 'type']) {
+    const v = attrs[name];
+    if (typeof v !== 'string' || v === '') problems.push(`${name} is required and must be a non-empty string`);
+  }
+  if (typeof attrs['source'] === 'string' && !URI_REFERENCE.test(attrs['source'])) problems.push('source must be a URI-reference');
+  const optional: Record<string, (v: string) => boolean> = {
+    time: isRfc3339,
+    datacontenttype: (v) => MEDIA_TYPE.test(v),
+    dataschema: (v) => ABSOLUTE_URI.test(v),
+    subject: (v) => v !== '',
+  };
+  for (const [name, ok] of Object.entries(optional)) {
+    const v = attrs[name];
+    if (v === undefined || v === null) continue;
+    if (typeof v !== 'string' || !ok(v)) problems.push(`${name} is not valid: ${JSON.stringify(v).slice(0, 80)}`);
+  }
+  for (const [name, v] of Object.entries(attrs)) {
+    if (['specversion', 'id', 'source', 'type', 'data', 'data_base64', ...Object.keys(optional)].includes(name)) continue;
+    if (!ATTRIBUTE_NAME.test(name)) problems.push(`attribute name ${JSON.stringify(name).slice(0, 40)} must be lowercase letters and digits`);
+    else if (v === null || v === undefined) continue;
+    else if (typeof v === 'number' ? !Number.isInteger(v) || v < -2147483648 || v > 2147483647 : typeof v !== 'string' && typeof v !== 'boolean')
+      problems.push(`extension ${name} must be a string, boolean or 32-bit integer`);
+  }
+  if (attrs['data'] !== undefined && attrs['data_base64'] !== undefined) problems.push('data and data_base64 are mutually exclusive');
+  return problems;
+}
+
+export type Headers = Readonly<Record<string, string | string[] | undefined>>;
+
+export const header = (headers: Headers, name: string): string | undefined => {
+  const v = headers[name];
+  return Array.isArray(v) ? v.join(',') : v;
+};
+
+/** The attributes of a binary-mode request: every ce-* header, percent-decoded, plus content-type. */
+export function binaryAttributes(headers: Headers): Record<string, AttributeValue> {
+  const attrs: Record<string, AttributeValue> = {};
+  for (const [name, raw] of Object.entries(headers)) {
+    if (!name.startsWith('ce-') || raw === undefined) continue;
+    const v = Array.isArray(raw) ? raw.join(',') : raw;
+    try {
+      attrs[name.slice(3)] = decodeURIComponent(v);
+    } catch {
+      attrs[name.slice(3)] = v;
+    }
+  }
+  const contentType = header(headers, 'content-type');
+  if (contentType !== undefined) attrs['datacontenttype'] = contentType;
+  return attrs;
+}
