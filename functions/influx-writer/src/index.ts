@@ -20,6 +20,9 @@ export const shutdown = async (): Promise<void> => {
   await state?.batcher.drain();
 };
 
+// Called by the Broker, never by a browser: no origin is allowed (the runtime's default is `*`).
+export const cors = (): string[] => [];
+
 export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
   answer(context.log, async () => {
     if (!state) init();

@@ -11,6 +11,9 @@ export const init = (): void => {
   config = parseConfig(process.env);
 };
 
+// Called by the Broker, never by a browser: no origin is allowed (the runtime's default is `*`).
+export const cors = (): string[] => [];
+
 export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
   answer(context.log, () => {
     const cfg = (config ??= parseConfig(process.env));
