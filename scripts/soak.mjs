@@ -1,0 +1,131 @@
+#!/usr/bin/env node
+// `npm run soak`: the local stack under a fixed load (HTTP and MQTT QoS 1 readings) for a while,
+// sampling each process's RSS and, where it exports it, event-loop lag. Reports whether memory
+// trends upward (least-squares slope over the second half of the run) and exits 1 if it does.
+// Not part of CI's default run (10 minutes); `--seconds 20` is a smoke run.
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import mqtt from 'mqtt';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const { values: args } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, seconds: { type: 'string' }, rate: { type: 'string', default: '50' }, 'sample-seconds': { type: 'string', default: '10' }, 'max-slope': { type: 'string', default: '1' }, out: { type: 'string', default: join(root, 'bench/results/soak.md') } } });
+const durationMs = (args.seconds !== undefined ? Number(args.seconds) : Number(args.minutes) * 60) * 1000;
+const rate = Number(args.rate);
+const sampleMs = Number(args['sample-seconds']) * 1000;
+const maxSlope = Number(args['max-slope']); // MB per minute
+const say = (l) => process.stdout.write(`${l}\n`);
+
+const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
+const ports = {};
+for (const k of ['HTTP_INGEST_PORT', 'BROKER_PORT', 'CONSOLE_PORT', 'MQTT_PORT', 'MQTT_METRICS_PORT', 'CONVERTER_PORT', 'VALIDATOR_PORT', 'INFLUX_WRITER_PORT']) ports[k] = await freePort();
+const varDir = mkdtempSync(join(tmpdir(), 'kiot-soak-'));
+// The writer runs when a TSDB is configured, or found where scripts/services/start puts VictoriaMetrics.
+const influx = process.env.INFLUX_URL ? {} : await fetch('http://127.0.0.1:8428/health').then((r) => (r.ok ? { INFLUX_URL: 'http://127.0.0.1:8428', INFLUX_BUCKET: 'kiot' } : {}), () => ({}));
+const stack = spawn(process.execPath, [join(root, 'scripts/stack/start.mjs')], { env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), KIOT_VAR_DIR: varDir, ...influx }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+let out = '';
+stack.stdout.on('data', (d) => (out += d));
+stack.stderr.on('data', (d) => (out += d));
+const stop = () => new Promise((resolve) => { if (stack.exitCode !== null) return resolve(); stack.once('exit', resolve); process.kill(-stack.pid, 'SIGINT'); });
+process.on('SIGINT', () => void stop().then(() => process.exit(130)));
+for (let t = Date.now(); !out.includes('[stack] ready'); await new Promise((r) => setTimeout(r, 200))) {
+  if (Date.now() - t > 60_000 || stack.exitCode !== null) { say(out); throw new Error('the stack did not come up'); }
+}
+
+/** Process name → pid (each is its own process group), from the launcher's lines. */
+const pids = () => Object.fromEntries([...out.matchAll(/\[stack\] started (\S+) pid (\d+)/g)].map((m) => [m[1], Number(m[2])]));
+function groupRssMb(pgid) {
+  let kb = 0;
+  for (const e of readdirSync('/proc')) {
+    if (!/^\d+$/.test(e)) continue;
+    try {
+      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid) continue;
+      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${e}/status`, 'utf8'))?.[1] ?? 0);
+    } catch { /* gone */ }
+  }
+  return kb / 1024;
+}
+const metricsPorts = { converter: ports.CONVERTER_PORT, validator: ports.VALIDATOR_PORT, 'influx-writer': ports.INFLUX_WRITER_PORT, 'http-ingest': ports.HTTP_INGEST_PORT, 'live-console': ports.CONSOLE_PORT };
+async function lagP99Ms(name) {
+  const port = metricsPorts[name];
+  if (!port) return undefined;
+  const text = await fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => '');
+  const m = /^nodejs_eventloop_lag_p99_seconds\{[^}]*\} ([\d.e+-]+)$/m.exec(text);
+  return m ? Number(m[1]) * 1000 : undefined;
+}
+
+// Load: half the readings over HTTP, half over MQTT QoS 1, ten devices through the demo gateway.
+const auth = `Basic ${Buffer.from('gateway1@demo:demo-gateway-secret').toString('base64')}`;
+const client = await mqtt.connectAsync(`mqtt://127.0.0.1:${ports.MQTT_PORT}`, { username: 'gateway1@demo', password: 'demo-gateway-secret', protocolVersion: 5, reconnectPeriod: 1000 });
+const counts = { sent: 0, acked: 0, refused: 0 };
+let n = 0;
+const load = setInterval(() => {
+  const i = n++;
+  const device = `soak-${i % 10}`;
+  const body = JSON.stringify({ temperature: 20 + (i % 100) / 10 });
+  counts.sent++;
+  const done = (ok) => (ok ? counts.acked++ : counts.refused++);
+  if (i % 2 === 0) fetch(`http://127.0.0.1:${ports.HTTP_INGEST_PORT}/?channel=temperature&as=${device}`, { method: 'POST', headers: { authorization: auth, 'content-type': 'application/json' }, body }).then(async (r) => { await r.arrayBuffer(); done(r.status === 202); }, () => done(false));
+  else client.publishAsync(`temperature/${device}`, body, { qos: 1 }).then(() => done(true), () => done(false));
+}, 1000 / rate);
+
+const samples = []; // { t, rss: {name: MB}, lag: {name: ms} }
+const started = Date.now();
+async function sample() {
+  const rss = {};
+  const lag = {};
+  for (const [name, pid] of Object.entries(pids())) {
+    rss[name] = groupRssMb(pid);
+    const l = await lagP99Ms(name);
+    if (l !== undefined) lag[name] = l;
+  }
+  samples.push({ t: (Date.now() - started) / 60_000, rss, lag });
+  say(`[soak] ${((Date.now() - started) / 1000).toFixed(0)} s: sent ${counts.sent}, acked ${counts.acked}, refused ${counts.refused}; RSS ${Object.entries(rss).map(([k, v]) => `${k} ${v.toFixed(0)}`).join(', ')} MB`);
+}
+await sample();
+while (Date.now() - started < durationMs) {
+  await new Promise((r) => setTimeout(r, Math.min(sampleMs, durationMs - (Date.now() - started))));
+  await sample();
+}
+clearInterval(load);
+await new Promise((r) => setTimeout(r, 2000));
+await client.endAsync();
+await stop();
+
+/** Least-squares slope (MB per minute) over the second half of the samples: warm-up excluded. */
+function slope(points) {
+  const half = points.slice(Math.floor(points.length / 2));
+  if (half.length < 2) return 0;
+  const mx = half.reduce((a, p) => a + p[0], 0) / half.length;
+  const my = half.reduce((a, p) => a + p[1], 0) / half.length;
+  const num = half.reduce((a, p) => a + (p[0] - mx) * (p[1] - my), 0);
+  const den = half.reduce((a, p) => a + (p[0] - mx) ** 2, 0);
+  return den === 0 ? 0 : num / den;
+}
+const names = Object.keys(samples.at(-1).rss);
+const rows = names.map((name) => {
+  const series = samples.filter((s) => s.rss[name] !== undefined).map((s) => [s.t, s.rss[name]]);
+  const lags = samples.map((s) => s.lag[name]).filter((v) => v !== undefined);
+  const s = slope(series);
+  return { name, first: series[0][1], last: series.at(-1)[1], max: Math.max(...series.map((p) => p[1])), slope: s, lagMaxMs: lags.length ? Math.max(...lags) : undefined, trend: s > maxSlope };
+});
+const md = [
+  '# kiot soak run',
+  '',
+  `${new Date().toISOString()}: ${(durationMs / 60_000).toFixed(1)} minutes at ${rate} readings/s (half HTTP, half MQTT QoS 1), sampled every ${sampleMs / 1000} s, Node ${process.version}.`,
+  `Readings: ${counts.sent} sent, ${counts.acked} acked, ${counts.refused} refused. A trend is a second-half RSS slope above ${maxSlope} MB/min.`,
+  '',
+  '| process | RSS first | RSS last | RSS max | slope (MB/min, 2nd half) | event-loop lag p99 max | trend |',
+  '| --- | --- | --- | --- | --- | --- | --- |',
+  ...rows.map((r) => `| ${r.name} | ${r.first.toFixed(0)} MB | ${r.last.toFixed(0)} MB | ${r.max.toFixed(0)} MB | ${r.slope.toFixed(2)} | ${r.lagMaxMs === undefined ? '—' : `${r.lagMaxMs.toFixed(1)} ms`} | ${r.trend ? 'GROWING' : 'none'} |`),
+  '',
+].join('\n');
+mkdirSync(dirname(args.out), { recursive: true });
+writeFileSync(args.out, md);
+say(md);
+process.exit(rows.some((r) => r.trend) || counts.acked === 0 ? 1 : 0);
