@@ -93,7 +93,7 @@ while (Date.now() - started < durationMs) {
   await sample();
 }
 clearInterval(load);
-await new Promise((r) => setTimeout(r, 2000));
+for (const t = Date.now(); counts.acked + counts.refused < counts.sent && Date.now() - t < 20_000;) await new Promise((r) => setTimeout(r, 100));
 await client.endAsync();
 await stop();
 
