@@ -4,7 +4,7 @@
  * Knative Kafka broker dispatches). The data itself is never decoded, so nothing is lost.
  */
 
-import { attributeProblems, binaryAttributes, header, type AttributeValue, type Headers } from '@kiot/core';
+import { attributeProblems, binaryAttributes, header, isJsonMedia, type AttributeValue, type Headers } from '@kiot/core';
 
 export type { AttributeValue };
 
@@ -15,11 +15,6 @@ export interface BrokerEvent {
 
 export class InvalidEvent extends Error {}
 
-function isJsonMedia(ct: string | undefined): boolean {
-  if (ct === undefined) return true;
-  const t = ct.split(';')[0]!.trim().toLowerCase();
-  return t === 'application/json' || t === 'text/json' || t.endsWith('+json');
-}
 
 /** Parses one HTTP request into an event; throws InvalidEvent naming every problem. */
 export function fromHttp(headers: Headers, body: Buffer): BrokerEvent {

@@ -71,10 +71,17 @@ describe('reliability 1d: Kafka-direct consumer killed between a write and its c
   });
   after(() => proxy?.close());
 
-  const consumer = (): ChildProcess => spawn(process.execPath, [join(ROOT, 'functions/influx-writer/build/consumer.js')], {
-    stdio: 'ignore',
+  let logs = '';
+  const consumer = (): ChildProcess => {
+    const child = spawn(process.execPath, [join(ROOT, 'functions/influx-writer/build/consumer.js')], {
+    stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, KAFKA_BROKERS: KAFKA_BROKERS.join(','), KAFKA_TOPICS: topic, KAFKA_GROUP_ID: group, KAFKA_FROM_BEGINNING: 'true', KAFKA_DEAD_LETTER_TOPIC: `${topic}-dead`, KAFKA_SESSION_TIMEOUT_MS: '6000', INFLUX_URL: proxyUrl, INFLUX_BUCKET: 'kiot' },
-  });
+    });
+    // Kept for the failure message: why a consumer stopped, if not by the kill.
+    child.stdout!.on('data', (d) => (logs += d));
+    child.stderr!.on('data', (d) => (logs += d));
+    return child;
+  };
 
   it(`writes all ${N} records after the kill, from the last commit on`, async () => {
     const t0 = Date.parse('2026-05-01T00:00:00Z');
@@ -87,11 +94,11 @@ describe('reliability 1d: Kafka-direct consumer killed between a write and its c
     const first = consumer();
     victim = first;
     await eventually(async () => (first.exitCode !== null || first.signalCode !== null ? true : undefined), 60_000);
-    assert.equal(first.signalCode, 'SIGKILL', 'the first consumer was killed by the proxy after a write');
+    assert.equal(first.signalCode, 'SIGKILL', `the first consumer was killed by the proxy after a write (exit ${first.exitCode}):\n${logs.slice(-2000)}`);
     const admin = kafka.admin();
     await admin.connect();
     const committedAtKill = (await admin.fetchOffsets({ groupId: group, topics: [topic] }))[0]!.partitions.reduce((n, p) => n + Math.max(0, Number(p.offset)), 0);
-    assert.ok(committedAtKill < N, 'the killed write was not committed');
+    assert.ok(committedAtKill < N, `the killed write was not committed (${committedAtKill})`);
 
     const started = Date.now();
     const second = consumer();

@@ -3,14 +3,14 @@
  * point for a reject. Shared by the HTTP function and the Kafka-direct consumer; anything that
  * cannot be written is a 422 (dead-lettered).
  */
-import type { CloudEvent } from 'cloudevents';
-import { EVENT_TYPES, normalizedProblem, unprocessable, type Normalized } from '@kiot/core';
+import { EVENT_TYPES, normalizedProblem, unprocessable, type Normalized, type RecordEvent } from '@kiot/core';
 import type { Mapping } from './config';
 import { rejectLine, toLines } from './points';
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-export function eventLines(ev: CloudEvent<unknown>, mapping: Mapping): string[] {
+/** An SDK CloudEvent (HTTP) or a RecordEvent (Kafka-direct): both carry their attributes as properties. */
+export function eventLines(ev: RecordEvent, mapping: Mapping): string[] {
   const application = text(ev['application']);
   const device = text(ev['device']);
   if (application === undefined || device === undefined) throw unprocessable('the event has no application or device extension', 'no identity');

@@ -29,6 +29,8 @@ export function leaves(values: Readonly<Record<string, Value>>, prefix = '', out
 export function timestamp(iso: string, precision: Precision): string {
   const ms = Date.parse(iso);
   if (Number.isNaN(ms)) throw bad(`record time ${JSON.stringify(iso.slice(0, 40))} is not a time`);
+  // Milliseconds (the default) need no sub-millisecond digits: skip the BigInt arithmetic.
+  if (precision === 'ms' && ms >= 0) return String(ms);
   const frac = /\.(\d+)/.exec(iso)?.[1] ?? '';
   const nanosWithinMs = BigInt((frac.slice(3, 9) + '000000').slice(0, 6));
   const ns = BigInt(ms) * 1_000_000n + nanosWithinMs;

@@ -23,6 +23,15 @@ function isRfc3339(v: string): boolean {
 }
 
 /** Every problem with a set of attributes, per the CloudEvents 1.0 spec; empty when valid. */
+/** The optional context attributes and their rule (hoisted: this runs for every event on every hop). */
+const OPTIONAL: Readonly<Record<string, (v: string) => boolean>> = {
+  time: isRfc3339,
+  datacontenttype: (v) => MEDIA_TYPE.test(v),
+  dataschema: (v) => ABSOLUTE_URI.test(v),
+  subject: (v) => v !== '',
+};
+const NOT_EXTENSIONS = new Set(['specversion', 'id', 'source', 'type', 'data', 'data_base64', ...Object.keys(OPTIONAL)]);
+
 export function attributeProblems(attrs: Readonly<Record<string, unknown>>): string[] {
   const problems: string[] = [];
   if (attrs['specversion'] !== '1.0') problems.push(`specversion must be "1.0", got ${JSON.stringify(attrs['specversion'] ?? null)}`);
@@ -31,19 +40,14 @@ export function attributeProblems(attrs: Readonly<Record<string, unknown>>): str
     if (typeof v !== 'string' || v === '') problems.push(`${name} is required and must be a non-empty string`);
   }
   if (typeof attrs['source'] === 'string' && !URI_REFERENCE.test(attrs['source'])) problems.push('source must be a URI-reference');
-  const optional: Record<string, (v: string) => boolean> = {
-    time: isRfc3339,
-    datacontenttype: (v) => MEDIA_TYPE.test(v),
-    dataschema: (v) => ABSOLUTE_URI.test(v),
-    subject: (v) => v !== '',
-  };
-  for (const [name, ok] of Object.entries(optional)) {
+  for (const name in OPTIONAL) {
     const v = attrs[name];
     if (v === undefined || v === null) continue;
-    if (typeof v !== 'string' || !ok(v)) problems.push(`${name} is not valid: ${JSON.stringify(v).slice(0, 80)}`);
+    if (typeof v !== 'string' || !OPTIONAL[name]!(v)) problems.push(`${name} is not valid: ${JSON.stringify(v).slice(0, 80)}`);
   }
-  for (const [name, v] of Object.entries(attrs)) {
-    if (['specversion', 'id', 'source', 'type', 'data', 'data_base64', ...Object.keys(optional)].includes(name)) continue;
+  for (const name in attrs) {
+    if (NOT_EXTENSIONS.has(name)) continue;
+    const v = attrs[name];
     if (!ATTRIBUTE_NAME.test(name)) problems.push(`attribute name ${JSON.stringify(name).slice(0, 40)} must be lowercase letters and digits`);
     else if (v === null || v === undefined) continue;
     else if (typeof v === 'number' ? !Number.isInteger(v) || v < -2147483648 || v > 2147483647 : typeof v !== 'string' && typeof v !== 'boolean')
@@ -75,4 +79,11 @@ export function binaryAttributes(headers: Headers): Record<string, AttributeValu
   const contentType = header(headers, 'content-type');
   if (contentType !== undefined) attrs['datacontenttype'] = contentType;
   return attrs;
+}
+
+/** Whether data of this content type is JSON (absent: JSON, as the spec's default for structured events). */
+export function isJsonMedia(ct: string | undefined): boolean {
+  if (ct === undefined) return true;
+  const t = ct.split(';')[0]!.trim().toLowerCase();
+  return t === 'application/json' || t === 'text/json' || t.endsWith('+json');
 }

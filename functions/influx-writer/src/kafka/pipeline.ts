@@ -4,7 +4,7 @@
  * normalized, refused by InfluxDB) goes to the dead-letter list with its reason; a transient
  * failure throws, so nothing is committed and the batch is read again.
  */
-import { EVENT_TYPES, KiotError, PoisonRecord, toCloudEvent, type RawRecord } from '@kiot/core';
+import { EVENT_TYPES, KiotError, PoisonRecord, recordEvent, type RawRecord } from '@kiot/core';
 import type { Mapping } from '../config';
 import { WriteFailure, type WriteLines } from '../influx';
 import { eventLines } from '../event-lines';
@@ -26,7 +26,7 @@ interface Prepared {
 }
 
 function prepare(record: RawRecord, mapping: Mapping, inputTypes: readonly string[]): Prepared | 'skip' {
-  const ev = toCloudEvent(record);
+  const ev = recordEvent(record);
   if (ev.type !== EVENT_TYPES.rejected && !inputTypes.includes(ev.type)) return 'skip';
   try {
     return { record, lines: eventLines(ev, mapping) };

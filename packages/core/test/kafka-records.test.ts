@@ -1,0 +1,42 @@
+import { strict as assert } from 'node:assert';
+import { PoisonRecord, recordEvent, type RawRecord } from '../src';
+
+const binary = (headers: Record<string, string>, value: string | null = '{"records":[]}'): RawRecord => ({
+  key: Buffer.from('demo/d1'),
+  value: value === null ? null : Buffer.from(value),
+  headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(v)])),
+  timestamp: '0',
+});
+const ce = { ce_specversion: '1.0', ce_id: '1', ce_type: 'io.kiot.telemetry.validated.v1', ce_source: 'kiot://demo/d1', ce_device: 'd1', 'content-type': 'application/json' };
+
+describe('recordEvent reads Kafka records as the Knative Kafka broker writes them', () => {
+  it('binary mode: ce_* headers are the attributes, JSON data is decoded', () => {
+    const ev = recordEvent(binary(ce));
+    assert.equal(ev.type, 'io.kiot.telemetry.validated.v1');
+    assert.equal(ev['device'], 'd1');
+    assert.deepEqual(ev.data, { records: [] });
+  });
+
+  it('binary mode: data of another content type stays bytes', () => {
+    assert.deepEqual(recordEvent(binary({ ...ce, 'content-type': 'application/octet-stream' }, 'AB')).data, Buffer.from('AB'));
+  });
+
+  it('structured mode: data or data_base64', () => {
+    const doc = { specversion: '1.0', id: '1', type: 't', source: '/s', subject: 'temperature' };
+    assert.deepEqual(recordEvent(binary({ 'content-type': 'application/cloudevents+json' }, JSON.stringify({ ...doc, data: { a: 1 } }))).data, { a: 1 });
+    assert.deepEqual(recordEvent(binary({ 'content-type': 'application/cloudevents+json' }, JSON.stringify({ ...doc, data_base64: 'AAE=' }))).data, Buffer.from([0, 1]));
+  });
+
+  const poison: [string, RawRecord, RegExp][] = [
+    ['no value', binary(ce, null), /no value/],
+    ['no ce_specversion', binary({ 'content-type': 'application/json' }), /not a CloudEvent/],
+    ['a time that is not RFC 3339', binary({ ...ce, ce_time: 'lunchtime' }), /invalid CloudEvent: time/],
+    ['another spec version', binary({ ...ce, ce_specversion: '0.3' }), /invalid CloudEvent: specversion/],
+    ['data declared JSON that does not parse', binary(ce, '{'), /data is not JSON/],
+    ['a batch', binary({ 'content-type': 'application/cloudevents-batch+json' }, '[]'), /batched/],
+    ['a structured value that is not an object', binary({ 'content-type': 'application/cloudevents+json' }, '[1]'), /JSON object/],
+  ];
+  for (const [name, record, reason] of poison) {
+    it(`is poison with its reason: ${name}`, () => assert.throws(() => recordEvent(record), (err: unknown) => err instanceof PoisonRecord && reason.test(err.message)));
+  }
+});
