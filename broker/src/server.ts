@@ -1,5 +1,6 @@
 /** The broker's HTTP face: ingress at /{namespace}/{broker}, metrics, health, and sink contents. */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { processMetrics } from '@kiot/core';
 import { fromHttp, InvalidEvent } from './cloudevent';
 import type { Dispatcher } from './dispatcher';
 import type { SinkStore } from './sinks';
@@ -35,6 +36,7 @@ function readBody(req: IncomingMessage, limit: number): Promise<Buffer | undefin
 
 /** `current` is read per request: the broker binds its port before its wiring is resolved. */
 export function createBrokerServer(current: () => Dispatcher | undefined, sinks: SinkStore, opts: ServerOptions): Server {
+  const processText = processMetrics();
   return createServer((req, res) => {
     const dispatcher = current();
     if (!dispatcher) return reply(res, 503, { error: 'starting' }, { 'retry-after': '1' });
@@ -44,7 +46,7 @@ export function createBrokerServer(current: () => Dispatcher | undefined, sinks:
   async function handle(dispatcher: Dispatcher, req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const parts = url.pathname.split('/').filter((p) => p !== '');
-    if (req.method === 'GET' && url.pathname === '/metrics') return reply(res, 200, dispatcher.metrics(), { 'content-type': 'text/plain; version=0.0.4' });
+    if (req.method === 'GET' && url.pathname === '/metrics') return reply(res, 200, dispatcher.metrics() + processText(), { 'content-type': 'text/plain; version=0.0.4' });
     if (req.method === 'GET' && (url.pathname === '/healthz' || url.pathname === '/readyz')) return reply(res, 200, 'ok');
     if (req.method === 'GET' && parts.length === 2 && parts[0] === 'sinks') return reply(res, 200, sinks.read(decodeURIComponent(parts[1]!), Number(url.searchParams.get('limit') ?? 1000)));
     if (parts.length !== 2 || !dispatcher.hasBroker(decodeURIComponent(parts[0]!), decodeURIComponent(parts[1]!))) return reply(res, 404, { error: 'not found', message: 'POST events to /{namespace}/{broker}' });

@@ -5,7 +5,7 @@ import { createServer as createNetServer, type Server, type Socket } from 'node:
 import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
-import { FailureLimiter, type AuthOutcome, type SendEvent, type VerifyGate } from '@kiot/core';
+import { FailureLimiter, processMetrics, type AuthOutcome, type SendEvent, type VerifyGate } from '@kiot/core';
 import type { MqttConfig } from './config';
 import { Metrics } from './metrics';
 import { Session, type Connection } from './session';
@@ -82,10 +82,11 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
     ws.on('connection', (socket) => onSocket(createWebSocketStream(socket)));
     wsPort = await listen(wsHttp, config.wsPort, config.host);
   }
+  const processText = processMetrics();
   const http = createHttpServer((req, res) => {
     if (req.url === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      return res.end(metrics.text());
+      return res.end(metrics.text() + processText());
     }
     if (req.url === '/healthz') return res.writeHead(200).end('ok');
     if (req.url === '/readyz') return res.writeHead(accepting ? 200 : 503).end(accepting ? 'ok' : 'draining');

@@ -10,3 +10,4 @@ export * from './boundary';
 export * from './normalized';
 export * from './kafka-records';
 export * from './ratelimit';
+export * from './process-metrics';
