@@ -3,7 +3,7 @@
  * Triggers whose filters match, delivers in binary mode with Knative's retry, backoff, timeout
  * and dead-letter rules, and publishes subscribers' CloudEvent replies back into the broker.
  */
-import { isRetryableStatus } from '@kiot/core';
+import { createExchanger, isRetryableStatus, type Exchanger } from '@kiot/core';
 import { fromHttp, toBinaryHeaders, withAttributes, type BrokerEvent } from './cloudevent';
 import { backoffMs, mergeDelivery, type Delivery, type Destination, type TriggerSpec, type Wiring } from './manifests';
 import type { Journal } from './journal';
@@ -54,6 +54,8 @@ export class Dispatcher {
   private readonly idleWaiters: (() => void)[] = [];
   private readonly sleep: (ms: number) => Promise<void>;
   private stopped = false;
+  private readonly exchange: Exchanger = createExchanger(1024);
+  private readonly urls = new Map<string, URL>();
 
   constructor(wiring: Wiring, private readonly opts: DispatcherOptions) {
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
@@ -242,17 +244,11 @@ export class Dispatcher {
         return { ok: false, status: 0, headers: {}, body: Buffer.alloc(0), error: (err as Error).message };
       }
     }
+    let url = this.urls.get(target.url);
+    if (!url) this.urls.set(target.url, (url = new URL(target.url)));
     try {
-      const res = await fetch(target.url, {
-        method: 'POST',
-        headers: { ...toBinaryHeaders(event), prefer: 'reply' },
-        body: event.data,
-        signal: AbortSignal.timeout(timeoutMs ?? 600_000),
-      });
-      const body = Buffer.from(await res.arrayBuffer());
-      const headers: Record<string, string> = {};
-      res.headers.forEach((v, k) => (headers[k] = v));
-      return { ok: res.status >= 200 && res.status < 300, status: res.status, headers, body };
+      const res = await this.exchange(url, { ...toBinaryHeaders(event), prefer: 'reply' }, event.data, timeoutMs ?? 600_000);
+      return { ok: res.status >= 200 && res.status < 300, ...res };
     } catch (err) {
       return { ok: false, status: 0, headers: {}, body: Buffer.alloc(0), error: (err as Error).message };
     }

@@ -1,7 +1,8 @@
 /**
  * Hands a CloudEvent to K_SINK (a Knative Broker ingress) in binary mode and resolves only when
  * the sink accepted it with a 2xx. Everything else becomes a KiotError the caller can answer with.
- * node:http with a keep-alive pool: fetch costs about four times as much CPU per event.
+ * node:http with a keep-alive pool: fetch costs about four times as much CPU per event (the broker
+ * delivers with the same exchanger).
  */
 import { Agent as HttpAgent, request as httpRequest } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
@@ -23,20 +24,41 @@ export interface SinkOptions {
 
 export class SinkTimeout extends Error {}
 
-export function createPost(maxSockets = 128): Post {
+/** One HTTP exchange's outcome: the status, the headers (lower-case, repeated ones joined) and the body. */
+export interface Exchange {
+  readonly status: number;
+  readonly headers: Record<string, string>;
+  readonly body: Buffer;
+}
+
+/** POSTs a body and resolves with the whole answer; rejects on network errors and timeouts. */
+export type Exchanger = (url: URL, headers: Record<string, string>, body: string | Buffer | undefined, timeoutMs: number) => Promise<Exchange>;
+
+export function createExchanger(maxSockets = 128): Exchanger {
   const agents = { 'http:': new HttpAgent({ keepAlive: true, maxSockets }), 'https:': new HttpsAgent({ keepAlive: true, maxSockets }) };
   return (url, headers, body, timeoutMs) =>
     new Promise((resolve, reject) => {
       const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const req = send(url, { method: 'POST', headers: { ...headers, 'content-length': String(Buffer.byteLength(body)) }, agent: agents[url.protocol === 'https:' ? 'https:' : 'http:'] }, (res) => {
-        res.resume();
-        res.on('end', () => resolve(res.statusCode ?? 0));
+      const length = body === undefined ? 0 : Buffer.byteLength(body);
+      const req = send(url, { method: 'POST', headers: { ...headers, 'content-length': String(length) }, agent: agents[url.protocol === 'https:' ? 'https:' : 'http:'] }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => {
+          const out: Record<string, string> = {};
+          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+          resolve({ status: res.statusCode ?? 0, headers: out, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+        });
         res.on('error', reject);
       });
       req.setTimeout(timeoutMs, () => req.destroy(new SinkTimeout(`no answer within ${timeoutMs} ms`)));
       req.on('error', reject);
       req.end(body);
     });
+}
+
+export function createPost(maxSockets = 128): Post {
+  const exchange = createExchanger(maxSockets);
+  return async (url, headers, body, timeoutMs) => (await exchange(url, headers, body, timeoutMs)).status;
 }
 
 export function createSink(options: SinkOptions): SendEvent {
