@@ -38,6 +38,14 @@ export async function startHello(request) {
   return { ...p, url };
 }
 
+/** The same hello-world started as the functions are (`npm start`), so the cost of npm itself shows. */
+export async function startHelloNpm(request) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const p = await startProcess({ command: 'npm', args: ['start', '--silent'], cwd: join(root, 'bench/hello'), env: { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'warn' }, probe: () => ok(url, request) });
+  return { ...p, url };
+}
+
 /** A kiot function, started with `npm start` in its folder as its container starts it. */
 export async function startFunction(name, env, request) {
   const port = await freePort();
