@@ -67,18 +67,23 @@ export const header = (headers: Headers, name: string): string | undefined => {
 /** The attributes of a binary-mode request: every ce-* header, percent-decoded, plus content-type. */
 export function binaryAttributes(headers: Headers): Record<string, AttributeValue> {
   const attrs: Record<string, AttributeValue> = {};
-  for (const [name, raw] of Object.entries(headers)) {
-    if (!name.startsWith('ce-') || raw === undefined) continue;
+  for (const name in headers) {
+    const raw = headers[name];
+    if (raw === undefined || !name.startsWith('ce-')) continue;
     const v = Array.isArray(raw) ? raw.join(',') : raw;
-    try {
-      attrs[name.slice(3)] = decodeURIComponent(v);
-    } catch {
-      attrs[name.slice(3)] = v;
-    }
+    attrs[name.slice(3)] = v.includes('%') ? percentDecoded(v) : v;
   }
   const contentType = header(headers, 'content-type');
   if (contentType !== undefined) attrs['datacontenttype'] = contentType;
   return attrs;
+}
+
+function percentDecoded(v: string): string {
+  try {
+    return decodeURIComponent(v);
+  } catch {
+    return v;
+  }
 }
 
 /** Whether data of this content type is JSON (absent: JSON, as the spec's default for structured events). */

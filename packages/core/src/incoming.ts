@@ -10,10 +10,10 @@ interface EventContext {
   readonly body?: unknown;
 }
 
-/** The spec's verdict on the attributes exactly as they arrived (binary headers or the structured body). */
-function arrivedProblems(context: EventContext): string[] {
+/** The spec's verdict on the attributes exactly as they arrived (binary headers or the structured body); undefined when the request is not at hand. */
+function arrivedProblems(context: EventContext): string[] | undefined {
   const headers = context.headers;
-  if (!headers) return [];
+  if (!headers) return undefined;
   if (header(headers, 'content-type')?.toLowerCase().startsWith('application/cloudevents')) {
     let doc = context.body;
     if (typeof doc === 'string' || Buffer.isBuffer(doc)) {
@@ -25,19 +25,19 @@ function arrivedProblems(context: EventContext): string[] {
     }
     return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? attributeProblems(doc as Record<string, unknown>) : ['structured mode body must be a JSON object'];
   }
-  return header(headers, 'ce-specversion') !== undefined || header(headers, 'ce-id') !== undefined ? attributeProblems(binaryAttributes(headers)) : [];
+  return header(headers, 'ce-specversion') !== undefined || header(headers, 'ce-id') !== undefined ? attributeProblems(binaryAttributes(headers)) : undefined;
 }
 
 /**
- * faas-js-runtime parses with its own nested copy of the cloudevents package, so its events are
- * not `instanceof` ours: recognise them by class name and rebuild them with this package.
+ * faas-js-runtime parses with its own nested copy of the cloudevents package (v8), so its events
+ * are not `instanceof` ours: recognise them by class name. kiot only reads their attributes and
+ * data, which both versions expose alike, so the event is used as it is rather than rebuilt (a
+ * rebuild cost more than the rest of a stage's own work).
  */
 function asCloudEvent(v: unknown): CloudEvent<unknown> | undefined {
   if (v instanceof CloudEvent) return v;
   if (typeof v !== 'object' || v === null || v.constructor.name !== 'CloudEvent') return undefined;
-  const attrs: Record<string, unknown> = { ...v };
-  if (attrs['data'] !== undefined) delete attrs['data_base64'];
-  return new CloudEvent(attrs as ConstructorParameters<typeof CloudEvent>[0], false);
+  return v as CloudEvent<unknown>;
 }
 
 /** faas-js-runtime calls a CloudEvent handler with a plain body when the request has no ce-id. */
@@ -45,7 +45,9 @@ export function requireCloudEvent(context: EventContext, event: unknown): CloudE
   const ev = asCloudEvent(context.cloudevent) ?? asCloudEvent(event);
   if (!ev) throw new KiotError('NOT_A_CLOUDEVENT', 'expected a CloudEvent (binary mode with ce-id, or structured)');
   const problems = arrivedProblems(context);
-  if (problems.length > 0) throw new KiotError('NOT_A_CLOUDEVENT', `invalid CloudEvent: ${problems.join('; ')}`.slice(0, 300), problems);
+  if (problems !== undefined && problems.length > 0) throw new KiotError('NOT_A_CLOUDEVENT', `invalid CloudEvent: ${problems.join('; ')}`.slice(0, 300), problems);
+  // Checked as it arrived: the SDK's own validation of the same rules would only repeat the work.
+  if (problems !== undefined) return ev;
   try {
     ev.validate();
   } catch (err) {
