@@ -44,6 +44,8 @@ export async function runConsumer(target: KafkaTarget, handle: (records: RawReco
   await producer.connect();
   await consumer.connect();
   for (const topic of target.topics) await consumer.subscribe({ topic, fromBeginning: target.fromBeginning });
+  // Which partitions this writer owns, after every rebalance: what an operator looks for when a writer restarts.
+  consumer.on(consumer.events.GROUP_JOIN, (e) => log({ msg: 'joined group', group: e.payload.groupId, partitions: e.payload.memberAssignment, durationMs: e.payload.duration }));
   await consumer.run({
     autoCommit: false,
     partitionsConsumedConcurrently: target.concurrency,
