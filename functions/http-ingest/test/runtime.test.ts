@@ -139,6 +139,18 @@ describe('http-ingest in faas-js-runtime against a real sink', function () {
     assert.equal(ok.headers.get('access-control-allow-origin'), 'https://console.example');
   });
 
+  it('answers a CORS preflight from INGEST_CORS_ORIGINS only (the runtime alone would answer `*`)', async () => {
+    const preflight = (origin: string) => fetch(running.url, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization, content-type' } });
+    const refused = await preflight('https://evil.example');
+    assert.equal(refused.status, 204);
+    assert.equal(refused.headers.get('access-control-allow-origin'), null);
+    const allowed = await preflight('https://console.example');
+    assert.equal(allowed.headers.get('access-control-allow-origin'), 'https://console.example');
+    assert.equal(allowed.headers.get('access-control-allow-headers'), 'authorization, content-type');
+    assert.match(allowed.headers.get('access-control-allow-methods') ?? '', /POST/);
+    assert.equal(allowed.headers.get('vary'), 'Origin');
+  });
+
   it('refuses an address with too many failed authentications (429), whatever it presents next, and no other address', async () => {
     process.env['INGEST_AUTH_FAILURES_PER_MINUTE'] = '3';
     ingest.init();

@@ -1,0 +1,50 @@
+/**
+ * A function's process: faas-js-runtime started as its CLI starts it (the same FUNC_* variables
+ * and `--include-raw`), with one change. The runtime answers every CORS preflight (OPTIONS) itself
+ * with `Access-Control-Allow-Origin: *` whatever the function's `cors()` says (hard-coded in its
+ * invocation handler, nodeshift/faas-js-runtime#359); here the preflight is answered from `cors()`.
+ * Not exported from the package index: only the functions' start entry (scripts/build.mjs) bundles
+ * it, so nothing else pulls faas-js-runtime in.
+ */
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { defaults, start, type Function as FaasFunction, type InvokerOptions } from 'faas-js-runtime';
+import type { Env } from './config';
+
+type Launchable = FaasFunction & { readonly cors?: () => string[] };
+
+/** Answers OPTIONS from `allowed()` before the runtime sees the request; everything else goes to the runtime. */
+export function answerPreflights(server: Server, allowed: () => readonly string[]): void {
+  const runtime = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
+  server.removeAllListeners('request');
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (req.method !== 'OPTIONS') {
+      for (const listener of runtime) listener.call(server, req, res);
+      return;
+    }
+    const origin = req.headers.origin;
+    const headers: Record<string, string> = { vary: 'Origin' };
+    if (origin !== undefined && allowed().includes(origin)) {
+      const asked = req.headers['access-control-request-headers'];
+      Object.assign(headers, {
+        'access-control-allow-origin': origin,
+        'access-control-allow-methods': 'GET, POST, OPTIONS',
+        'access-control-allow-headers': asked !== undefined && /^[A-Za-z0-9\-_, ]{1,500}$/.test(asked) ? asked : 'authorization, content-type',
+        'access-control-max-age': '600',
+      });
+    }
+    res.writeHead(204, headers).end();
+  });
+}
+
+export async function launch(fn: Launchable, argv: readonly string[], env: Env): Promise<Server> {
+  const options = {
+    logLevel: env['FUNC_LOG_LEVEL'] ?? defaults.LOG_LEVEL,
+    port: Number(env['FUNC_PORT'] ?? defaults.PORT),
+    includeRaw: env['FUNC_INCLUDE_RAW'] !== undefined || argv.includes('--include-raw') || defaults.INCLUDE_RAW,
+    bodyLimit: Number(env['FUNC_BODY_LIMIT'] ?? defaults.BODY_LIMIT),
+  };
+  // What the runtime's CLI passes; its typings lack bodyLimit and type logLevel as an enum of these strings.
+  const server = await start(fn, options as unknown as InvokerOptions);
+  answerPreflights(server, () => fn.cors?.() ?? []);
+  return server;
+}
