@@ -17,7 +17,7 @@ export function targets() {
     if (existsSync(join(dir, 'src/index.ts'))) {
       out.push({ name, dir, entry: join(dir, 'src/index.ts'), outfile: join(dir, 'build/index.js') });
       // The process entry (`npm start`): faas-js-runtime started as its CLI does, CORS preflights answered from cors().
-      out.push({ name: `${name}-start`, dir, stdin: `const { launch } = require(${JSON.stringify(join(root, 'packages/core/src/launch.ts'))});\nlaunch(require('./index.js'), process.argv.slice(2), process.env).catch((err) => { console.error(err); process.exit(1); });\n`, outfile: join(dir, 'build/start.js'), external: ['./index.js'] });
+      out.push({ name: `${name}-start`, dir, stdin: `const { launch } = require(${JSON.stringify(join(root, 'packages/core/src/launch.ts'))});\nlaunch(require(require('node:path').join(__dirname, 'index.js')), process.argv.slice(2), process.env).catch((err) => { console.error(err); process.exit(1); });\n`, outfile: join(dir, 'build/start.js') });
     }
     // A second, long-running entry point (the writer's Kafka-direct consumer).
     if (existsSync(join(dir, 'src/consumer.ts'))) out.push({ name: `${name}-consumer`, dir, entry: join(dir, 'src/consumer.ts'), outfile: join(dir, 'build/consumer.js') });
@@ -33,7 +33,7 @@ export async function buildAll() {
     const pkgPath = join(t.dir, 'package.json');
     const pkg = existsSync(pkgPath) ? JSON.parse(readFileSync(pkgPath, 'utf8')) : {};
     await build({
-      ...(t.stdin !== undefined ? { stdin: { contents: t.stdin, resolveDir: join(t.dir, 'build'), sourcefile: 'kiot-start-entry.js', loader: 'js' } } : { entryPoints: [t.entry] }),
+      ...(t.stdin !== undefined ? { stdin: { contents: t.stdin, resolveDir: t.dir, sourcefile: 'kiot-start-entry.js', loader: 'js' } } : { entryPoints: [t.entry] }),
       outfile: t.outfile,
       bundle: true,
       platform: 'node',

@@ -32,13 +32,20 @@ const specs = args.length > 0 ? args : ['packages/*/test/**/*.test.ts', 'broker/
 process.stdout.write('\n== tests\n');
 // mocha's own summary is passed through; the plain closing line below is what CI reads.
 const child = spawn(bin('mocha'), specs, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
-let tail = '';
+// mocha's summary lines come before the failure details, which can be long: catch them as they pass.
+const counts = { passing: 0, failing: 0, pending: 0 };
+let partial = '';
 child.stdout.on('data', (d) => {
   process.stdout.write(d);
-  tail = (tail + d).slice(-4000);
+  const lines = (partial + d).split('\n');
+  partial = lines.pop() ?? '';
+  for (const line of lines) {
+    const m = /^\s+(\d+) (passing|failing|pending)\b/.exec(line);
+    if (m) counts[m[2]] = Number(m[1]);
+  }
 });
 child.on('exit', (code) => {
-  const count = (word) => Number(new RegExp(`(\\d+) ${word}`).exec(tail)?.[1] ?? 0);
+  const count = (word) => counts[word];
   process.stdout.write(`\ntests: ${count('passing')} passed, ${count('failing')} failed, ${count('pending')} skipped\n`);
   process.exit(code ?? 1);
 });

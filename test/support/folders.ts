@@ -79,7 +79,8 @@ export function checkFolder(name: string): void {
   assert.match(envs.find((e) => e.name === 'BP_NODE_VERSION')?.value ?? '', /^2[2-9]/);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { engines: { node: string }; scripts: Record<string, string>; dependencies: Record<string, string> };
   assert.match(pkg.engines.node, />=22/);
-  assert.match(pkg.scripts['start']!, /^faas-js-runtime \.\/build\/index\.js/);
+  // build/start.js starts faas-js-runtime on build/index.js as its CLI does (preflights answered from cors()).
+  assert.match(pkg.scripts['start']!, /^node \.\/build\/start\.js/);
   assert.match(pkg.dependencies['faas-js-runtime']!, /^\^4\./);
   assert.ok(pkg.dependencies['cloudevents']);
   const readme = readFileSync(join(dir, 'README.md'), 'utf8');
