@@ -120,12 +120,14 @@ const rows = names.map((name) => {
   const series = samples.filter((s) => s.rss[name] !== undefined).map((s) => [s.t, s.rss[name]]);
   const heap = samples.filter((s) => s.heap[name] !== undefined).map((s) => [s.t, s.heap[name]]);
   const lags = samples.map((s) => s.lag[name]).filter((v) => v !== undefined);
-  // The heap is a sawtooth (allocation, then collection): its lower envelope (the minimum of every three samples) is what a leak lifts.
+  // The heap is a sawtooth (allocation, then collection): its lower envelope, the minimum of each minute,
+  // is what a leak lifts. Shorter windows miss the major collections and read old-space filling as growth.
   const envelope = [];
-  for (let i = 0; i + 3 <= heap.length; i += 3) envelope.push(heap.slice(i, i + 3).reduce((a, b) => (b[1] < a[1] ? b : a)));
+  const window = Math.max(3, Math.round(60_000 / sampleMs));
+  for (let i = 0; i + window <= heap.length; i += window) envelope.push(heap.slice(i, i + window).reduce((a, b) => (b[1] < a[1] ? b : a)));
   const judged = envelope.length >= 4 ? envelope : heap.length >= 2 ? heap : series;
   const s = slope(judged);
-  return { name, first: series[0][1], last: series.at(-1)[1], max: Math.max(...series.map((p) => p[1])), heapFirst: heap[0]?.[1], heapLast: heap.at(-1)?.[1], on: envelope.length >= 4 ? 'heap low points' : heap.length >= 2 ? 'heap' : 'RSS', slope: s, lagMaxMs: lags.length ? Math.max(...lags) : undefined, trend: s > maxSlope };
+  return { name, first: series[0][1], last: series.at(-1)[1], max: Math.max(...series.map((p) => p[1])), heapFirst: heap[0]?.[1], heapLast: heap.at(-1)?.[1], on: envelope.length >= 4 ? 'heap, lowest each minute' : heap.length >= 2 ? 'heap' : 'RSS', slope: s, lagMaxMs: lags.length ? Math.max(...lags) : undefined, trend: s > maxSlope };
 });
 const md = [
   '# kiot soak run',
