@@ -5,7 +5,7 @@ import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cannon, freePort, root, startProcess } from './lib.mjs';
 
-function summarise(file) {
+export function summarise(file) {
   const p = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map();
@@ -49,4 +49,17 @@ export async function profileFunction(name, env, request, seconds) {
   await p.stop();
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
   return files.length > 0 ? summarise(join(dir, files.at(-1))) : undefined;
+}
+
+/** Where a process run with `--cpu-prof-dir=<dir>` wrote its profile: the newest one, summarised. */
+export function summariseLatest(dir) {
+  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+  return files.length > 0 ? summarise(join(dir, files.at(-1))) : undefined;
+}
+
+/** A fresh directory for one target's profiles under bench/results/profiles. */
+export function profileDir(name) {
+  const dir = join(root, 'bench/results/profiles', name);
+  mkdirSync(dir, { recursive: true });
+  return dir;
 }
