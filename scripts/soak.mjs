@@ -1,18 +1,17 @@
 #!/usr/bin/env node
 // `npm run soak`: the local stack under a fixed load (HTTP and MQTT QoS 1 readings) for a while,
-// sampling each process's RSS and, where it exports it, event-loop lag. Reports whether memory
-// trends upward (least-squares slope over the second half of the run) and exits 1 if it does.
+// sampling each process's RSS (its node process, as the benchmarks measure it), JS heap in use and
+// event-loop lag. Reports whether the heap trends upward (least-squares slope of each minute's
+// lowest point over the second half of the run) and exits 1 if it does.
 // Not part of CI's default run (10 minutes); `--seconds 20` is a smoke run.
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
+import { freePort, root, rssMb } from '../bench/lib.mjs';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const { values: args } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, seconds: { type: 'string' }, rate: { type: 'string', default: '50' }, 'sample-seconds': { type: 'string', default: '10' }, 'max-slope': { type: 'string', default: '1' }, out: { type: 'string', default: join(root, 'bench/results/soak.md') } } });
 const durationMs = (args.seconds !== undefined ? Number(args.seconds) : Number(args.minutes) * 60) * 1000;
 const rate = Number(args.rate);
@@ -20,7 +19,6 @@ const sampleMs = Number(args['sample-seconds']) * 1000;
 const maxSlope = Number(args['max-slope']); // MB per minute
 const say = (l) => process.stdout.write(`${l}\n`);
 
-const freePort = () => new Promise((resolve) => { const s = createServer(); s.listen(0, '127.0.0.1', () => { const p = s.address().port; s.close(() => resolve(p)); }); });
 const ports = {};
 for (const k of ['HTTP_INGEST_PORT', 'BROKER_PORT', 'CONSOLE_PORT', 'MQTT_PORT', 'MQTT_METRICS_PORT', 'CONVERTER_PORT', 'VALIDATOR_PORT', 'INFLUX_WRITER_PORT']) ports[k] = await freePort();
 const varDir = mkdtempSync(join(tmpdir(), 'kiot-soak-'));
@@ -38,18 +36,6 @@ for (let t = Date.now(); !out.includes('[stack] ready'); await new Promise((r) =
 
 /** Process name → pid (each is its own process group), from the launcher's lines. */
 const pids = () => Object.fromEntries([...out.matchAll(/\[stack\] started (\S+) pid (\d+)/g)].map((m) => [m[1], Number(m[2])]));
-function groupRssMb(pgid) {
-  let kb = 0;
-  for (const e of readdirSync('/proc')) {
-    if (!/^\d+$/.test(e)) continue;
-    try {
-      const stat = readFileSync(`/proc/${e}/stat`, 'utf8');
-      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[2]) !== pgid) continue;
-      kb += Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${e}/status`, 'utf8'))?.[1] ?? 0);
-    } catch { /* gone */ }
-  }
-  return kb / 1024;
-}
 // Every process exports heap used and event-loop lag under prom-client's names (the functions through
 // faas-js-runtime, the broker and the MQTT endpoint themselves).
 const metricsPorts = { broker: ports.BROKER_PORT, 'mqtt-endpoint': ports.MQTT_METRICS_PORT, converter: ports.CONVERTER_PORT, validator: ports.VALIDATOR_PORT, 'influx-writer': ports.INFLUX_WRITER_PORT, 'http-ingest': ports.HTTP_INGEST_PORT, 'live-console': ports.CONSOLE_PORT };
@@ -85,7 +71,7 @@ async function sample() {
   const lag = {};
   const heap = {};
   for (const [name, pid] of Object.entries(pids())) {
-    rss[name] = groupRssMb(pid);
+    rss[name] = rssMb(pid);
     const f = await processFigures(name);
     if (f.lagMs !== undefined) lag[name] = f.lagMs;
     if (f.heapMb !== undefined) heap[name] = f.heapMb;

@@ -65,25 +65,24 @@ describe('local stack (npm start)', function () {
   });
 
   it('restarts a function that crashes, and readings flow again', async () => {
-    const pid = Number(/\[stack\] started converter pid (\d+)/.exec(out())?.[1]);
+    const pid = stack.pid('converter');
     assert.ok(pid > 0);
     process.kill(-pid, 'SIGKILL');
     await eventually(async () => (/converter exited .*restarting/.test(out()) ? true : undefined));
-    await eventually(async () => ((out().match(/\[stack\] started converter pid/g) ?? []).length === 2 ? true : undefined));
+    await eventually(async () => (stack.starts('converter') === 2 ? true : undefined));
     // The broker retries while the converter is away, so this reading is not lost either way.
     assert.equal((await reading('{"temperature": 23.25}')).status, 202);
     await stored(23.25);
   });
 
   it('loses no accepted reading when the broker is killed: its journal redelivers after the restart', async () => {
-    const pidOf = (name: string): number => Number([...out().matchAll(new RegExp(`\\[stack\\] started ${name} pid (\\d+)`, 'g'))].at(-1)?.[1]);
-    const converter = pidOf('converter');
+    const converter = stack.pid('converter');
     process.kill(-converter, 'SIGSTOP'); // the converter hangs: the broker holds the reading
     try {
       assert.equal((await reading('{"temperature": 25.125}')).status, 202);
-      const brokers = (out().match(/\[stack\] started broker pid/g) ?? []).length;
-      process.kill(pidOf('broker'), 'SIGKILL');
-      await eventually(async () => ((out().match(/\[stack\] started broker pid/g) ?? []).length > brokers ? true : undefined));
+      const brokers = stack.starts('broker');
+      process.kill(stack.pid('broker'), 'SIGKILL');
+      await eventually(async () => (stack.starts('broker') > brokers ? true : undefined));
       await eventually(async () => (/recovered accepted events from the journal/.test(out()) ? true : undefined));
     } finally {
       process.kill(-converter, 'SIGCONT');

@@ -38,21 +38,19 @@ export async function startHello(request) {
   return { ...p, url };
 }
 
-/** The same hello-world started as the functions are (`npm start`), so the cost of npm itself shows. */
-export async function startHelloNpm(request) {
+/** A folder's process started with `npm start`, as a function's container starts it. */
+async function startWithNpm(dir, env, request) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const p = await startProcess({ command: 'npm', args: ['start', '--silent'], cwd: join(root, 'bench/hello'), env: { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'warn' }, probe: () => ok(url, request) });
+  const p = await startProcess({ command: 'npm', args: ['start', '--silent'], cwd: dir, env: { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'warn', ...env }, probe: () => ok(url, request) });
   return { ...p, url };
 }
 
+/** The same hello-world started as the functions are (`npm start`), so the cost of npm itself shows. */
+export const startHelloNpm = (request) => startWithNpm(join(root, 'bench/hello'), {}, request);
+
 /** A kiot function, started with `npm start` in its folder as its container starts it. */
-export async function startFunction(name, env, request) {
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const p = await startProcess({ command: 'npm', args: ['start', '--silent'], cwd: join(root, 'functions', name), env: { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'warn', ...env }, probe: () => ok(url, request) });
-  return { ...p, url };
-}
+export const startFunction = (name, env, request) => startWithNpm(join(root, 'functions', name), env, request);
 
 export const VM_URL = process.env.KIOT_VM_URL ?? 'http://127.0.0.1:8428';
 export async function vmAvailable() {

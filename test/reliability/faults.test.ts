@@ -32,9 +32,7 @@ describe('reliability 1: nothing lost under faults (HTTP and MQTT QoS 1, local s
     await tsdb?.remove();
   });
 
-  const pidOf = (name: string): number => Number([...stack.output().matchAll(new RegExp(`\\[stack\\] started ${name} pid (\\d+)`, 'g'))].at(-1)?.[1]);
-  const starts = (name: string): number => (stack.output().match(new RegExp(`\\[stack\\] started ${name} pid`, 'g')) ?? []).length;
-  const kill = (name: string): void => { process.kill(-pidOf(name), 'SIGKILL'); };
+  const kill = (name: string): void => { process.kill(-stack.pid(name), 'SIGKILL'); };
 
   /** Values of `device` in the TSDB (with duplicates) and in the dead-letter sink (with their reasons). */
   async function whereabouts(device: string): Promise<{ stored: number[]; dead: Map<number, string> }> {
@@ -87,12 +85,12 @@ describe('reliability 1: nothing lost under faults (HTTP and MQTT QoS 1, local s
   }
 
   const restarted = async (name: string, before: number): Promise<void> => {
-    while (starts(name) <= before) await tick(100);
+    while (stack.starts(name) <= before) await tick(100);
   };
 
   it('(a) the broker is killed (SIGKILL) and restarted: its journal keeps what it accepted; devices get 503 / PUBACK 0x80 while it is away', async () => {
     const r = await faultRun('(a) broker killed and restarted', 'a', async () => {
-      const n = starts('broker');
+      const n = stack.starts('broker');
       kill('broker');
       await restarted('broker', n);
     });
@@ -114,7 +112,7 @@ describe('reliability 1: nothing lost under faults (HTTP and MQTT QoS 1, local s
 
   it('(c) http-ingest, converter and influx-writer are killed (SIGKILL) mid-stream and restarted', async () => {
     const r = await faultRun('(c) functions killed', 'c', async () => {
-      const before = ['http-ingest', 'converter', 'influx-writer'].map((f) => [f, starts(f)] as const);
+      const before = ['http-ingest', 'converter', 'influx-writer'].map((f) => [f, stack.starts(f)] as const);
       for (const [f] of before) kill(f);
       for (const [f, n] of before) await restarted(f, n);
     });

@@ -7,8 +7,8 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { join } from 'node:path';
+import { rawPost } from '../support/runtime';
 import { startStack, type Stack } from '../support/stack';
 import { eventually, exportSeries, needVictoriaMetrics } from '../support/services';
 import { record } from './report';
@@ -27,17 +27,6 @@ const TARGETS = {
   'live-console': { port: 'CONSOLE_PORT', type: 'io.kiot.telemetry.raw.v1', data: '{"temperature": 21.5}' },
 } as const;
 type Target = (typeof TARGETS)[keyof typeof TARGETS];
-
-function post(url: string, headers: Record<string, string>, body: Buffer): Promise<number> {
-  return new Promise((resolve) => {
-    const req = request(url, { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', () => resolve(-1));
-    req.end(body);
-  });
-}
 
 /** The official invalid vectors (structured mode, the type made the function's own) and generated binary-mode mutations. */
 function cases(t: Target, seed: number): { name: string; headers: Record<string, string>; body: Buffer }[] {
@@ -102,36 +91,34 @@ describe('reliability 3: bad input against every running process', function () {
     await stack?.stop();
   });
 
-  const pidOf = (name: string): number => Number([...stack.output().matchAll(new RegExp(`\\[stack\\] started ${name} pid (\\d+)`, 'g'))].at(-1)?.[1]);
-  const starts = (name: string): number => (stack.output().match(new RegExp(`\\[stack\\] started ${name} pid`, 'g')) ?? []).length;
 
   for (const [name, target] of Object.entries(TARGETS)) {
     it(`${name}: ${PER_FUNCTION} invalid CloudEvents (conformance vectors + generated) get the documented status; no crash, memory bounded`, async () => {
       const url = `http://127.0.0.1:${stack.ports[target.port]}/`;
-      const pid = pidOf(name);
+      const pid = stack.pid(name);
       const rssBefore = processGroupRss(pid);
       const statuses = new Map<number, number>();
       for (const c of cases(target, name.length * 7919)) {
-        const status = await post(url, c.headers, c.body);
+        const status = await rawPost(url, c.headers, c.body);
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
         assert.ok(expected(c.name, name).includes(status), `${name}, ${c.name}: ${status}, documented ${expected(c.name, name).join(' or ')}`);
       }
       const rssAfter = processGroupRss(pid);
-      assert.equal(starts(name), 1, `${name} never crashed or restarted`);
+      assert.equal(stack.starts(name), 1, `${name} never crashed or restarted`);
       assert.ok(rssAfter - rssBefore < 48, `${name} RSS grew ${rssAfter - rssBefore} MB`);
-      const ok = await post(url, { 'ce-specversion': '1.0', 'ce-id': 'fine', 'ce-type': target.type, 'ce-source': 'kiot://demo/fine', 'ce-application': 'demo', 'ce-device': `${run}-fine`, 'ce-subject': 'temperature', 'content-type': 'application/json' }, Buffer.from(target.data));
+      const ok = await rawPost(url, { 'ce-specversion': '1.0', 'ce-id': 'fine', 'ce-type': target.type, 'ce-source': 'kiot://demo/fine', 'ce-application': 'demo', 'ce-device': `${run}-fine`, 'ce-subject': 'temperature', 'content-type': 'application/json' }, Buffer.from(target.data));
       assert.ok(ok >= 200 && ok < 300, `a valid event afterwards: ${ok}`);
       record('hostile', ['target', 'cases', 'answers', 'crashes', 'RSS before → after'], [name, PER_FUNCTION, [...statuses].sort(([a], [b]) => a - b).map(([k, v]) => `${k} ×${v}`).join(', '), 0, `${rssBefore} → ${rssAfter} MB`]);
     });
   }
 
   it(`MQTT endpoint: ${MQTT_CASES} hostile connections are each closed; no crash, memory bounded`, async () => {
-    const pid = pidOf('mqtt-endpoint');
+    const pid = stack.pid('mqtt-endpoint');
     const rssBefore = processGroupRss(pid);
     const r = await mqttAttacks(stack.ports['MQTT_PORT']!, MQTT_CASES, 20261125);
     const rssAfter = processGroupRss(pid);
     assert.deepEqual(r.stillOpen, [], 'every hostile connection was closed by the endpoint');
-    assert.equal(starts('mqtt-endpoint'), 1, 'the endpoint never crashed or restarted');
+    assert.equal(stack.starts('mqtt-endpoint'), 1, 'the endpoint never crashed or restarted');
     assert.ok(rssAfter - rssBefore < 64, `endpoint RSS grew ${rssAfter - rssBefore} MB`);
     record('hostile', ['target', 'cases', 'answers', 'crashes', 'RSS before → after'], ['MQTT endpoint', MQTT_CASES, [...r.kinds].map(([k, v]) => `${k} ×${v}`).join(', ') + `; all closed, slowest after ${r.slowestCloseMs} ms`, 0, `${rssBefore} → ${rssAfter} MB`]);
   });

@@ -1,5 +1,5 @@
 /** Starts a function module in the real faas-js-runtime on a free loopback port. */
-import type { Server } from 'node:http';
+import { request, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { start, type Function as FaasFunction, type InvokerOptions } from 'faas-js-runtime';
 import { answerPreflights } from '../../packages/core/src/launch';
@@ -31,4 +31,19 @@ export async function startFunction(fn: FaasFunction, options: { includeRaw?: bo
     url: `http://127.0.0.1:${port}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),
   };
+}
+
+/**
+ * One POST on a fresh connection, for hostile input: the server rightly closes some (413, 431), and
+ * a reused connection would race. Resolves with the status, or -1 on a network error.
+ */
+export function rawPost(url: string, headers: Record<string, string>, body: Buffer): Promise<number> {
+  return new Promise((resolve) => {
+    const req = request(url, { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', () => resolve(-1));
+    req.end(body);
+  });
 }

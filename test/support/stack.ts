@@ -13,6 +13,10 @@ export interface Stack {
   readonly varDir: string;
   readonly child: ChildProcess;
   output(): string;
+  /** The current process (group leader) of a stack member, from the launcher's "started NAME pid N" lines. */
+  pid(name: string): number;
+  /** How many times the launcher has started a member: more than once means it crashed and was restarted. */
+  starts(name: string): number;
   /** Ctrl-C: SIGINT to the foreground process group. Resolves with the exit code or signal. */
   interrupt(): Promise<string>;
   /** Stops the stack like Ctrl-C (so its children stop too), then SIGKILL if it hangs. */
@@ -36,6 +40,8 @@ export async function startStack(extraEnv: Record<string, string> = {}): Promise
     varDir,
     child,
     output: () => out,
+    pid: (name) => Number([...out.matchAll(new RegExp(`\\[stack\\] started ${name} pid (\\d+)`, 'g'))].at(-1)?.[1]),
+    starts: (name) => (out.match(new RegExp(`\\[stack\\] started ${name} pid`, 'g')) ?? []).length,
     interrupt: () => new Promise<string>((resolve) => {
       child.once('exit', (code, signal) => resolve(signal ?? String(code)));
       process.kill(-child.pid!, 'SIGINT');

@@ -7,10 +7,9 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
-import { request } from 'node:http';
 import * as ingest from '../src/index';
 import { setEnv } from '../../../test/support/env';
-import { startFunction, type Running } from '../../../test/support/runtime';
+import { rawPost, startFunction, type Running } from '../../../test/support/runtime';
 import { startSink, type TestSink } from '../../../test/support/sink';
 import { record } from '../../../test/reliability/report';
 
@@ -22,18 +21,6 @@ const GOOD = `Basic ${Buffer.from('device1@demo:demo-secret').toString('base64')
 function rng(seed: number): () => number {
   let x = seed || 1;
   return () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
-}
-
-function send(url: string, path: string, headers: Record<string, string>, body: Buffer): Promise<number> {
-  return new Promise((resolve) => {
-    // A fresh connection per case: the server rightly closes some (413, 431), and a reused one would race.
-    const req = request(`${url}${path}`, { method: 'POST', agent: false, headers: { ...headers, 'content-length': String(body.length) } }, (res) => {
-      res.resume();
-      res.on('end', () => resolve(res.statusCode ?? 0));
-    });
-    req.on('error', () => resolve(-1));
-    req.end(body);
-  });
 }
 
 describe('http-ingest against generated hostile input', function () {
@@ -64,7 +51,7 @@ describe('http-ingest against generated hostile input', function () {
       if (auth !== '') headers['authorization'] = auth;
       if (r() < 0.05) headers['x-huge'] = 'h'.repeat(8000 + Math.floor(r() * 8000));
       if (r() < 0.05) headers['ce-id'] = 'not-really';
-      const status = await send(running.url, `/${pick(queries)}`, headers, pick(bodies)());
+      const status = await rawPost(running.url + `/${pick(queries)}`, headers, pick(bodies)());
       seen.set(status, (seen.get(status) ?? 0) + 1);
       // faas-js-runtime parses anything that claims to be a CloudEvent before kiot runs, and answers
       // 500 to an invalid one (documented in the README); everything else is kiot's answer.
@@ -74,6 +61,6 @@ describe('http-ingest against generated hostile input', function () {
     assert.ok((seen.get(202) ?? 0) > 0 && (seen.get(400) ?? 0) > 0 && (seen.get(401) ?? 0) > 0, JSON.stringify([...seen]));
     record('hostile', ['target', 'cases', 'answers', 'crashes', 'RSS before → after'], ['http-ingest (in the runtime; malformed JSON, wrong content types, huge headers, oversized bodies, runtime query keys, bad credentials)', 2000, [...seen].sort(([a], [b]) => a - b).map(([k, v]) => `${k} ×${v}`).join(', '), 0, '—']);
     assert.equal(({} as { polluted?: boolean }).polluted, undefined, 'no prototype pollution');
-    assert.equal(await send(running.url, '/?channel=temperature', { 'content-type': 'application/json', authorization: GOOD }, Buffer.from('{"temperature":21.5}')), 202);
+    assert.equal(await rawPost(running.url + '/?channel=temperature', { 'content-type': 'application/json', authorization: GOOD }, Buffer.from('{"temperature":21.5}')), 202);
   });
 });

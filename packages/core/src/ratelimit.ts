@@ -57,10 +57,6 @@ export class FailureLimiter {
   /** Seconds the address must wait, or 0 when it may try. */
   readonly peek: (key: string) => number;
 
-  fail(key: string): void {
-    this.buckets.take(key);
-  }
-
   /**
    * A failure is reserved when a verification begins, so simultaneous guesses are limited too,
    * and given back when the credential proves right.
