@@ -3,7 +3,8 @@
  * Triggers whose filters match, delivers in binary mode with Knative's retry, backoff, timeout
  * and dead-letter rules, and publishes subscribers' CloudEvent replies back into the broker.
  */
-import { createExchanger, isRetryableStatus, type Exchanger } from '@kiot/core';
+import { isRetryableStatus, type Exchanger } from '@kiot/core';
+import { createExchanger } from '@kiot/core/exchange';
 import { fromHttp, toBinaryHeaders, withAttributes, type BrokerEvent } from './cloudevent';
 import { backoffMs, mergeDelivery, type Delivery, type Destination, type TriggerSpec, type Wiring } from './manifests';
 import type { Journal } from './journal';

@@ -46,6 +46,7 @@ export class Session {
   /** Parsed packets waiting their turn: handled one at a time, in order. */
   private readonly packets: Packet[] = [];
   private draining = false;
+  private corked = false;
   private lastSeen = Date.now();
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private readonly connectTimer: NodeJS.Timeout;
@@ -279,6 +280,15 @@ export class Session {
 
   private write(packet: Record<string, unknown>): void {
     if (this.socket.destroyed) return;
+    // Packets written in one turn of the event loop leave in one system call (a write per PUBACK was a quarter of the CPU).
+    if (!this.corked) {
+      this.corked = true;
+      this.socket.cork();
+      setImmediate(() => {
+        this.corked = false;
+        this.socket.uncork();
+      });
+    }
     this.socket.write(mqtt.generate(packet as unknown as Packet, { protocolVersion: this.version }));
   }
 

@@ -1,6 +1,7 @@
 /** http-ingest: devices' HTTP requests → io.kiot.telemetry.raw.v1 CloudEvents at K_SINK. */
 import type { Context } from 'faas-js-runtime';
 import { answer, Authenticator, createSink, FailureLimiter, KiotError, loadRegistryFile, RateLimiter, watchRegistryFile, type Log } from '@kiot/core';
+import { createPost } from '@kiot/core/exchange';
 import { parseConfig, type IngestConfig } from './config';
 import { ingest, type IngestDeps } from './ingest';
 
@@ -28,7 +29,7 @@ export const init = (): void => {
   deps = {
     config,
     auth: config.anonymousApplication !== undefined ? undefined : auth,
-    send: createSink({ url: config.sink, timeoutMs: config.sinkTimeoutMs, retryAfterSeconds: config.retryAfterSeconds }),
+    send: createSink({ url: config.sink, timeoutMs: config.sinkTimeoutMs, retryAfterSeconds: config.retryAfterSeconds, post: createPost() }),
     limiter: new RateLimiter(config.ratePerSecond, config.burst),
     failures: new FailureLimiter(config.authFailuresPerMinute),
     now: () => new Date(),

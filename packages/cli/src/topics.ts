@@ -4,7 +4,7 @@
  */
 import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
 import { HTTP, type CloudEvent } from 'cloudevents';
-import { createPost } from '@kiot/core';
+import { createPost } from '@kiot/core/exchange';
 import { toCloudEvent } from '@kiot/core';
 
 export interface Range {

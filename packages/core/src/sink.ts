@@ -1,11 +1,9 @@
 /**
  * Hands a CloudEvent to K_SINK (a Knative Broker ingress) in binary mode and resolves only when
  * the sink accepted it with a 2xx. Everything else becomes a KiotError the caller can answer with.
- * node:http with a keep-alive pool: fetch costs about four times as much CPU per event (the broker
- * delivers with the same exchanger).
+ * The transport is passed in (`post`): `@kiot/core/exchange` has the real one, kept out of this
+ * module so functions that never deliver do not load its HTTP client.
  */
-import { Agent as HttpAgent, request as httpRequest } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { HTTP, type CloudEvent } from 'cloudevents';
 import { KiotError } from './errors';
 
@@ -19,9 +17,10 @@ export interface SinkOptions {
   readonly timeoutMs: number;
   /** Seconds a client is told to wait after the sink failed. */
   readonly retryAfterSeconds: number;
-  readonly post?: Post;
+  readonly post: Post;
 }
 
+/** What a transport rejects with when the answer did not come in time. */
 export class SinkTimeout extends Error {}
 
 /** One HTTP exchange's outcome: the status, the headers (lower-case, repeated ones joined) and the body. */
@@ -34,35 +33,8 @@ export interface Exchange {
 /** POSTs a body and resolves with the whole answer; rejects on network errors and timeouts. */
 export type Exchanger = (url: URL, headers: Record<string, string>, body: string | Buffer | undefined, timeoutMs: number) => Promise<Exchange>;
 
-export function createExchanger(maxSockets = 128): Exchanger {
-  const agents = { 'http:': new HttpAgent({ keepAlive: true, maxSockets }), 'https:': new HttpsAgent({ keepAlive: true, maxSockets }) };
-  return (url, headers, body, timeoutMs) =>
-    new Promise((resolve, reject) => {
-      const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
-      const length = body === undefined ? 0 : Buffer.byteLength(body);
-      const req = send(url, { method: 'POST', headers: { ...headers, 'content-length': String(length) }, agent: agents[url.protocol === 'https:' ? 'https:' : 'http:'] }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const out: Record<string, string> = {};
-          for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-          resolve({ status: res.statusCode ?? 0, headers: out, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
-        });
-        res.on('error', reject);
-      });
-      req.setTimeout(timeoutMs, () => req.destroy(new SinkTimeout(`no answer within ${timeoutMs} ms`)));
-      req.on('error', reject);
-      req.end(body);
-    });
-}
-
-export function createPost(maxSockets = 128): Post {
-  const exchange = createExchanger(maxSockets);
-  return async (url, headers, body, timeoutMs) => (await exchange(url, headers, body, timeoutMs)).status;
-}
-
 export function createSink(options: SinkOptions): SendEvent {
-  const post = options.post ?? createPost();
+  const post = options.post;
   const url = new URL(options.url);
   const unavailable = (message: string, cause?: unknown): KiotError =>
     new KiotError('UNAVAILABLE', message, undefined, { headers: { 'retry-after': String(options.retryAfterSeconds) }, cause });

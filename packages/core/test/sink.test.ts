@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { CloudEvent } from 'cloudevents';
 import { createSink, KiotError } from '../src';
+import { createPost } from '../src/exchange';
 import { startSink, type TestSink } from '../../../test/support/sink';
 import { freePort } from '../../../test/support/runtime';
 
@@ -12,7 +13,7 @@ describe('createSink against a real HTTP sink', () => {
   afterEach(() => sink.close());
 
   it('resolves on 202 and sends binary mode with the data bytes unchanged', async () => {
-    await createSink({ url: sink.url, timeoutMs: 1000, retryAfterSeconds: 2 })(event());
+    await createSink({ url: sink.url, timeoutMs: 1000, retryAfterSeconds: 2, post: createPost() })(event());
     const got = sink.received[0]!;
     assert.equal(got.headers['ce-type'], 'io.kiot.telemetry.raw.v1');
     assert.equal(got.headers['ce-partitionkey'], 'demo/device1');
@@ -29,7 +30,7 @@ describe('createSink against a real HTTP sink', () => {
   for (const [name, setup, status] of failures) {
     it(`rejects with ${status} on ${name}`, async () => {
       setup(sink);
-      await assert.rejects(createSink({ url: sink.url, timeoutMs: 200, retryAfterSeconds: 2 })(event()), (err: unknown) => {
+      await assert.rejects(createSink({ url: sink.url, timeoutMs: 200, retryAfterSeconds: 2, post: createPost() })(event()), (err: unknown) => {
         assert.ok(err instanceof KiotError);
         assert.equal(err.status, status);
         if (status === 503) assert.equal(err.headers['retry-after'], '2');
@@ -40,6 +41,6 @@ describe('createSink against a real HTTP sink', () => {
 
   it('rejects with 503 when nothing listens', async () => {
     const port = await freePort();
-    await assert.rejects(createSink({ url: `http://127.0.0.1:${port}/`, timeoutMs: 500, retryAfterSeconds: 1 })(event()), (err: unknown) => err instanceof KiotError && err.status === 503);
+    await assert.rejects(createSink({ url: `http://127.0.0.1:${port}/`, timeoutMs: 500, retryAfterSeconds: 1, post: createPost() })(event()), (err: unknown) => err instanceof KiotError && err.status === 503);
   });
 });
