@@ -55,6 +55,24 @@ export async function startProcess({ command, args, cwd, env, probe, timeoutMs =
 }
 
 /** RSS (MB) of the faas-js-runtime (or other node) process below a process group leader. */
+/** CPU seconds (user + system) a process has used, from /proc (clock ticks of 1/100 s). */
+export function cpuSeconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ').at(-1).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return NaN;
+  }
+}
+
+/** Busy and total CPU seconds of the whole machine (all cores), from /proc/stat. */
+export function machineCpu() {
+  const [, ...t] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
+  const idle = t[3] + t[4];
+  const total = t.reduce((a, b) => a + b, 0);
+  return { busy: (total - idle) / 100, total: total / 100 };
+}
+
 export function rssMb(leaderPid, match = /node/) {
   const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' }).split('\n').map((l) => l.trim().split(/\s+/)).filter((r) => r.length >= 4);
   const kids = new Map();

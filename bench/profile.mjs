@@ -32,6 +32,36 @@ export function summarise(file) {
   return { busyMs: Math.round(busy / 1000), self: top(self, 6), kiot: top(incl, 6) };
 }
 
+/** Where a frame's code lives: an npm package, a kiot bundle, Node itself, or V8 (compiling, collecting). */
+function origin(cf) {
+  if (!cf.url) return cf.functionName.startsWith('(') ? `${cf.functionName} (V8: parsing, compiling, bootstrap)`.replace('(garbage collector) (V8: parsing, compiling, bootstrap)', '(garbage collector)') : '(native)';
+  if (cf.url.startsWith('node:')) return 'Node.js internals (module loading, bootstrap)';
+  const pkg = /node_modules\/((?:@[^/]+\/)?[^/]+)/.exec(cf.url);
+  if (pkg) return `${pkg[1]} (node_modules)`;
+  const bundle = /((?:functions|endpoints)\/[^/]+|broker|bench\/hello)\/build\/([^/]+)$/.exec(cf.url) ?? /(bench\/hello)\/([^/]+)$/.exec(cf.url);
+  return bundle ? `${bundle[1]}/${bundle[2]} (bundle: kiot and what it inlines)` : cf.url.split('/').slice(-2).join('/');
+}
+
+/**
+ * A start-up profile (process start → first reply) by where the time went: self time grouped by the
+ * package or bundle that owns the code, V8's own work (parsing, compiling) included.
+ */
+export function summariseStartup(file) {
+  const p = JSON.parse(readFileSync(file, 'utf8'));
+  const byId = new Map(p.nodes.map((n) => [n.id, n]));
+  const by = new Map();
+  let busy = 0;
+  p.samples.forEach((s, i) => {
+    const cf = byId.get(s).callFrame;
+    if (cf.functionName === '(idle)') return;
+    const dt = p.timeDeltas[i] ?? 0;
+    busy += dt;
+    const k = origin(cf);
+    by.set(k, (by.get(k) ?? 0) + dt);
+  });
+  return { busyMs: Math.round(busy / 1000), origins: [...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, t]) => `${k} ${Math.round(t / 1000)} ms`) };
+}
+
 /** Profiles a function folder's bundle under load; returns the hottest frames. */
 export async function profileFunction(name, env, request, seconds) {
   const dir = join(root, 'bench/results/profiles', name);

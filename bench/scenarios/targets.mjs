@@ -1,6 +1,7 @@
 // The processes the benchmarks measure, each started as its container starts it.
 import { join } from 'node:path';
 import { freePort, root, startProcess } from '../lib.mjs';
+import { directStart } from '../../scripts/stack/plan.mjs';
 
 const CE = (type, body) => ({
   headers: { 'content-type': 'application/json', 'ce-specversion': '1.0', 'ce-id': 'bench-1', 'ce-type': type, 'ce-source': 'kiot://demo/device1', 'ce-subject': 'temperature', 'ce-time': '2026-01-01T00:00:00.000Z', 'ce-application': 'demo', 'ce-device': 'device1', 'ce-partitionkey': 'demo/device1' },
@@ -48,6 +49,14 @@ async function startWithNpm(dir, env, request) {
 
 /** The same hello-world started as the functions are (`npm start`), so the cost of npm itself shows. */
 export const startHelloNpm = (request) => startWithNpm(join(root, 'bench/hello'), {}, request);
+
+/** A kiot function's start script run by node directly under --cpu-prof (which NODE_OPTIONS may not carry). */
+export async function startFunctionProfiled(name, env, request, dir) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const p = await startProcess({ ...directStart(join(root, 'functions', name), ['--cpu-prof', `--cpu-prof-dir=${dir}`]), cwd: join(root, 'functions', name), env: { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'warn', ...env }, probe: () => ok(url, request) });
+  return { ...p, url };
+}
 
 /** A kiot function, started with `npm start` in its folder as its container starts it. */
 export const startFunction = (name, env, request) => startWithNpm(join(root, 'functions', name), env, request);

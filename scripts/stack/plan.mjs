@@ -1,6 +1,6 @@
 // What the local stack runs, with which ports and env: a pure function of the environment,
 // so the stack launcher and the tests agree on it.
-import { existsSync, readdirSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -16,6 +16,23 @@ const int = (env, name, fallback) => {
 
 /** Env var holding a function's port: converter → CONVERTER_PORT. */
 export const portVar = (name) => `${name.toUpperCase().replace(/-/g, '_')}_PORT`;
+
+/**
+ * A folder's `npm start` as node run directly: `--cpu-prof` is one of the flags NODE_OPTIONS may not
+ * carry, so profiling starts the script's command without npm.
+ */
+export function directStart(folder, nodeFlags) {
+  const [node, ...args] = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')).scripts.start.split(' ');
+  if (node !== 'node') throw new Error(`${folder}: its start script does not run node`);
+  return { command: process.execPath, args: [...nodeFlags, ...args] };
+}
+
+/** KIOT_CPU_PROF_DIR: every process runs under --cpu-prof, writing to DIR/<name> when it stops. */
+function profiled(p, dir) {
+  if (!dir) return p;
+  const flags = ['--cpu-prof', `--cpu-prof-dir=${join(dir, p.name)}`];
+  return { ...p, ...(p.command === 'npm' ? directStart(p.cwd, flags) : { args: [...flags, ...p.args] }) };
+}
 
 export function stackPlan(env = process.env) {
   const host = '127.0.0.1';
@@ -53,5 +70,5 @@ export function stackPlan(env = process.env) {
     // Started as its container starts it: `npm start` in its folder.
     processes.push({ name: 'mqtt-endpoint', kind: 'endpoint', cwd: join(root, 'endpoints/mqtt'), command: 'npm', args: ['start', '--silent'], port: ports.mqtt, ready: `http://${host}:${ports['mqtt-metrics']}/readyz`, env: { MQTT_HOST: host, MQTT_PORT: String(ports.mqtt), MQTT_METRICS_PORT: String(ports['mqtt-metrics']), K_SINK: brokerUrl, MQTT_REGISTRY_FILE: registry } });
   }
-  return { host, ports, brokerUrl, influx, absent, registry, processes };
+  return { host, ports, brokerUrl, influx, absent, registry, processes: processes.map((p) => profiled(p, env.KIOT_CPU_PROF_DIR)) };
 }
