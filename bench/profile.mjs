@@ -4,6 +4,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { cannon, freePort, root, startProcess } from './lib.mjs';
+import { directStart } from '../scripts/stack/plan.mjs';
 
 export function summarise(file) {
   const p = JSON.parse(readFileSync(file, 'utf8'));
@@ -69,8 +70,8 @@ export async function profileFunction(name, env, request, seconds) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
   const p = await startProcess({
-    command: process.execPath,
-    args: ['--cpu-prof', `--cpu-prof-dir=${dir}`, join(root, 'node_modules/faas-js-runtime/bin/cli.js'), './build/index.js', ...(name === 'http-ingest' ? ['--include-raw'] : [])],
+    // Started as its container starts it (`npm start`'s command), node run directly to take --cpu-prof.
+    ...directStart(join(root, 'functions', name), ['--cpu-prof', `--cpu-prof-dir=${dir}`]),
     cwd: join(root, 'functions', name),
     env: { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'warn', ...env },
     probe: async () => (await fetch(url + (request.path ?? '/'), { method: 'POST', headers: request.headers, body: request.body })).status < 300,

@@ -81,6 +81,8 @@ export function checkFolder(name: string): void {
   assert.match(pkg.engines.node, />=22/);
   // build/start.js starts faas-js-runtime on build/index.js as its CLI does (preflights answered from cors()).
   assert.match(pkg.scripts['start']!, /^node \.\/build\/start\.js/);
+  // The runtime inlined there parses JSON without building two unthrown errors per event (scripts/build.mjs).
+  assert.match(readFileSync(join(dir, 'build/start.js'), 'utf8'), /isDefined\)\(payload\) \|\| \(0, validation_1\.isDefinedOrThrow\)/);
   assert.match(pkg.dependencies['faas-js-runtime']!, /^\^4\./);
   assert.ok(pkg.dependencies['cloudevents']);
   const readme = readFileSync(join(dir, 'README.md'), 'utf8');
