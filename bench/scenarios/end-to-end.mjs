@@ -1,7 +1,8 @@
 // Scenario 2 (unbatched and SenML-batched): the local stack, HTTP ingest → broker → converter →
 // validator → writer → VictoriaMetrics. Fixed-rate steps find the highest rate with zero loss.
 import { spawn } from 'node:child_process';
-import { readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cannon, cpuSeconds, freePort, machineCpu, root, sleep, round } from '../lib.mjs';
 import { VM_URL, vmAvailable } from './targets.mjs';
@@ -14,8 +15,10 @@ async function metric(brokerPort, trigger, result) {
 
 /** The local stack (`npm start`) on free ports, writing to VictoriaMetrics; resolves once it is ready. */
 async function startStack(extraEnv = {}) {
+  // A fresh journal each time: events a stopped stack left in its journal would be delivered again and counted.
+  const varDir = mkdtempSync(join(tmpdir(), 'kiot-bench-'));
   const ports = { HTTP_INGEST_PORT: await freePort(), BROKER_PORT: await freePort(), CONSOLE_PORT: await freePort(), MQTT_PORT: await freePort(), MQTT_METRICS_PORT: await freePort(), CONVERTER_PORT: await freePort(), VALIDATOR_PORT: await freePort(), INFLUX_WRITER_PORT: await freePort() };
-  const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', KIOT_VAR_DIR: `${root}/var/bench`, INGEST_RATE_PER_SECOND: '10000000', INGEST_RATE_BURST: '10000000', ...extraEnv };
+  const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', KIOT_VAR_DIR: varDir, INGEST_RATE_PER_SECOND: '10000000', INGEST_RATE_BURST: '10000000', ...extraEnv };
   const stack = spawn(process.execPath, [`${root}/scripts/stack/start.mjs`], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
   stack.stdout.on('data', (d) => (log += d));
@@ -24,6 +27,7 @@ async function startStack(extraEnv = {}) {
     const exited = new Promise((r) => stack.once('exit', r));
     try { process.kill(-stack.pid, 'SIGINT'); } catch { /* gone */ }
     await Promise.race([exited, sleep(10_000)]);
+    rmSync(varDir, { recursive: true, force: true });
   };
   for (let i = 0; i < 600 && !log.includes('[stack] ready'); i++) await sleep(100);
   if (!log.includes('[stack] ready')) {
@@ -82,7 +86,7 @@ export async function endToEnd(s, say) {
       }
       throw new Error('the pipeline did not drain within 30 s');
     };
-    const rates = s.runs === 1 ? [200] : [150, 300, 500, 750, 1000, 1500];
+    const rates = s.runs === 1 ? [200] : [150, 300, 500, 750, 1000, 1250, 1500];
     const seconds = s.runs === 1 ? 2 : 5;
     for (const [label, body, ct, perRequest, channel] of [['unbatched', '{"temperature":21.5,"humidity":40}', 'application/json', 1, 'temperature'], ['SenML packs of 50', senmlPack(50), 'application/senml+json', 50, 'bench-senml']]) {
       let best;
@@ -127,14 +131,19 @@ export async function endToEnd(s, say) {
   } finally {
     await stop();
   }
-  const peak = out.figures.unbatched?.achieved ?? 0;
+  // Sustained: the offered rate of the highest step with every reading accepted and stored, when the
+  // simulator kept pace (achieved within 2%: its clock runs to the last reply); else the achieved rate.
+  const sustained = (b) => (b ? (b.achieved >= b.rate * 0.98 ? b.rate : b.achieved) : 0);
+  const peak = sustained(out.figures.unbatched);
+  const packs = sustained(out.figures['SenML packs of 50']) * 50;
+  out.notes.unshift(`Sustained with zero loss and no refusal: unbatched ${peak} readings/s (target ≥ 1,000: ${peak >= 1000 ? 'met' : `missed by ${Math.round(1000 - peak)}`}); SenML packs of 50, ${packs} readings/s (target ≥ 20,000: ${packs >= 20000 ? 'met' : `missed by ${Math.round(20000 - packs)}`}).`);
   if (s.runs > 1 && peak < 1000) out.notes.push(await profileStack(peak));
   out.table.push('| load | rate offered /s | achieved /s | accepted (202) | written (writer acked) | dead-lettered | refused (503/errors) | ingest p50 / p99 ms | readings/s stored |', '|---|---|---|---|---|---|---|---|---|');
   const l = out.figures['latency at half the peak'];
   if (l) out.notes.push(`Ingest-to-stored latency at half the peak unbatched rate (${l.rate}/s, ${l.sent} readings, ${l.stored} seen stored): p50 ${l.p50} ms, p99 ${l.p99} ms (VictoriaMetrics polled every 100 ms, so ±100 ms).`);
   for (const [k, f] of Object.entries(out.figures)) if (f && k.includes('@')) out.table.push(`| ${k.split(' @ ')[0]} | ${f.rate} | ${f.achieved} | ${f.accepted} | ${f.stored} | ${f.dead} | ${f.refused} | ${f.p50} / ${f.p99} | ${f.readingsPerSecond} |`);
   out.notes.push('Written = events the influx-writer acknowledged after VictoriaMetrics accepted them (broker counter); zero loss means accepted = written + dead-lettered.');
-  out.notes.push('Targets: ≥ 1,000 events/s unbatched and ≥ 20,000 readings/s batched on 2 cores. The figure is the highest achieved rate with zero loss; the search stops at the first refusal or loss, or when a higher offered rate no longer raises the achieved rate.');
+  out.notes.push('Targets: ≥ 1,000 events/s unbatched and ≥ 20,000 readings/s batched on 2 cores. The figure is the highest offered rate that every reading kept up with (achieved within 2% of offered), with zero loss and no refusal; the search stops at the first refusal or loss, or when a higher offered rate no longer raises the achieved rate.');
   out.notes.push('The p50/p99 columns are ingest (device-facing) latency: the 202 comes once the broker has the event.');
   return out;
 }
