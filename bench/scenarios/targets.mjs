@@ -32,10 +32,10 @@ export async function startBare() {
 }
 
 /** The hello-world faas-js-runtime function: the ceiling of every function figure. */
-export async function startHello(request) {
+export async function startHello(request, env = {}) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const p = await startProcess({ command: join(root, 'node_modules/.bin/faas-js-runtime'), args: [join(root, 'bench/hello/index.js')], cwd: join(root, 'bench/hello'), env: { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'warn' }, probe: () => ok(url, request) });
+  const p = await startProcess({ command: join(root, 'node_modules/.bin/faas-js-runtime'), args: [join(root, 'bench/hello/index.js')], cwd: join(root, 'bench/hello'), env: { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'warn', ...env }, probe: () => ok(url, request) });
   return { ...p, url };
 }
 
