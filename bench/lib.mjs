@@ -73,7 +73,8 @@ export function machineCpu() {
   return { busy: (total - idle) / 100, total: total / 100 };
 }
 
-export function rssMb(leaderPid, match = /node/) {
+/** The node process under a leader (npm start → sh → node) with the largest RSS: { pid, kb }. */
+function largestNode(leaderPid, match) {
   const rows = execFileSync('ps', ['-e', '-o', 'pid=,ppid=,rss=,args='], { encoding: 'utf8' }).split('\n').map((l) => l.trim().split(/\s+/)).filter((r) => r.length >= 4);
   const kids = new Map();
   for (const [pid, ppid] of rows) kids.set(ppid, [...(kids.get(ppid) ?? []), pid]);
@@ -81,8 +82,20 @@ export function rssMb(leaderPid, match = /node/) {
   const walk = (p) => { for (const k of kids.get(p) ?? []) { descendants.push(k); walk(k); } };
   walk(String(leaderPid));
   const candidates = rows.filter((r) => (descendants.includes(r[0]) || r[0] === String(leaderPid)) && match.test(r.slice(3).join(' ')) && !/npm/.test(r.slice(3).join(' ')));
-  const rss = Math.max(0, ...candidates.map((r) => Number(r[2])));
-  return Math.round(rss / 102.4) / 10;
+  return candidates.map((r) => ({ pid: r[0], kb: Number(r[2]) })).sort((x, y) => y.kb - x.kb)[0];
+}
+
+export function rssMb(leaderPid, match = /node/) {
+  return Math.round((largestNode(leaderPid, match)?.kb ?? 0) / 102.4) / 10;
+}
+
+/** Where a process's RSS lives (/proc status, MB): anonymous memory (V8 heap, malloc) and mapped files (the node binary, libraries). */
+export function rssKinds(leaderPid, match = /node/) {
+  const node = largestNode(leaderPid, match);
+  if (!node) return undefined;
+  const status = readFileSync(`/proc/${node.pid}/status`, 'utf8');
+  const mb = (name) => Math.round(Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN) / 102.4) / 10;
+  return { anonMb: mb('RssAnon'), fileMb: mb('RssFile') };
 }
 
 /** Runs autocannon in a separate process and returns its JSON result. */

@@ -2,7 +2,7 @@
 // container runs it) and RSS after N events, per function; hello-world as the ceiling.
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { cannon, stats, rssMb } from '../lib.mjs';
+import { cannon, stats, rssKinds, rssMb } from '../lib.mjs';
 import { profileDir, summariseStartup } from '../profile.mjs';
 import { functionSpecs, REQUESTS, startBare, startFunction, startFunctionProfiled, startHello, startHelloNpm, vmAvailable } from './targets.mjs';
 
@@ -15,17 +15,19 @@ export async function coldStart(s, say) {
     for (const t of targets) {
       const starts = [];
       let rss;
+      let kinds;
       for (let i = 0; i < s.runs; i++) {
         const p = await t.start();
         starts.push(p.readyMs);
         if (i === 0) {
           const r = await cannon({ url: p.url + (t.request.path ?? '/'), headers: t.request.headers, body: t.request.body, connections: 8, amount: s.events });
           rss = rssMb(p.child.pid);
+          kinds = rssKinds(p.child.pid);
           if (r.non2xx + r.errors > 0) out.notes.push(`${t.name}: ${r.non2xx + r.errors} of ${s.events} events failed during the RSS run`);
         }
         await p.stop();
       }
-      out.figures[t.name] = { coldStartMs: stats(starts), rssMb: rss };
+      out.figures[t.name] = { coldStartMs: stats(starts), rssMb: rss, rssKinds: kinds };
       say(`${t.name}: first reply after ${out.figures[t.name].coldStartMs.median} ms, RSS ${rss} MB after ${s.events} events`);
       // A miss gets one more start under --cpu-prof (node run directly: npm's share is the hello rows' difference), stopped after its first reply.
       if (t.profile && s.runs > 1 && out.figures[t.name].coldStartMs.median > 300) {
@@ -45,7 +47,8 @@ export async function coldStart(s, say) {
   for (const [name, f] of Object.entries(out.figures)) {
     const c = f.coldStartMs;
     const cs = `${c.median} [${c.min}–${c.max}]${c.median > 300 ? ` (missed by ${Math.round(c.median - 300)} ms)` : ''}`;
-    out.table.push(`| ${name} | ${cs} | ${f.rssMb}${f.rssMb > 80 ? ` (missed by ${Math.round(f.rssMb - 80)} MB)` : ''} |`);
+    const kinds = f.rssKinds ? `: ${f.rssKinds.anonMb} anonymous (heap, malloc) + ${f.rssKinds.fileMb} mapped files (node binary, libraries)` : '';
+    out.table.push(`| ${name} | ${cs} | ${f.rssMb}${f.rssMb > 80 ? ` (missed by ${Math.round(f.rssMb - 80)} MB)` : ''}${kinds} |`);
   }
   out.notes.push('Cold start includes `npm start` itself (the s2i builder and Paketo start a function through its start script) and faas-js-runtime loading; measured by polling with the real request every 5 ms. The hello-world ceiling is shown both started directly and through `npm start`: the difference is npm\'s own cost, which every function pays.');
   return out;
