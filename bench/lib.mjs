@@ -22,7 +22,7 @@ export function freePort() {
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 /** Starts a server process; resolves once `probe()` succeeds. Records the time to that first success. */
-export async function startProcess({ command, args, cwd, env, probe, timeoutMs = 30_000 }) {
+export async function startProcess({ command, args, cwd, env, probe, timeoutMs = 30_000, stopTimeoutMs = 5000 }) {
   const t0 = process.hrtime.bigint();
   const child = spawn(command, args, { cwd, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';
@@ -49,7 +49,7 @@ export async function startProcess({ command, args, cwd, env, probe, timeoutMs =
       if (child.exitCode !== null) return resolve();
       child.once('exit', () => resolve());
       try { process.kill(-child.pid, 'SIGTERM'); } catch { resolve(); }
-      setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, 5000).unref();
+      setTimeout(() => { try { process.kill(-child.pid, 'SIGKILL'); } catch { /* gone */ } }, stopTimeoutMs).unref();
     }),
   };
 }
