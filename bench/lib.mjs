@@ -54,7 +54,6 @@ export async function startProcess({ command, args, cwd, env, probe, timeoutMs =
   };
 }
 
-/** RSS (MB) of the faas-js-runtime (or other node) process below a process group leader. */
 /** CPU seconds (user + system) a process has used, from /proc (clock ticks of 1/100 s). */
 export function cpuSeconds(pid) {
   try {
@@ -85,17 +84,18 @@ function largestNode(leaderPid, match) {
   return candidates.map((r) => ({ pid: r[0], kb: Number(r[2]) })).sort((x, y) => y.kb - x.kb)[0];
 }
 
+/** RSS (MB) of the faas-js-runtime (or other node) process below a process group leader. */
 export function rssMb(leaderPid, match = /node/) {
   return Math.round((largestNode(leaderPid, match)?.kb ?? 0) / 102.4) / 10;
 }
 
-/** Where a process's RSS lives (/proc status, MB): anonymous memory (V8 heap, malloc) and mapped files (the node binary, libraries). */
+/** rssMb, and where that RSS lives (/proc status, MB): anonymous memory (V8 heap, malloc) and mapped files (the node binary, libraries). */
 export function rssKinds(leaderPid, match = /node/) {
   const node = largestNode(leaderPid, match);
   if (!node) return undefined;
   const status = readFileSync(`/proc/${node.pid}/status`, 'utf8');
   const mb = (name) => Math.round(Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN) / 102.4) / 10;
-  return { anonMb: mb('RssAnon'), fileMb: mb('RssFile') };
+  return { rssMb: Math.round(node.kb / 102.4) / 10, anonMb: mb('RssAnon'), fileMb: mb('RssFile') };
 }
 
 /** Runs autocannon in a separate process and returns its JSON result. */

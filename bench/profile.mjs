@@ -3,8 +3,8 @@
 // named in the results.
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { cannon, freePort, root, startProcess } from './lib.mjs';
-import { directStart } from '../scripts/stack/plan.mjs';
+import { cannon, root } from './lib.mjs';
+import { startFunctionProfiled } from './scenarios/targets.mjs';
 
 export function summarise(file) {
   const p = JSON.parse(readFileSync(file, 'utf8'));
@@ -63,23 +63,13 @@ export function summariseStartup(file) {
   return { busyMs: Math.round(busy / 1000), origins: [...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, t]) => `${k} ${Math.round(t / 1000)} ms`) };
 }
 
-/** Profiles a function folder's bundle under load; returns the hottest frames. */
+/** Profiles a function folder's bundle under load, started as its container starts it; returns the hottest frames. */
 export async function profileFunction(name, env, request, seconds) {
-  const dir = join(root, 'bench/results/profiles', name);
-  mkdirSync(dir, { recursive: true });
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const p = await startProcess({
-    // Started as its container starts it (`npm start`'s command), node run directly to take --cpu-prof.
-    ...directStart(join(root, 'functions', name), ['--cpu-prof', `--cpu-prof-dir=${dir}`]),
-    cwd: join(root, 'functions', name),
-    env: { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'warn', ...env },
-    probe: async () => (await fetch(url + (request.path ?? '/'), { method: 'POST', headers: request.headers, body: request.body })).status < 300,
-  });
-  await cannon({ url: url + (request.path ?? '/'), headers: request.headers, body: request.body, connections: 32, duration: seconds });
+  const dir = profileDir(name);
+  const p = await startFunctionProfiled(name, env, request, dir);
+  await cannon({ url: p.url + (request.path ?? '/'), headers: request.headers, body: request.body, connections: 32, duration: seconds });
   await p.stop();
-  const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
-  return files.length > 0 ? summarise(join(dir, files.at(-1))) : undefined;
+  return summariseLatest(dir);
 }
 
 /** Where a process run with `--cpu-prof-dir=<dir>` wrote its profile: the newest one, summarised. */

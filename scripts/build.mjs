@@ -19,7 +19,7 @@ export function targets() {
     if (existsSync(join(dir, 'src/index.ts'))) {
       out.push({ name, dir, entry: join(dir, 'src/index.ts'), outfile: join(dir, 'build/index.js') });
       // The process entry (`npm start`): faas-js-runtime started as its CLI does, CORS preflights answered from cors().
-      out.push({ name: `${name}-start`, dir, stdin: `const { launch } = require(${JSON.stringify(join(root, 'packages/core/src/launch.ts'))});\nlaunch(require(require('node:path').join(__dirname, 'index.js')), process.argv.slice(2), process.env).catch((err) => { console.error(err); process.exit(1); });\n`, outfile: join(dir, 'build/start.js') });
+      out.push({ name: `${name}-start`, dir, inlineAll: true, stdin: `const { launch } = require(${JSON.stringify(join(root, 'packages/core/src/launch.ts'))});\nlaunch(require(require('node:path').join(__dirname, 'index.js')), process.argv.slice(2), process.env).catch((err) => { console.error(err); process.exit(1); });\n`, outfile: join(dir, 'build/start.js') });
     }
     // A second, long-running entry point (the writer's Kafka-direct consumer).
     if (existsSync(join(dir, 'src/consumer.ts'))) out.push({ name: `${name}-consumer`, dir, entry: join(dir, 'src/consumer.ts'), outfile: join(dir, 'build/consumer.js') });
@@ -36,7 +36,7 @@ export function targets() {
  * bundles build them only when the library's own check fails. The build stops if the text changed.
  */
 const EAGER = ['isDefined', 'isStringOrObject'];
-export const lazyErrorsPlugin = {
+const lazyErrorsPlugin = {
   name: 'cloudevents-lazy-errors',
   setup(b) {
     b.onLoad({ filter: /cloudevents[\\/]dist[\\/]parsers\.js$/ }, async (args) => {
@@ -60,7 +60,7 @@ export async function buildAll() {
       ...(t.stdin !== undefined ? { stdin: { contents: t.stdin, resolveDir: t.dir, sourcefile: 'kiot-start-entry.js', loader: 'js' } } : { entryPoints: [t.entry] }),
       outfile: t.outfile,
       // faas-js-runtime's lib/metrics.js assigns an undeclared `osu` (fine in sloppy mode); the bundle is strict.
-      ...(t.name.endsWith('-start') ? { banner: { js: 'var osu;' } } : {}),
+      ...(t.inlineAll ? { banner: { js: 'var osu;' } } : {}),
       bundle: true,
       platform: 'node',
       target: 'node22',
@@ -71,7 +71,7 @@ export async function buildAll() {
       plugins: [lazyErrorsPlugin],
       tsconfig: join(root, 'tsconfig.json'),
       // The CLI runs from the repository, where mqtt (MQTT.js) is installed; it is not bundled.
-      external: t.name.endsWith('-start') ? [] : [...Object.keys(pkg.dependencies ?? {}), ...(t.name === 'cli' ? ['mqtt', 'kafkajs'] : []), ...(t.external ?? [])],
+      external: t.inlineAll ? [] : [...Object.keys(pkg.dependencies ?? {}), ...(t.name === 'cli' ? ['mqtt', 'kafkajs'] : [])],
     });
   }));
 }

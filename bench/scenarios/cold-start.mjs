@@ -2,7 +2,7 @@
 // container runs it) and RSS after N events, per function; hello-world as the ceiling.
 import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { cannon, stats, rssKinds, rssMb } from '../lib.mjs';
+import { cannon, stats, rssKinds } from '../lib.mjs';
 import { profileDir, summariseStartup } from '../profile.mjs';
 import { functionSpecs, REQUESTS, startBare, startFunction, startFunctionProfiled, startHello, startHelloNpm, vmAvailable } from './targets.mjs';
 
@@ -14,19 +14,18 @@ export async function coldStart(s, say) {
     const targets = [{ name: 'hello (CloudEvent)', start: () => startHello(REQUESTS.raw), request: REQUESTS.raw }, { name: 'hello (CloudEvent) via npm start', start: () => startHelloNpm(REQUESTS.raw), request: REQUESTS.raw }, ...functionSpecs(sink.url).filter((f) => !f.needsVm || vm).map((f) => ({ name: f.name, start: () => startFunction(f.name, f.env, f.request), profile: (dir) => startFunctionProfiled(f.name, f.env, f.request, dir), request: f.request }))];
     for (const t of targets) {
       const starts = [];
-      let rss;
       let kinds;
       for (let i = 0; i < s.runs; i++) {
         const p = await t.start();
         starts.push(p.readyMs);
         if (i === 0) {
           const r = await cannon({ url: p.url + (t.request.path ?? '/'), headers: t.request.headers, body: t.request.body, connections: 8, amount: s.events });
-          rss = rssMb(p.child.pid);
           kinds = rssKinds(p.child.pid);
           if (r.non2xx + r.errors > 0) out.notes.push(`${t.name}: ${r.non2xx + r.errors} of ${s.events} events failed during the RSS run`);
         }
         await p.stop();
       }
+      const rss = kinds?.rssMb ?? 0;
       out.figures[t.name] = { coldStartMs: stats(starts), rssMb: rss, rssKinds: kinds };
       say(`${t.name}: first reply after ${out.figures[t.name].coldStartMs.median} ms, RSS ${rss} MB after ${s.events} events`);
       // A miss gets one more start under --cpu-prof (node run directly: npm's share is the hello rows' difference), stopped after its first reply.

@@ -34,6 +34,12 @@ function limited(deps: IngestDeps, req: IngestRequest): KiotError {
   return new KiotError('RATE_LIMITED', 'too many failed authentications from this address', undefined, { headers: { 'retry-after': String(Math.max(1, deps.failures.peek(req.remote))) } });
 }
 
+/** Why a device's credentials were refused, as the answer the device gets. */
+function refusal(reason: 'unauthenticated' | 'disabled' | 'limited', deps: IngestDeps, req: IngestRequest): KiotError {
+  if (reason === 'limited') return limited(deps, req);
+  return reason === 'disabled' ? new KiotError('FORBIDDEN', 'the device is disabled') : unauthenticated();
+}
+
 async function authenticate(req: IngestRequest, env: Envelope, deps: IngestDeps, gate: AttemptGate): Promise<Who> {
   const creds = basicCredentials(req.headers['authorization'], req.query['application']);
   const asDevice = req.query['as'];
@@ -54,7 +60,7 @@ async function authenticate(req: IngestRequest, env: Envelope, deps: IngestDeps,
     }
     if (!creds) throw unauthenticated();
     const outcome = await deps.auth.device(creds.application ?? application, creds.device, creds.password, gate);
-    if (!outcome.ok) throw outcome.reason === 'limited' ? limited(deps, req) : outcome.reason === 'disabled' ? new KiotError('FORBIDDEN', 'the device is disabled') : unauthenticated();
+    if (!outcome.ok) throw refusal(outcome.reason, deps, req);
     if (outcome.application !== application) throw new KiotError('FORBIDDEN', 'the credentials belong to another application');
     if (outcome.device === env.identity.device) return { application, device: outcome.device };
     if (!mayPublishFor(outcome.entry, env.identity.device)) throw new KiotError('FORBIDDEN', 'these credentials may not publish for that device');
@@ -62,7 +68,7 @@ async function authenticate(req: IngestRequest, env: Envelope, deps: IngestDeps,
   }
   if (!creds?.application) throw unauthenticated();
   const outcome = await deps.auth.device(creds.application, creds.device, creds.password, gate);
-  if (!outcome.ok) throw outcome.reason === 'limited' ? limited(deps, req) : outcome.reason === 'disabled' ? new KiotError('FORBIDDEN', 'the device is disabled') : unauthenticated();
+  if (!outcome.ok) throw refusal(outcome.reason, deps, req);
   if (asDevice === undefined || asDevice === outcome.device) return { application: outcome.application, device: outcome.device };
   if (!/^[-A-Za-z0-9_.:@]{1,128}$/.test(asDevice)) throw new KiotError('BAD_REQUEST', '?as= is not a valid device name');
   if (!mayPublishFor(outcome.entry, asDevice)) throw new KiotError('FORBIDDEN', `this device may not publish for ${asDevice}`);

@@ -22,7 +22,6 @@ function isRfc3339(v: string): boolean {
   return !Number.isNaN(Date.parse(v.replace(/(\.\d{3})\d+/, '$1')));
 }
 
-/** Every problem with a set of attributes, per the CloudEvents 1.0 spec; empty when valid. */
 /** The optional context attributes and their rule (hoisted: this runs for every event on every hop). */
 const OPTIONAL: Readonly<Record<string, (v: string) => boolean>> = {
   time: isRfc3339,
@@ -32,6 +31,7 @@ const OPTIONAL: Readonly<Record<string, (v: string) => boolean>> = {
 };
 const NOT_EXTENSIONS = new Set(['specversion', 'id', 'source', 'type', 'data', 'data_base64', ...Object.keys(OPTIONAL)]);
 
+/** Every problem with a set of attributes, per the CloudEvents 1.0 spec; empty when valid. */
 export function attributeProblems(attrs: Readonly<Record<string, unknown>>): string[] {
   const problems: string[] = [];
   if (attrs['specversion'] !== '1.0') problems.push(`specversion must be "1.0", got ${JSON.stringify(attrs['specversion'] ?? null)}`);
@@ -68,9 +68,9 @@ export const header = (headers: Headers, name: string): string | undefined => {
 export function binaryAttributes(headers: Headers): Record<string, AttributeValue> {
   const attrs: Record<string, AttributeValue> = {};
   for (const name in headers) {
-    const raw = headers[name];
-    if (raw === undefined || !name.startsWith('ce-')) continue;
-    const v = Array.isArray(raw) ? raw.join(',') : raw;
+    if (!name.startsWith('ce-')) continue;
+    const v = header(headers, name);
+    if (v === undefined) continue;
     attrs[name.slice(3)] = v.includes('%') ? percentDecoded(v) : v;
   }
   const contentType = header(headers, 'content-type');

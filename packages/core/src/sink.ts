@@ -34,7 +34,6 @@ export interface Exchange {
 export type Exchanger = (url: URL, headers: Record<string, string>, body: string | Buffer | undefined, timeoutMs: number) => Promise<Exchange>;
 
 export function createSink(options: SinkOptions): SendEvent {
-  const post = options.post;
   const url = new URL(options.url);
   const unavailable = (message: string, cause?: unknown): KiotError =>
     new KiotError('UNAVAILABLE', message, undefined, { headers: { 'retry-after': String(options.retryAfterSeconds) }, cause });
@@ -46,7 +45,7 @@ export function createSink(options: SinkOptions): SendEvent {
     const body = typeof message.body === 'string' || Buffer.isBuffer(message.body) ? message.body : message.body instanceof Uint8Array ? Buffer.from(message.body) : JSON.stringify(message.body ?? null);
     let status: number;
     try {
-      status = await post(url, headers, body, options.timeoutMs);
+      status = await options.post(url, headers, body, options.timeoutMs);
     } catch (err) {
       throw unavailable(err instanceof SinkTimeout ? `the event sink did not answer within ${options.timeoutMs} ms` : 'the event sink is unreachable', err);
     }
