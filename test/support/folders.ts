@@ -82,7 +82,10 @@ export function checkFolder(name: string): void {
   // build/start.js starts faas-js-runtime on build/index.js as its CLI does (preflights answered from cors()).
   assert.match(pkg.scripts['start']!, /^node \.\/build\/start\.js/);
   // The runtime inlined there parses JSON without building two unthrown errors per event (scripts/build.mjs).
-  assert.match(readFileSync(join(dir, 'build/start.js'), 'utf8'), /isDefined\)\(payload\) \|\| \(0, validation_1\.isDefinedOrThrow\)/);
+  const start = readFileSync(join(dir, 'build/start.js'), 'utf8');
+  assert.match(start, /isDefined\)\(payload\) \|\| \(0, validation_1\.isDefinedOrThrow\)/);
+  // Both bundles name closures only when the name would change, and always name classes.
+  for (const bundle of [start, readFileSync(join(dir, 'build/index.js'), 'utf8')]) assert.match(bundle, /^var __name = \(target, value\) => target\.name === value \|\| \(target\.name === "" && target\.prototype === undefined\) \? target/m);
   assert.match(pkg.dependencies['faas-js-runtime']!, /^\^4\./);
   assert.ok(pkg.dependencies['cloudevents']);
   const readme = readFileSync(join(dir, 'README.md'), 'utf8');
