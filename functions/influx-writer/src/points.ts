@@ -2,9 +2,9 @@
  * Normalized readings → InfluxDB line protocol, one point per record. Field types are pinned:
  * numbers are floats unless declared integer, booleans and strings keep their type.
  */
-import { Point } from '@influxdata/influxdb-client';
 import { unprocessable, type KiotError, type Normalized, type Value } from '@kiot/core';
 import type { Mapping, Precision } from './config';
+import { booleanValue, fieldSet, floatValue, integerValue, quoted, seriesKey } from './line-protocol';
 
 export interface Identity {
   readonly application: string;
@@ -42,41 +42,46 @@ export function measurementFor(id: Identity, mapping: Mapping): string {
   return mapping.measurements[`${id.application}/${id.channel}`] ?? mapping.measurements[id.channel] ?? id.channel;
 }
 
+/** The event's tags: its identity, then configured ones from the record's meta or the event's extensions. */
+function tagsFor(id: Identity, data: Normalized, mapping: Mapping): Record<string, string> {
+  const tags: Record<string, string> = { application: id.application, device: id.device, channel: id.channel };
+  for (const t of mapping.tags) {
+    const v = data.meta?.[t] ?? id.extensions[t];
+    if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') tags[t] = String(v);
+  }
+  return tags;
+}
+
+function formatField(k: string, v: number | boolean | string, mapping: Mapping): string {
+  if (typeof v === 'boolean') return booleanValue(v);
+  if (typeof v === 'string') return quoted(v);
+  if (mapping.integerFields.includes(k)) return integerValue(v) ?? fail(`field ${k} is declared integer but is ${v}`);
+  return floatValue(v) ?? fail(`field ${k} is not a finite number`);
+}
+
+const fail = (message: string): never => {
+  throw bad(message);
+};
+
 export function toLines(id: Identity, data: Normalized, mapping: Mapping): string[] {
-  const measurement = measurementFor(id, mapping);
+  // Every record of an event is one series: its measurement and tags are formatted once.
+  const series = seriesKey(measurementFor(id, mapping), tagsFor(id, data, mapping));
   return data.records.map((record) => {
-    const p = new Point(measurement).tag('application', id.application).tag('device', id.device).tag('channel', id.channel);
-    for (const t of mapping.tags) {
-      const v = data.meta?.[t] ?? id.extensions[t];
-      if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') p.tag(t, String(v));
-    }
     const all = leaves(record.values);
     const chosen = mapping.fields.length > 0 ? Object.fromEntries(mapping.fields.filter((f) => f in all).map((f) => [f, all[f]!])) : all;
-    let count = 0;
-    for (const [k, v] of Object.entries(chosen)) {
-      count++;
-      if (typeof v === 'boolean') p.booleanField(k, v);
-      else if (typeof v === 'string') p.stringField(k, v);
-      else if (!Number.isFinite(v)) throw bad(`field ${k} is not a finite number`);
-      else if (mapping.integerFields.includes(k)) {
-        if (!Number.isInteger(v)) throw bad(`field ${k} is declared integer but is ${v}`);
-        p.intField(k, v);
-      } else p.floatField(k, v);
-    }
-    if (count === 0) throw bad('the record has no fields to write');
-    p.timestamp(timestamp(record.time, mapping.precision));
-    const line = p.toLineProtocol();
-    if (line === undefined) throw bad('the record cannot be written as line protocol');
-    return line;
+    const formatted: Record<string, string> = {};
+    for (const k of Object.keys(chosen)) formatted[k] = formatField(k, chosen[k]!, mapping);
+    const fields = fieldSet(formatted);
+    if (fields === '') throw bad('the record has no fields to write');
+    return `${series} ${fields} ${timestamp(record.time, mapping.precision)}`;
   });
 }
 
 /** A rejected event becomes one point in `kiot_rejected`, so dashboards can count rejects per device. */
 export function rejectLine(id: Identity, time: string, errors: readonly { instancePath?: unknown; message?: unknown }[], precision: Precision): string {
   const reason = errors.map((e) => `${String(e.instancePath ?? '') || '/'} ${String(e.message ?? '')}`).join('; ').slice(0, 500);
-  const p = new Point('kiot_rejected').tag('application', id.application).tag('device', id.device).tag('channel', id.channel).intField('errors', Math.max(1, errors.length)).stringField('reason', reason);
-  p.timestamp(timestamp(time, precision));
-  return p.toLineProtocol()!;
+  const fields = fieldSet({ errors: integerValue(Math.max(1, errors.length))!, reason: quoted(reason) });
+  return `${seriesKey('kiot_rejected', { application: id.application, device: id.device, channel: id.channel })} ${fields} ${timestamp(time, precision)}`;
 }
 
 /**
@@ -86,11 +91,12 @@ export function rejectLine(id: Identity, time: string, errors: readonly { instan
 export function deadLetterLine(id: Identity, type: string, time: string, attrs: Readonly<Record<string, unknown>>, data: unknown, precision: Precision): string {
   const code = Number(attrs['knativeerrorcode']);
   const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
-  const p = new Point('kiot_dead_letters').tag('application', id.application || 'unknown').tag('device', id.device || 'unknown').tag('channel', id.channel).tag('type', type)
-    .intField('code', Number.isInteger(code) ? code : 0)
-    .stringField('reason', text(attrs['reason'] ?? '').slice(0, 500))
-    .stringField('dest', text(attrs['knativeerrordest'] ?? '').slice(0, 500))
-    .stringField('data', text(data).slice(0, 1024));
-  p.timestamp(timestamp(time, precision));
-  return p.toLineProtocol()!;
+  const series = seriesKey('kiot_dead_letters', { application: id.application || 'unknown', device: id.device || 'unknown', channel: id.channel, type });
+  const fields = fieldSet({
+    code: integerValue(Number.isInteger(code) ? code : 0) ?? '0i',
+    reason: quoted(text(attrs['reason'] ?? '').slice(0, 500)),
+    dest: quoted(text(attrs['knativeerrordest'] ?? '').slice(0, 500)),
+    data: quoted(text(data).slice(0, 1024)),
+  });
+  return `${series} ${fields} ${timestamp(time, precision)}`;
 }

@@ -1,0 +1,70 @@
+import { strict as assert } from 'node:assert';
+import { Point } from '@influxdata/influxdb-client';
+import type { Mapping } from '../src/config';
+import { deadLetterLine, rejectLine, toLines } from '../src/points';
+import { integerValue } from '../src/line-protocol';
+
+// The writer formats lines itself for speed; @influxdata/influxdb-client's Point is the oracle.
+const mapping = (m: Partial<Mapping> = {}): Mapping => ({ measurements: {}, tags: [], integerFields: [], fields: [], precision: 'ms', ...m });
+
+/** A deterministic generator: the same cases on every run, so a failure can be replayed. */
+function* strings(seed: number): Generator<string> {
+  const alphabet = ['a', 'Z', '0', ' ', ',', '=', '"', '\\', '\n', '\r', '\t', 'é', '.', '-', '_'];
+  let x = seed;
+  for (;;) {
+    x = (x * 1103515245 + 12345) % 2 ** 31;
+    const len = 1 + (x % 7);
+    let s = '';
+    for (let i = 0; i < len; i++) {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      s += alphabet[x % alphabet.length];
+    }
+    yield s;
+  }
+}
+
+describe('line protocol: the writer formats as influxdb-client\'s Point does', () => {
+  it('matches Point for 500 records with every character line protocol escapes, in names, tags and values', () => {
+    const gen = strings(42);
+    const next = (): string => gen.next().value as string;
+    for (let i = 0; i < 500; i++) {
+      const id = { application: next(), device: next(), channel: next(), extensions: { extra: next() } };
+      const values: Record<string, number | boolean | string> = { [next()]: i * 1.5, [next()]: i % 2 === 0, [next()]: next(), [`n${i}`]: i };
+      const m = mapping({ tags: ['extra', 'absent'], integerFields: [`n${i}`] });
+      const [line] = toLines(id, { records: [{ time: '2026-01-01T00:00:00.000Z', values }] }, m);
+      const p = new Point(id.channel).tag('application', id.application).tag('device', id.device).tag('channel', id.channel).tag('extra', id.extensions.extra);
+      for (const [k, v] of Object.entries(values)) {
+        if (typeof v === 'boolean') p.booleanField(k, v);
+        else if (typeof v === 'string') p.stringField(k, v);
+        else if (k === `n${i}`) p.intField(k, v);
+        else p.floatField(k, v);
+      }
+      p.timestamp('1767225600000');
+      assert.equal(line, p.toLineProtocol(), `case ${i}: ${JSON.stringify({ id, values })}`);
+    }
+  });
+
+  it('matches Point for the kiot_rejected and kiot_dead_letters points', () => {
+    const id = { application: 'demo app', device: 'd,1', channel: 'temp=x', extensions: {} };
+    const reject = new Point('kiot_rejected').tag('application', id.application).tag('device', id.device).tag('channel', id.channel).intField('errors', 2).stringField('reason', '/values/t must be number; / must have "records"');
+    reject.timestamp('1767225600000');
+    assert.equal(rejectLine(id, '2026-01-01T00:00:00.000Z', [{ instancePath: '/values/t', message: 'must be number' }, { message: 'must have "records"' }], 'ms'), reject.toLineProtocol());
+    const dead = new Point('kiot_dead_letters').tag('application', 'unknown').tag('device', id.device).tag('channel', id.channel).tag('type', 'io.kiot.telemetry.raw.v1')
+      .intField('code', 422).stringField('reason', 'bad \\ data').stringField('dest', 'http://converter').stringField('data', '{"a":"b"}');
+    dead.timestamp('1767225600000');
+    assert.equal(deadLetterLine({ ...id, application: '' }, 'io.kiot.telemetry.raw.v1', '2026-01-01T00:00:00.000Z', { knativeerrorcode: '422', reason: 'bad \\ data', knativeerrordest: 'http://converter' }, { a: 'b' }, 'ms'), dead.toLineProtocol());
+  });
+
+  it('leaves out tags with an empty value, as Point does, and refuses a record whose only field has an empty name (422)', () => {
+    const [line] = toLines({ application: 'demo', device: 'd1', channel: 'c', extensions: { extra: '' } }, { records: [{ time: '2026-01-01T00:00:00Z', values: { t: 1 } }] }, mapping({ tags: ['extra'] }));
+    assert.equal(line, 'c,application=demo,channel=c,device=d1 t=1 1767225600000');
+    assert.throws(() => toLines({ application: 'demo', device: 'd1', channel: 'c', extensions: {} }, { records: [{ time: '2026-01-01T00:00:00Z', values: { '': 1 } }] }, mapping()), (e: { status?: number }) => e.status === 422);
+  });
+
+  it('refuses a declared integer outside signed 64 bits (422) where Point would throw a plain error', () => {
+    assert.equal(integerValue(-42), '-42i');
+    assert.equal(integerValue(2 ** 63), undefined);
+    assert.throws(() => new Point('m').intField('n', 2 ** 63));
+    assert.throws(() => toLines({ application: 'demo', device: 'd1', channel: 'c', extensions: {} }, { records: [{ time: '2026-01-01T00:00:00Z', values: { n: 2 ** 63 } }] }, mapping({ integerFields: ['n'] })), (e: { status?: number }) => e.status === 422);
+  });
+});
