@@ -2,6 +2,7 @@
  * A PUBLISH as a kiot event: topic → channel (and device, for a gateway), v5 properties →
  * CloudEvent attributes. Returns the event or the v5 reason code that refuses it.
  */
+import { isUtf8 } from 'node:buffer';
 import { CloudEvent } from 'cloudevents';
 import { EVENT_TYPES, mayPublishFor, partitionKeyFor, sourceFor, type DeviceEntry } from '@kiot/core';
 
@@ -47,15 +48,6 @@ const CHANNEL = /^[A-Za-z0-9][-A-Za-z0-9_.]{0,127}$/;
 const DEVICE = /^[-A-Za-z0-9_.:@]{1,128}$/;
 
 export type Built = { readonly ok: true; readonly event: CloudEvent<unknown> } | { readonly ok: false; readonly reason: number; readonly message: string };
-
-function isUtf8(b: Buffer): boolean {
-  try {
-    new TextDecoder('utf-8', { fatal: true }).decode(b);
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 function sniff(payload: Buffer, utf8: boolean): string {
   try {
