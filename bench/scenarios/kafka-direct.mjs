@@ -1,20 +1,42 @@
 // Scenario 4: Kafka-direct writer points/s into VictoriaMetrics, as a ratio to posting the same
 // line protocol batches straight to VictoriaMetrics in the same run (the ceiling).
+import { execFileSync } from 'node:child_process';
+import { availableParallelism } from 'node:os';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { CloudEvent, Kafka as CE } from 'cloudevents';
-import { root, sleep, stats, round, startProcess } from '../lib.mjs';
+import { cpuSeconds, machineCpu, root, sleep, stats, round, startProcess } from '../lib.mjs';
 import { VM_URL, vmAvailable } from './targets.mjs';
 import { profileDir, summariseLatest } from '../profile.mjs';
 
 const BROKERS = [process.env.KIOT_KAFKA_BROKERS ?? '127.0.0.1:19092'];
 const PACK = 50;
 
+/** The pid of a service scripts/services started (VictoriaMetrics, the Kafka broker), or undefined. */
+function servicePid(pattern) {
+  try {
+    return Number(execFileSync('pgrep', ['-f', pattern], { encoding: 'utf8' }).trim().split('\n')[0]) || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** CPU seconds so far: the whole machine's busy time, and each named process's own. */
+function cpuNow(pids) {
+  return { machine: machineCpu().busy, ...Object.fromEntries(Object.entries(pids).filter(([, pid]) => pid !== undefined).map(([k, pid]) => [k, cpuSeconds(pid)])) };
+}
+
+/** CPU microseconds per point between two cpuNow() readings, per key. */
+const perPoint = (a, b, points) => Object.fromEntries(Object.keys(b).map((k) => [k, round(((b[k] - a[k]) * 1e6) / points)]));
+
 export async function kafkaDirect(s, say) {
   if (!(await vmAvailable())) throw new Error('VictoriaMetrics is not running (scripts/services/start)');
   const out = { figures: {}, table: [], notes: [] };
-  const n = s.runs === 1 ? 20_000 : 100_000;
+  // Enough points that a path at the ceiling's rate runs for a third of a second or more, past start-up effects.
+  const n = s.runs === 1 ? 20_000 : 300_000;
+  const services = { victoriaMetrics: servicePid('victoria-metrics'), kafka: servicePid('kafka.Kafka') };
+  const cpu = { ceiling: [], packs: [] };
   const kafka = new Kafka({ clientId: 'kiot-bench', brokers: BROKERS, logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
   await producer.connect();
@@ -48,18 +70,21 @@ export async function kafkaDirect(s, say) {
       await produce(producer, topics.packs, points, PACK);
       // Ceiling: the same line protocol, 5,000 lines a request, gzip, straight to VictoriaMetrics.
       const c0 = process.hrtime.bigint();
+      const cpu0 = cpuNow({ ...services, bench: process.pid });
       for (let i = 0; i < lines.length; i += 5000) {
         const res = await fetch(`${VM_URL}/api/v2/write?bucket=kiot&precision=ms`, { method: 'POST', headers: { 'content-encoding': 'gzip' }, body: gzipSync(lines.slice(i, i + 5000).join('\n')) });
         if (res.status >= 300) throw new Error(`ceiling write answered ${res.status}`);
       }
       const ceiling = n / (Number(process.hrtime.bigint() - c0) / 1e9);
+      if (!profiling) cpu.ceiling.push(perPoint(cpu0, cpuNow({ ...services, bench: process.pid }), n));
       if (!profiling) results.ceiling.push(ceiling);
       // The chosen client's own bound: kafkajs reading the same records and discarding them.
       if (!profiling) results.client.push(await kafkajsAlone(kafka, topics.single, `bench-alone-${tag}`, n));
-      const rate = await consumeAll(topics.single, `bench-${tag}`, n, profiling ? prof : undefined);
+      const { rate } = await consumeAll(topics.single, `bench-${tag}`, n, profiling ? prof : undefined, services);
       if (!profiling) results.kiot.push(rate);
-      const packRate = await consumeAll(topics.packs, `bench-${tag}-packs`, n, profiling ? profPacks : undefined);
+      const { rate: packRate, cpu: packCpu } = await consumeAll(topics.packs, `bench-${tag}-packs`, n, profiling ? profPacks : undefined, services);
       if (!profiling) results.packs.push(packRate);
+      if (!profiling) cpu.packs.push(packCpu);
       say(`${profiling ? 'profiled run' : `run ${run + 1}`}: ceiling ${Math.round(ceiling)} points/s, Kafka-direct ${Math.round(rate)} points/s, in packs of ${PACK} ${Math.round(packRate)} points/s`);
       await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
     }
@@ -82,6 +107,15 @@ export async function kafkaDirect(s, say) {
   if (p) out.notes.push(`Kafka-direct misses its target; CPU profile of the consumer in an extra run (bench/results/profiles/kafka-direct, ${p.busyMs} ms busy): hottest frames ${p.self.join(', ')}; inclusive in kiot code: ${p.kiot.join(', ')}.`);
   const pp = profiled && out.figures.packsRatio < 0.9 ? summariseLatest(profPacks) : undefined;
   if (pp) out.notes.push(`In packs of ${PACK} it misses too; CPU profile of the consumer (bench/results/profiles/kafka-direct-packs, ${pp.busyMs} ms busy): hottest frames ${pp.self.join(', ')}; inclusive in kiot code: ${pp.kiot.join(', ')}.`);
+  const median = (rows) => Object.fromEntries(Object.keys(rows[0] ?? {}).map((key) => [key, stats(rows.map((r) => r[key])).median]));
+  const cc = median(cpu.ceiling);
+  const cp = median(cpu.packs);
+  out.figures.cpuPerPointUs = { ceiling: cc, packs: cp };
+  if (cc.machine > 0 && cp.machine > 0) {
+    const cores = availableParallelism();
+    const bound = (cores * 1e6) / cp.machine;
+    out.notes.push(`CPU per point in µs over the measured span: the ceiling costs the whole machine ${cc.machine} (VictoriaMetrics ${cc.victoriaMetrics ?? '?'}, the bench's own gzip and requests ${cc.bench}); records of ${PACK} cost ${cp.machine} (the consumer process ${cp.consumer}, VictoriaMetrics ${cp.victoriaMetrics ?? '?'}, Kafka ${cp.kafka ?? '?'}). Even with all ${cores} cores busy, that CPU bounds the path at ${Math.round(bound)} points/s, ${round(bound / c.median)} of the ceiling: reaching 0.9 needs the consumer's CPU per point cut to about ${round((cores * 1e6) / (0.9 * c.median) - (cp.machine - (cp.consumer ?? 0)))} µs.`);
+  }
   out.notes.push(`One reading per record, as an unbatched device produces them: the consumer runs at ${round(k.median / a.median)} of what kafkajs alone reads, so at one point per record the target needs a faster Kafka client than kafkajs on this machine.`);
   out.notes.push(`${n} points: ${n} validated.v1 records of one reading and ${n / PACK} of ${PACK}, produced as the Knative Kafka broker produces them, read from the beginning; the Kafka-direct rate runs from the consumer joining its group (partitions assigned) to the last batch written: fetching, decoding and writing, not the join protocol.`);
   return out;
@@ -118,12 +152,15 @@ async function produce(producer, topic, points, perRecord) {
 
 /**
  * The kiot consumer process reads a topic from the beginning until it wrote `n` points; points/s from
- * the moment it joined its group (partitions assigned) to the last batch written.
+ * the moment it joined its group (partitions assigned) to the last batch written, and the CPU per
+ * point over that same span: the consumer's, the services' and the whole machine's.
  */
-async function consumeAll(topic, groupId, n, profileTo) {
+async function consumeAll(topic, groupId, n, profileTo, services) {
   let joined = 0;
   let last = 0;
   let points = 0;
+  let cpu0;
+  let cpu1;
   const consumer = await startProcess({
     command: process.execPath, args: [...(profileTo ? ['--cpu-prof', `--cpu-prof-dir=${profileTo}`] : []), join(root, 'functions/influx-writer/build/consumer.js')], cwd: join(root, 'functions/influx-writer'),
     env: { KAFKA_BROKERS: BROKERS.join(','), KAFKA_TOPICS: topic, KAFKA_GROUP_ID: groupId, KAFKA_FROM_BEGINNING: 'true', INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot' },
@@ -131,12 +168,21 @@ async function consumeAll(topic, groupId, n, profileTo) {
     // kafkajs leaves only after its fetch long-poll (5 s) returns; killed sooner, no profile is written.
     stopTimeoutMs: 15_000,
   });
+  const pids = { ...services, consumer: consumer.child.pid };
+  let partial = '';
   consumer.child.stdout.on('data', (d) => {
-    for (const l of String(d).split('\n')) {
-      if (l.includes('joined group') && joined === 0) joined = Date.now();
+    // A log line can arrive in two chunks: only whole lines are read.
+    const lines = (partial + d).split('\n');
+    partial = lines.pop() ?? '';
+    for (const l of lines) {
+      if (l.includes('joined group') && joined === 0) {
+        joined = performance.now();
+        cpu0 = cpuNow(pids);
+      }
       if (!l.includes('batch written')) continue;
-      last = Date.now();
+      last = performance.now();
       points += JSON.parse(l).points;
+      if (points >= n) cpu1 = cpuNow(pids);
     }
   });
   const deadline = Date.now() + 120_000;
@@ -144,5 +190,5 @@ async function consumeAll(topic, groupId, n, profileTo) {
   await consumer.stop();
   if (points < n) throw new Error(`the consumer wrote ${points} of ${n} points from ${topic}`);
   if (joined === 0) throw new Error('the consumer never reported joining its group');
-  return n / (Math.max(1, last - joined) / 1000);
+  return { rate: n / (Math.max(1, last - joined) / 1000), cpu: perPoint(cpu0, cpu1, n) };
 }
