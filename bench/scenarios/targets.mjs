@@ -62,13 +62,18 @@ export async function startFunctionProfiled(name, env, request, dir) {
 export const startFunction = (name, env, request) => startWithNpm(join(root, 'functions', name), env, request);
 
 export const VM_URL = process.env.KIOT_VM_URL ?? 'http://127.0.0.1:8428';
-export async function vmAvailable() {
+export const INFLUX1_URL = process.env.KIOT_INFLUXDB1_URL ?? 'http://127.0.0.1:18086';
+
+async function answers(url) {
   try {
-    return (await fetch(`${VM_URL}/health`, { signal: AbortSignal.timeout(1000) })).ok;
+    return (await fetch(url, { signal: AbortSignal.timeout(1000) })).ok;
   } catch {
     return false;
   }
 }
+
+export const vmAvailable = () => answers(`${VM_URL}/health`);
+export const influx1Available = () => answers(`${INFLUX1_URL}/ping`);
 
 /** Per function: the env it needs (sink: a bare 202 server URL) and the request it gets. */
 export function functionSpecs(sinkUrl) {
