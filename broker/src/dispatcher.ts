@@ -268,6 +268,9 @@ export class Dispatcher {
     lines.push('# TYPE kiot_trigger_events_total counter');
     for (const lanes of this.lanes.values())
       for (const l of lanes) for (const [k, v] of Object.entries(l.counters)) lines.push(`kiot_trigger_events_total{trigger="${l.trigger.namespace}/${l.trigger.name}",result="${k}"} ${v}`);
+    // Per Trigger: which subscriber a growing backlog waits on.
+    lines.push('# HELP kiot_trigger_queue_depth Deliveries to this Trigger\'s subscriber waiting or in flight.', '# TYPE kiot_trigger_queue_depth gauge');
+    for (const lanes of this.lanes.values()) for (const l of lanes) lines.push(`kiot_trigger_queue_depth{trigger="${l.trigger.namespace}/${l.trigger.name}"} ${l.queue.length + l.active}`);
     return `${lines.join('\n')}\n`;
   }
 

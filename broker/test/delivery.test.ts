@@ -179,11 +179,14 @@ describe('embedded broker: delivery semantics', function () {
       if (res.status === 503) assert.equal(res.headers.get('retry-after'), '3');
     }
     assert.deepEqual(statuses, [202, 202, 202, 202, 202, 503, 503, 503]);
+    // The Trigger whose subscriber holds the queue shows it: one delivery in flight, four waiting.
+    assert.match(await (await fetch(`${s.broker.url}/metrics`)).text(), /kiot_trigger_queue_depth\{trigger="ns\/t"\} 5/);
     await s.broker.dispatcher.idle();
     assert.deepEqual(s.sub.received.map((r) => r.headers['ce-id']), ['q0', 'q1', 'q2', 'q3', 'q4']);
     const metrics = await (await fetch(`${s.broker.url}/metrics`)).text();
     assert.match(metrics, /kiot_broker_events_total\{broker="ns\/b",result="full"\} 3/);
     assert.match(metrics, /kiot_trigger_events_total\{trigger="ns\/t",result="delivered"\} 5/);
+    assert.match(metrics, /kiot_trigger_queue_depth\{trigger="ns\/t"\} 0/);
   });
 
   it('drops (and counts) a failed event when there is no dead-letter sink', async () => {
