@@ -52,7 +52,12 @@ export function stackPlan(env = process.env) {
   const varDir = env.KIOT_VAR_DIR ?? join(root, 'var');
   const absent = [];
   const processes = [];
+  // KIOT_STACK_WITHOUT=a,b: functions left out; the broker disables their Triggers, as on a cluster without them.
+  const without = new Set((env.KIOT_STACK_WITHOUT ?? '').split(',').map((n) => n.trim()).filter(Boolean));
+  const unknown = [...without].filter((n) => !functions.includes(n));
+  if (unknown.length > 0) throw new Error(`KIOT_STACK_WITHOUT names no function: ${unknown.join(', ')} (functions: ${functions.join(', ')})`);
   for (const name of functions) {
+    if (without.has(name)) { absent.push(name); continue; }
     const local = { FUNC_PORT: String(ports[name]), FUNC_LOG_LEVEL: env.FUNC_LOG_LEVEL ?? 'warn' };
     if (name === 'http-ingest') Object.assign(local, { K_SINK: brokerUrl, INGEST_REGISTRY_FILE: registry, FUNC_BODY_LIMIT: String(1024 * 1024) });
     if (name === 'influx-writer') {

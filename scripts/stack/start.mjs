@@ -80,7 +80,7 @@ say(`
   HTTP ingest     http://${host}:${ports['http-ingest']}/
   broker ingress  ${plan.brokerUrl}   metrics: http://${host}:${ports.broker}/metrics
   dead letters    http://${host}:${ports.broker}/sinks/kiot-dead-letters   rejects: http://${host}:${ports.broker}/sinks/kiot-rejects
-  live console    http://${host}:${ports['live-console']}/
+  live console    ${plan.absent.includes('live-console') ? 'left out (KIOT_STACK_WITHOUT)' : `http://${host}:${ports['live-console']}/`}
   MQTT            mqtt://${host}:${ports.mqtt}   metrics: http://${host}:${ports['mqtt-metrics']}/metrics
   InfluxDB        ${plan.influx ? `${plan.influx.INFLUX_URL} bucket ${plan.influx.INFLUX_BUCKET}` : 'not configured: set INFLUX_URL, INFLUX_TOKEN, INFLUX_ORG, INFLUX_BUCKET to store readings (validated readings are not written)'}
 

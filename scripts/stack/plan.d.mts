@@ -1,0 +1,25 @@
+// Types for plan.mjs, so TypeScript tests can read the stack's plan.
+export interface StackProcess {
+  readonly name: string;
+  readonly kind: 'broker' | 'function' | 'endpoint';
+  readonly cwd: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly env: Readonly<Record<string, string>>;
+  readonly port: number;
+  readonly ready: string;
+}
+
+export interface StackPlan {
+  readonly host: string;
+  readonly ports: Readonly<Record<string, number>>;
+  readonly brokerUrl: string;
+  readonly influx: Readonly<Record<string, string>> | undefined;
+  /** Functions not started (no INFLUX_URL for the writer, or named in KIOT_STACK_WITHOUT): the broker disables their Triggers. */
+  readonly absent: readonly string[];
+  readonly registry: string;
+  readonly processes: readonly StackProcess[];
+}
+
+export function stackPlan(env?: Readonly<Record<string, string | undefined>>): StackPlan;
+export function directStart(folder: string, nodeFlags?: readonly string[]): { command: string; args: string[] };
