@@ -39,6 +39,7 @@ export function targets() {
  * - faas-js-runtime asks cloudevents whether every request is a CloudEvent, and the answer "no" is a
  *   thrown ValidationError: 6% of http-ingest's CPU. The runtime first makes the check cloudevents'
  *   getMode makes (a cloudevents content type or a ce-id header) and answers "no" without the throw.
+ * - fastify-raw-body (the runtime's --include-raw): see its entry.
  */
 const PATCHES = [
   ...['isDefined', 'isStringOrObject'].map((check) => ({
@@ -50,6 +51,14 @@ const PATCHES = [
     file: /faas-js-runtime[\\/]lib[\\/]event-handler\.js$/,
     find: /return HTTP\.isEvent\(this\);/,
     replace: (m) => `const ct = this.headers['content-type'];\n    if (!(typeof ct === 'string' && ct.startsWith('application/cloudevents')) && !this.headers['ce-id']) return false;\n    ${m}`,
+  },
+  {
+    // --include-raw reads each request's limit through request.routeOptions, a getter that builds a
+    // dozen-field object per call (3% of http-ingest's CPU). faas-js-runtime sets the limit on the
+    // server only, never per route, so the server's limit is the same number.
+    file: /fastify-raw-body[\\/]plugin\.js$/,
+    find: /const applyLimit = request\.routeOptions\.bodyLimit/,
+    replace: () => 'const applyLimit = fastify.initialConfig.bodyLimit',
   },
 ];
 

@@ -84,6 +84,8 @@ export function checkFolder(name: string): void {
   // The runtime inlined there parses JSON without building two unthrown errors per event (scripts/build.mjs).
   const start = readFileSync(join(dir, 'build/start.js'), 'utf8');
   assert.match(start, /isDefined\)\(payload\) \|\| \(0, validation_1\.isDefinedOrThrow\)/);
+  assert.match(start, /if \(!\(typeof ct === "string" && ct\.startsWith\("application\/cloudevents"\)\) && !this\.headers\["ce-id"\]\) return false;/);
+  assert.match(start, /const applyLimit = fastify\.initialConfig\.bodyLimit;/);
   // Both bundles name closures only when the name would change, and always name classes.
   for (const bundle of [start, readFileSync(join(dir, 'build/index.js'), 'utf8')]) assert.match(bundle, /^var __name = \(target, value\) => target\.name === value \|\| \(target\.name === "" && target\.prototype === undefined\) \? target/m);
   assert.match(pkg.dependencies['faas-js-runtime']!, /^\^4\./);
