@@ -44,12 +44,16 @@ export function seriesKey(measurement: string, tags: Readonly<Record<string, str
   return out;
 }
 
-/** `k=v,…` from formatted values, sorted by key; fields with an empty key are left out. '' when none is left. */
-export function fieldSet(formatted: Readonly<Record<string, string>>): string {
+/**
+ * `k=v,…` sorted by key (`keys` is sorted in place), each value formatted by `value`; a key that is
+ * empty or whose value is undefined is left out. '' when none is left.
+ */
+export function fieldSet(keys: string[], value: (key: string) => string | undefined): string {
+  if (keys.length > 1) keys.sort();
   let out = '';
-  for (const k of Object.keys(formatted).sort()) {
-    if (k === '') continue;
-    out += `${out === '' ? '' : ','}${escapeKey(k)}=${formatted[k]!}`;
+  for (const k of keys) {
+    const v = k === '' ? undefined : value(k);
+    if (v !== undefined) out += `${out === '' ? '' : ','}${escapeKey(k)}=${v}`;
   }
   return out;
 }

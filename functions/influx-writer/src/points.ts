@@ -63,24 +63,40 @@ const fail = (message: string): never => {
   throw bad(message);
 };
 
+/** The record's fields to write: its leaves, or only the configured ones. */
+function chosenFields(values: Readonly<Record<string, Value>>, mapping: Mapping): Readonly<Record<string, Value>> {
+  if (mapping.fields.length === 0) {
+    // Most records are flat: their values are already their leaves, so no copy is made.
+    let flat = true;
+    for (const k in values) if (typeof values[k] === 'object' && values[k] !== null) { flat = false; break; }
+    if (flat) return values;
+    return leaves(values);
+  }
+  const all = leaves(values);
+  return Object.fromEntries(mapping.fields.filter((f) => f in all).map((f) => [f, all[f]!]));
+}
+
 export function toLines(id: Identity, data: Normalized, mapping: Mapping): string[] {
   // Every record of an event is one series: its measurement and tags are formatted once.
   const series = seriesKey(measurementFor(id, mapping), tagsFor(id, data, mapping));
   return data.records.map((record) => {
-    const all = leaves(record.values);
-    const chosen = mapping.fields.length > 0 ? Object.fromEntries(mapping.fields.filter((f) => f in all).map((f) => [f, all[f]!])) : all;
-    const formatted: Record<string, string> = {};
-    for (const k of Object.keys(chosen)) formatted[k] = formatField(k, chosen[k]!, mapping);
-    const fields = fieldSet(formatted);
+    const chosen = chosenFields(record.values, mapping);
+    const fields = fieldSet(Object.keys(chosen), (k) => {
+      const v = chosen[k];
+      return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? formatField(k, v, mapping) : undefined;
+    });
     if (fields === '') throw bad('the record has no fields to write');
     return `${series} ${fields} ${timestamp(record.time, mapping.precision)}`;
   });
 }
 
+/** `fieldSet` over an object of values already formatted. */
+const formattedFields = (formatted: Readonly<Record<string, string>>): string => fieldSet(Object.keys(formatted), (k) => formatted[k]);
+
 /** A rejected event becomes one point in `kiot_rejected`, so dashboards can count rejects per device. */
 export function rejectLine(id: Identity, time: string, errors: readonly { instancePath?: unknown; message?: unknown }[], precision: Precision): string {
   const reason = errors.map((e) => `${String(e.instancePath ?? '') || '/'} ${String(e.message ?? '')}`).join('; ').slice(0, 500);
-  const fields = fieldSet({ errors: integerValue(Math.max(1, errors.length))!, reason: quoted(reason) });
+  const fields = formattedFields({ errors: integerValue(Math.max(1, errors.length))!, reason: quoted(reason) });
   return `${seriesKey('kiot_rejected', { application: id.application, device: id.device, channel: id.channel })} ${fields} ${timestamp(time, precision)}`;
 }
 
@@ -92,7 +108,7 @@ export function deadLetterLine(id: Identity, type: string, time: string, attrs: 
   const code = Number(attrs['knativeerrorcode']);
   const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
   const series = seriesKey('kiot_dead_letters', { application: id.application || 'unknown', device: id.device || 'unknown', channel: id.channel, type });
-  const fields = fieldSet({
+  const fields = formattedFields({
     code: integerValue(Number.isInteger(code) ? code : 0) ?? '0i',
     reason: quoted(text(attrs['reason'] ?? '').slice(0, 500)),
     dest: quoted(text(attrs['knativeerrordest'] ?? '').slice(0, 500)),
