@@ -4,14 +4,11 @@
  * Knative Kafka broker dispatches). The data itself is never decoded, so nothing is lost.
  */
 
-import { attributeProblems, binaryAttributes, header, isJsonMedia, type AttributeValue, type Headers } from '@kiot/core';
+import { attributeProblems, binaryAttributes, header, isJsonMedia, type AttributeValue, type BinaryEvent, type Headers } from '@kiot/core';
 
 export type { AttributeValue };
 
-export interface BrokerEvent {
-  readonly attributes: Readonly<Record<string, AttributeValue>>;
-  readonly data: Buffer | undefined;
-}
+export type BrokerEvent = BinaryEvent;
 
 export class InvalidEvent extends Error {}
 
@@ -52,16 +49,6 @@ function fromStructured(body: Buffer): BrokerEvent {
 function check(attrs: Readonly<Record<string, unknown>>): void {
   const problems = attributeProblems(attrs);
   if (problems.length > 0) throw new InvalidEvent(problems.join('; '));
-}
-
-/** Binary-mode HTTP headers for an event (values percent-encoded where HTTP needs it). */
-export function toBinaryHeaders(event: BrokerEvent): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const [name, v] of Object.entries(event.attributes)) {
-    if (name === 'datacontenttype') headers['content-type'] = String(v);
-    else headers[`ce-${name}`] = String(v).replace(/[^\x20-\x24\x26-\x7e]/gu, (c) => encodeURIComponent(c));
-  }
-  return headers;
 }
 
 /** A copy with extra extension attributes (dead-letter metadata). */

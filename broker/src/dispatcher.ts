@@ -3,9 +3,9 @@
  * Triggers whose filters match, delivers in binary mode with Knative's retry, backoff, timeout
  * and dead-letter rules, and publishes subscribers' CloudEvent replies back into the broker.
  */
-import { isRetryableStatus, type Exchanger } from '@kiot/core';
+import { binaryHeaders, isRetryableStatus, type Exchanger } from '@kiot/core';
 import { createExchanger } from '@kiot/core/exchange';
-import { fromHttp, toBinaryHeaders, withAttributes, type BrokerEvent } from './cloudevent';
+import { fromHttp, withAttributes, type BrokerEvent } from './cloudevent';
 import { backoffMs, mergeDelivery, type Delivery, type Destination, type TriggerSpec, type Wiring } from './manifests';
 import type { Journal } from './journal';
 import type { SinkStore } from './sinks';
@@ -248,7 +248,7 @@ export class Dispatcher {
     let url = this.urls.get(target.url);
     if (!url) this.urls.set(target.url, (url = new URL(target.url)));
     try {
-      const res = await this.exchange(url, { ...toBinaryHeaders(event), prefer: 'reply' }, event.data, timeoutMs ?? 600_000);
+      const res = await this.exchange(url, { ...binaryHeaders(event.attributes), prefer: 'reply' }, event.data, timeoutMs ?? 600_000);
       return { ok: res.status >= 200 && res.status < 300, ...res };
     } catch (err) {
       return { ok: false, status: 0, headers: {}, body: Buffer.alloc(0), error: (err as Error).message };

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fromHttp, InvalidEvent, toBinaryHeaders } from '../src/cloudevent';
+import { binaryHeaders } from '@kiot/core';
+import { fromHttp, InvalidEvent } from '../src/cloudevent';
 
 const VECTORS = join(__dirname, '../../../shared/reference/cloudevents-conformance/format/json');
 interface Vector { id: string; event: Record<string, unknown>; testType?: string }
@@ -29,7 +30,7 @@ describe('broker CloudEvent parsing: binary mode', () => {
     const ev = fromHttp({ ...base, 'content-type': 'application/octet-stream', 'ce-device': 'd%C3%A9vice' }, body);
     assert.deepEqual(ev.data, body);
     assert.equal(ev.attributes['device'], 'dévice');
-    const headers = toBinaryHeaders(ev);
+    const headers = binaryHeaders(ev.attributes);
     assert.equal(headers['content-type'], 'application/octet-stream');
     assert.equal(headers['ce-device'], 'd%C3%A9vice');
   });

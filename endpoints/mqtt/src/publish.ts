@@ -3,8 +3,7 @@
  * CloudEvent attributes. Returns the event or the v5 reason code that refuses it.
  */
 import { isUtf8 } from 'node:buffer';
-import { CloudEvent } from 'cloudevents';
-import { EVENT_TYPES, mayPublishFor, partitionKeyFor, sourceFor, type DeviceEntry } from '@kiot/core';
+import { EVENT_TYPES, InvalidAttributes, mayPublishFor, newEvent, partitionKeyFor, sourceFor, type AttributeValue, type BinaryEvent, type DeviceEntry } from '@kiot/core';
 
 export const REASON = {
   success: 0x00,
@@ -47,7 +46,7 @@ export interface PublishProps {
 const CHANNEL = /^[A-Za-z0-9][-A-Za-z0-9_.]{0,127}$/;
 const DEVICE = /^[-A-Za-z0-9_.:@]{1,128}$/;
 
-export type Built = { readonly ok: true; readonly event: CloudEvent<unknown> } | { readonly ok: false; readonly reason: number; readonly message: string };
+export type Built = { readonly ok: true; readonly event: BinaryEvent } | { readonly ok: false; readonly reason: number; readonly message: string };
 
 function sniff(payload: Buffer, utf8: boolean): string {
   try {
@@ -71,13 +70,12 @@ export function buildEvent(who: Identity, topic: string, payload: Buffer, props:
   }
   const utf8 = isUtf8(payload);
   if (props.payloadFormatIndicator === true && !utf8) return { ok: false, reason: REASON.payloadFormatInvalid, message: 'payload format indicator says UTF-8, the payload is not' };
-  const attrs: Record<string, unknown> = {
+  const attrs: Record<string, AttributeValue | undefined> = {
     type: EVENT_TYPES.raw,
     source: sourceFor(who.application, device),
     subject: parts[0],
     time: now.toISOString(),
     datacontenttype: props.contentType ?? sniff(payload, utf8),
-    data: payload,
     application: who.application,
     device,
     partitionkey: partitionKeyFor(who.application, device),
@@ -90,5 +88,11 @@ export function buildEvent(who: Identity, topic: string, payload: Buffer, props:
     const ext = `mqtt${name.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 40);
     if (ext !== 'mqtt' && attrs[ext] === undefined) attrs[ext] = Array.isArray(value) ? String(value[0]) : String(value);
   }
-  return { ok: true, event: new CloudEvent(attrs as ConstructorParameters<typeof CloudEvent>[0]) };
+  try {
+    return { ok: true, event: newEvent(attrs, payload.length > 0 ? payload : undefined) };
+  } catch (err) {
+    // Only a v5 Content Type that is no media type gets here: everything else is kiot's own.
+    if (err instanceof InvalidAttributes) return { ok: false, reason: REASON.payloadFormatInvalid, message: err.message.slice(0, 200) };
+    throw err;
+  }
 }

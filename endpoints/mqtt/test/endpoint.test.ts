@@ -188,6 +188,19 @@ describe('mqtt endpoint, MQTT 5.0 specifics', function () {
     const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
     await assert.rejects(c.publishAsync('temperature', Buffer.from([0xff, 0xfe]), { qos: 1, properties: { payloadFormatIndicator: true } }), (e: { code?: number }) => e.code === 0x99);
   });
+
+  it('answers a Content Type that is no media type with PUBACK 0x99, and forwards nothing', async () => {
+    const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
+    const before = ctx.h.sink.received.length;
+    await assert.rejects(c.publishAsync('temperature', '{"t":1}', { qos: 1, properties: { contentType: 'not a media type' } }), (e: { code?: number }) => e.code === 0x99);
+    assert.equal(ctx.h.sink.received.length, before);
+  });
+
+  it('forwards a user property HTTP headers cannot carry percent-encoded, as the CloudEvents HTTP binding says', async () => {
+    const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
+    await c.publishAsync('temperature', '{"t":1}', { qos: 1, properties: { userProperties: { place: 'Zürich €' } } });
+    assert.equal(ctx.h.sink.received.at(-1)!.headers['ce-mqttplace'], 'Z%C3%BCrich %E2%82%AC');
+  });
 });
 
 describe('mqtt endpoint against password guessing', function () {

@@ -2,8 +2,7 @@
  * http-ingest's logic: authenticate, wrap what the device sent in an io.kiot.telemetry.raw.v1
  * CloudEvent, and answer 202 only once the sink (the Broker) accepted it.
  */
-import { CloudEvent } from 'cloudevents';
-import { applicationForTts, EVENT_TYPES, KiotError, mayPublishFor, partitionKeyFor, sourceFor, type Authenticator, type AttemptGate, type FailureLimiter, type RateLimiter, type SendEvent } from '@kiot/core';
+import { applicationForTts, EVENT_TYPES, InvalidAttributes, KiotError, mayPublishFor, newEvent, partitionKeyFor, sourceFor, type AttributeValue, type Authenticator, type AttemptGate, type BinaryEvent, type FailureLimiter, type RateLimiter, type SendEvent } from '@kiot/core';
 import type { IngestConfig } from './config';
 import { basicCredentials } from './credentials';
 import { chooseDialect, type Envelope } from './dialects';
@@ -75,6 +74,16 @@ async function authenticate(req: IngestRequest, env: Envelope, deps: IngestDeps,
   return { application: outcome.application, device: asDevice, sender: outcome.device };
 }
 
+/** The event, or 400 naming what the request made invalid (a content type that is no media type, say). */
+function rawEvent(attrs: Readonly<Record<string, AttributeValue | undefined>>, data: Buffer): BinaryEvent {
+  try {
+    return newEvent(attrs, data.length > 0 ? data : undefined);
+  } catch (err) {
+    if (err instanceof InvalidAttributes) throw new KiotError('BAD_REQUEST', `the request does not make a valid CloudEvent: ${err.message}`);
+    throw err;
+  }
+}
+
 export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<IngestAnswer> {
   if (req.method !== 'POST') throw new KiotError('METHOD_NOT_ALLOWED', 'send readings with POST', undefined, { headers: { allow: 'POST, OPTIONS' } });
   if (req.body.length > deps.config.bodyLimit) throw new KiotError('PAYLOAD_TOO_LARGE', `the body is above ${deps.config.bodyLimit} bytes`);
@@ -96,7 +105,7 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
   if (wait > 0) throw new KiotError('RATE_LIMITED', 'the device is above its rate', undefined, { headers: { 'retry-after': String(wait) } });
   const dataschema = req.query['dataschema'];
   if (dataschema !== undefined && !/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(dataschema)) throw new KiotError('BAD_REQUEST', 'dataschema must be an absolute URI');
-  const attrs: Record<string, unknown> = {
+  const attrs: Record<string, AttributeValue | undefined> = {
     ...deps.config.overrides,
     ...env.extensions,
     type: EVENT_TYPES.raw,
@@ -104,7 +113,6 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
     subject: env.channel,
     time: deps.now().toISOString(),
     datacontenttype: env.contentType,
-    data: env.data,
     application: who.application,
     device: who.device,
     partitionkey: partitionKeyFor(who.application, who.device),
@@ -114,7 +122,7 @@ export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<Inge
   if (dataschema !== undefined) attrs['dataschema'] = dataschema;
   const traceparent = req.headers['traceparent'];
   if (traceparent !== undefined && /^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$/.test(traceparent)) attrs['traceparent'] = traceparent;
-  const event = new CloudEvent(attrs as ConstructorParameters<typeof CloudEvent>[0]);
+  const event = rawEvent(attrs, env.data);
   await deps.send(event);
-  return { statusCode: 202, headers: { 'content-type': 'application/json' }, body: { id: event.id } };
+  return { statusCode: 202, headers: { 'content-type': 'application/json' }, body: { id: event.attributes['id'] } };
 }

@@ -91,6 +91,13 @@ describe('http-ingest in faas-js-runtime against a real sink', function () {
     assert.equal((await post('/?dialect=senml', 'x', { authorization: DEVICE, 'content-type': 'text/plain' })).status, 415);
   });
 
+  it('answers 400 naming the attribute when the request cannot make a valid CloudEvent (a content type that is no media type)', async () => {
+    const res = await post('/', 'x', { authorization: DEVICE, 'content-type': 'nonsense' });
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as { message: string }).message, /datacontenttype is not valid/);
+    assert.equal(sink.received.length, 0);
+  });
+
   it('answers 503 with Retry-After, never 2xx, when the sink fails, is slow or is unreachable', async () => {
     sink.respond = () => ({ status: 500 });
     let res = await post('/', '{"t":1}', { authorization: DEVICE });

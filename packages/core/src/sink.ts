@@ -1,13 +1,13 @@
 /**
- * Hands a CloudEvent to K_SINK (a Knative Broker ingress) in binary mode and resolves only when
+ * Hands an event to K_SINK (a Knative Broker ingress) in binary mode and resolves only when
  * the sink accepted it with a 2xx. Everything else becomes a KiotError the caller can answer with.
  * The transport is passed in (`post`): `@kiot/core/exchange` has the real one, kept out of this
  * module so functions that never deliver do not load its HTTP client.
  */
-import { HTTP, type CloudEvent } from 'cloudevents';
+import { binaryHeaders, type BinaryEvent } from './cloudevent-spec';
 import { KiotError } from './errors';
 
-export type SendEvent = (event: CloudEvent<unknown>) => Promise<void>;
+export type SendEvent = (event: BinaryEvent) => Promise<void>;
 
 /** POSTs a body and resolves with the status; rejects on network errors and timeouts. */
 export type Post = (url: URL, headers: Record<string, string>, body: string | Buffer, timeoutMs: number) => Promise<number>;
@@ -39,13 +39,9 @@ export function createSink(options: SinkOptions): SendEvent {
     new KiotError('UNAVAILABLE', message, undefined, { headers: { 'retry-after': String(options.retryAfterSeconds) }, cause });
 
   return async (event) => {
-    const message = HTTP.binary(event);
-    const headers: Record<string, string> = {};
-    for (const [k, v] of Object.entries(message.headers)) if (v !== undefined) headers[k] = String(v);
-    const body = typeof message.body === 'string' || Buffer.isBuffer(message.body) ? message.body : message.body instanceof Uint8Array ? Buffer.from(message.body) : JSON.stringify(message.body ?? null);
     let status: number;
     try {
-      status = await options.post(url, headers, body, options.timeoutMs);
+      status = await options.post(url, binaryHeaders(event.attributes), event.data ?? '', options.timeoutMs);
     } catch (err) {
       throw unavailable(err instanceof SinkTimeout ? `the event sink did not answer within ${options.timeoutMs} ms` : 'the event sink is unreachable', err);
     }

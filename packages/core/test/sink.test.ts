@@ -1,11 +1,38 @@
 import { strict as assert } from 'node:assert';
-import { CloudEvent } from 'cloudevents';
-import { createSink, KiotError } from '../src';
+import { CloudEvent, HTTP } from 'cloudevents';
+import { binaryAttributes, binaryHeaders, createSink, InvalidAttributes, KiotError, newEvent } from '../src';
 import { createPost } from '../src/exchange';
 import { startSink, type TestSink } from '../../../test/support/sink';
 import { freePort } from '../../../test/support/runtime';
 
-const event = () => new CloudEvent({ type: 'io.kiot.telemetry.raw.v1', source: 'kiot://demo/device1', data: Buffer.from('{"t":1}'), datacontenttype: 'application/json', partitionkey: 'demo/device1' });
+const event = () => newEvent({ type: 'io.kiot.telemetry.raw.v1', source: 'kiot://demo/device1', datacontenttype: 'application/json', partitionkey: 'demo/device1' }, Buffer.from('{"t":1}'));
+
+describe('newEvent and binaryHeaders: events built without the SDK', () => {
+  it('writes the headers cloudevents\' HTTP.binary writes for the same event', () => {
+    const attrs = { type: 'io.kiot.telemetry.raw.v1', source: 'kiot://demo/device1', subject: 'temperature', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'application/json', dataschema: 'https://example.com/s', application: 'demo', lorawanfport: 7, lorawansimulated: true };
+    const ours = newEvent(attrs, Buffer.from('{"t":1}'));
+    assert.match(String(ours.attributes['id']), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+    const sdk = HTTP.binary(new CloudEvent({ ...attrs, id: String(ours.attributes['id']), data: Buffer.from('{"t":1}') }));
+    assert.deepEqual(binaryHeaders(ours.attributes), Object.fromEntries(Object.entries(sdk.headers).map(([k, v]) => [k, String(v)])));
+  });
+
+  it('percent-encodes what HTTP headers cannot carry, and binaryAttributes reads it back', () => {
+    const ev = newEvent({ type: 't', source: '/s', mqttplace: 'Zürich 20 €%' }, undefined);
+    const headers = binaryHeaders(ev.attributes);
+    assert.equal(headers['ce-mqttplace'], 'Z%C3%BCrich 20 %E2%82%AC%25');
+    assert.equal(binaryAttributes(headers)['mqttplace'], 'Zürich 20 €%');
+  });
+
+  it('refuses attributes that break the spec, naming every problem', () => {
+    assert.throws(() => newEvent({ type: 't', source: '/s', datacontenttype: 'nonsense', Bad: 'x' }, undefined), (e: unknown) => e instanceof InvalidAttributes && /datacontenttype is not valid/.test(e.message) && /attribute name "Bad"/.test(e.message));
+  });
+
+  it('leaves out undefined attributes and keeps an absent body absent', () => {
+    const ev = newEvent({ type: 't', source: '/s', subject: undefined }, undefined);
+    assert.deepEqual(Object.keys(ev.attributes).sort(), ['id', 'source', 'specversion', 'type']);
+    assert.equal(ev.data, undefined);
+  });
+});
 
 describe('createSink against a real HTTP sink', () => {
   let sink: TestSink;
