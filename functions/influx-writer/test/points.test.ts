@@ -1,6 +1,8 @@
 import { strict as assert } from 'node:assert';
 import type { Mapping } from '../src/config';
 import { leaves, timestamp, toLines } from '../src/points';
+import { eventLines } from '../src/event-lines';
+import type { RecordEvent } from '@kiot/core';
 
 const mapping = (m: Partial<Mapping> = {}): Mapping => ({ measurements: {}, tags: [], integerFields: [], fields: [], precision: 'ms', ...m });
 const id = { application: 'demo', device: 'device 1', channel: 'temperature', extensions: { lorawanfport: 1 } };
@@ -30,6 +32,11 @@ describe('points: normalized records → line protocol', () => {
     assert.equal(timestamp('2026-01-01T00:00:00.123456789Z', 'ns'), '1767225600123456789');
     assert.equal(timestamp('2026-01-01T00:00:00.123456789Z', 'us'), '1767225600123456');
     assert.equal(timestamp('2026-01-01T00:00:00.999Z', 's'), '1767225600');
+  });
+
+  it('refuses an event whose record time is not a time (422), though it checks the shape without parsing times', () => {
+    const ev = { specversion: '1.0', id: '1', source: 'kiot://demo/d1', type: 'io.kiot.telemetry.validated.v1', subject: 'temperature', application: 'demo', device: 'd1', data: { records: [{ time: '2026-01-01T00:00:00Z', values: { t: 1 } }, { time: 'yesterday', values: { t: 2 } }] } } as unknown as RecordEvent;
+    assert.throws(() => eventLines(ev, mapping()), (e: { status?: number; message?: string }) => e.status === 422 && /"yesterday" is not a time/.test(e.message ?? ''));
   });
 
   it('refuses a record without fields (422) instead of writing an empty point', () => {

@@ -19,14 +19,19 @@ export interface Normalized {
 
 export const isPlainObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v);
 
-/** Narrows converted data to the normalized form; returns a reason when it is not. */
-export function normalizedProblem(data: unknown): string | undefined {
+/**
+ * Narrows converted data to the normalized form; returns a reason when it is not. `times: false`
+ * leaves the record times unparsed, for a caller that parses each one anyway (the writer) and
+ * answers a bad one the same way.
+ */
+export function normalizedProblem(data: unknown, { times = true }: { readonly times?: boolean } = {}): string | undefined {
   if (!isPlainObject(data)) return 'data is not an object';
   const records = data['records'];
   if (!Array.isArray(records) || records.length === 0) return 'records must be a non-empty array';
-  for (const [i, r] of records.entries()) {
+  for (let i = 0; i < records.length; i++) {
+    const r: unknown = records[i];
     if (!isPlainObject(r)) return `records[${i}] is not an object`;
-    if (typeof r['time'] !== 'string' || Number.isNaN(Date.parse(r['time']))) return `records[${i}].time is not an RFC 3339 time`;
+    if (typeof r['time'] !== 'string' || (times && Number.isNaN(Date.parse(r['time'])))) return `records[${i}].time is not an RFC 3339 time`;
     if (!isPlainObject(r['values'])) return `records[${i}].values is not an object`;
   }
   return undefined;
