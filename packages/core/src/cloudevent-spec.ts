@@ -84,13 +84,17 @@ export function newEvent(attrs: Readonly<Record<string, AttributeValue | undefin
   return { attributes, data };
 }
 
+// What a ce-* header value carries as is: printable ASCII except '%', which starts an escape.
+const UNSAFE_IN_HEADER = /[^\x20-\x24\x26-\x7e]/u;
+const UNSAFE_IN_HEADER_ALL = new RegExp(UNSAFE_IN_HEADER.source, 'gu');
+
 /** Binary-mode HTTP headers for an event: ce-* per attribute, values percent-encoded where HTTP needs it (the inverse of binaryAttributes). */
 export function binaryHeaders(attributes: Readonly<Record<string, AttributeValue>>): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const name in attributes) {
     const v = String(attributes[name]);
     if (name === 'datacontenttype') headers['content-type'] = v;
-    else headers[`ce-${name}`] = /[^\x20-\x24\x26-\x7e]/u.test(v) ? v.replace(/[^\x20-\x24\x26-\x7e]/gu, (c) => encodeURIComponent(c)) : v;
+    else headers[`ce-${name}`] = UNSAFE_IN_HEADER.test(v) ? v.replace(UNSAFE_IN_HEADER_ALL, (c) => encodeURIComponent(c)) : v;
   }
   return headers;
 }
