@@ -1,34 +1,41 @@
 // CPU profiles for targets that miss: the function runs under `node --cpu-prof` while the same
 // load is applied, and the hottest frames (self time, and inclusive time in kiot's own code) are
 // named in the results.
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { cannon, root } from './lib.mjs';
 import { startFunctionProfiled } from './scenarios/targets.mjs';
 
-export function summarise(file) {
+/** A .cpuprofile's samples as { id, cf (the leaf's call frame), dt (µs) }, with its nodes by id and each node's parent. */
+function readProfile(file) {
   const p = JSON.parse(readFileSync(file, 'utf8'));
   const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const parent = new Map();
   for (const n of p.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const samples = p.samples.map((id, i) => ({ id, cf: byId.get(id).callFrame, dt: p.timeDeltas[i] ?? 0 }));
+  return { byId, parent, samples };
+}
+
+const add = (m, k, dt) => m.set(k, (m.get(k) ?? 0) + dt);
+
+export function summarise(file) {
+  const { byId, parent, samples } = readProfile(file);
   const label = (cf) => `${cf.functionName || '(anonymous)'} ${cf.url.split('/').slice(-2).join('/')}:${cf.lineNumber + 1}`;
   const self = new Map();
   const incl = new Map();
   let busy = 0;
-  p.samples.forEach((s, i) => {
-    const dt = p.timeDeltas[i] ?? 0;
-    const leaf = byId.get(s).callFrame;
-    if (leaf.functionName === '(idle)' || leaf.functionName === '(program)') return;
+  for (const { id: leaf, cf: leafFrame, dt } of samples) {
+    if (leafFrame.functionName === '(idle)' || leafFrame.functionName === '(program)') continue;
     busy += dt;
-    self.set(label(leaf), (self.get(label(leaf)) ?? 0) + dt);
+    add(self, label(leafFrame), dt);
     const seen = new Set();
-    for (let id = s; id !== undefined; id = parent.get(id)) {
+    for (let id = leaf; id !== undefined; id = parent.get(id)) {
       const cf = byId.get(id).callFrame;
       if (!/build\/index\.js|build\/consumer\.js|build\/main\.js/.test(cf.url)) continue;
       const k = label(cf);
-      if (!seen.has(k)) { seen.add(k); incl.set(k, (incl.get(k) ?? 0) + dt); }
+      if (!seen.has(k)) { seen.add(k); add(incl, k, dt); }
     }
-  });
+  }
   const top = (m, n) => [...m.entries()].sort((a, b) => b[1] - a[1]).slice(0, n).map(([k, t]) => `${k} ${Math.round((100 * t) / busy)}%`);
   return { busyMs: Math.round(busy / 1000), self: top(self, 6), kiot: top(incl, 6) };
 }
@@ -48,18 +55,13 @@ function origin(cf) {
  * package or bundle that owns the code, V8's own work (parsing, compiling) included.
  */
 export function summariseStartup(file) {
-  const p = JSON.parse(readFileSync(file, 'utf8'));
-  const byId = new Map(p.nodes.map((n) => [n.id, n]));
   const by = new Map();
   let busy = 0;
-  p.samples.forEach((s, i) => {
-    const cf = byId.get(s).callFrame;
-    if (cf.functionName === '(idle)') return;
-    const dt = p.timeDeltas[i] ?? 0;
+  for (const { cf, dt } of readProfile(file).samples) {
+    if (cf.functionName === '(idle)') continue;
     busy += dt;
-    const k = origin(cf);
-    by.set(k, (by.get(k) ?? 0) + dt);
-  });
+    add(by, origin(cf), dt);
+  }
   return { busyMs: Math.round(busy / 1000), origins: [...by.entries()].sort((a, b) => b[1] - a[1]).slice(0, 6).map(([k, t]) => `${k} ${Math.round(t / 1000)} ms`) };
 }
 
@@ -72,15 +74,19 @@ export async function profileFunction(name, env, request, seconds) {
   return summariseLatest(dir);
 }
 
-/** Where a process run with `--cpu-prof-dir=<dir>` wrote its profile: the newest one, summarised. */
-export function summariseLatest(dir) {
+/** Where a process run with `--cpu-prof-dir=<dir>` wrote its profile: the newest one, summarised (under load by default). */
+export function summariseLatest(dir, summary = summarise) {
   const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
-  return files.length > 0 ? summarise(join(dir, files.at(-1))) : undefined;
+  return files.length > 0 ? summary(join(dir, files.at(-1))) : undefined;
 }
 
-/** A fresh directory for one target's profiles under bench/results/profiles. */
-export function profileDir(name) {
+/**
+ * One target's directory for profiles under bench/results/profiles. `fresh` empties it first, so
+ * what is found there later was written by this run, never an earlier one.
+ */
+export function profileDir(name, { fresh = false } = {}) {
   const dir = join(root, 'bench/results/profiles', name);
+  if (fresh) rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   return dir;
 }

@@ -1,9 +1,7 @@
 // Scenario 5: cold start (process start → first successful reply, through `npm start` as the
 // container runs it) and RSS after N events, per function; hello-world as the ceiling.
-import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { cannon, stats, rssKinds } from '../lib.mjs';
-import { profileDir, summariseStartup } from '../profile.mjs';
+import { profileDir, summariseLatest, summariseStartup } from '../profile.mjs';
 import { functionSpecs, REQUESTS, startBare, startFunction, startFunctionProfiled, startHello, startHelloNpm, vmAvailable } from './targets.mjs';
 
 export async function coldStart(s, say) {
@@ -30,12 +28,10 @@ export async function coldStart(s, say) {
       say(`${t.name}: first reply after ${out.figures[t.name].coldStartMs.median} ms, RSS ${rss} MB after ${s.events} events`);
       // A miss gets one more start under --cpu-prof (node run directly: npm's share is the hello rows' difference), stopped after its first reply.
       if (t.profile && s.runs > 1 && out.figures[t.name].coldStartMs.median > 300) {
-        const dir = profileDir(`cold-start-${t.name}`);
-        for (const f of readdirSync(dir)) rmSync(join(dir, f));
+        const dir = profileDir(`cold-start-${t.name}`, { fresh: true });
         const p = await t.profile(dir);
         await p.stop();
-        const file = readdirSync(dir).find((f) => f.endsWith('.cpuprofile'));
-        const fn = file ? summariseStartup(join(dir, file)) : undefined;
+        const fn = summariseLatest(dir, summariseStartup);
         if (fn) out.notes.push(`${t.name} misses its cold-start target; CPU profile of one more start (bench/results/profiles/cold-start-${t.name}, first reply after ${Math.round(p.readyMs)} ms): busy ${fn.busyMs} ms; by owner: ${fn.origins.join(', ')}.`);
       }
     }

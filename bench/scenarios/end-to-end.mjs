@@ -8,11 +8,15 @@ import { cannon, cpuSeconds, freePort, machineCpu, root, sleep, round } from '..
 import { INFLUX1_URL, VM_URL, influx1Available, vmAvailable } from './targets.mjs';
 import { profileDir, summariseLatest } from '../profile.mjs';
 
-/** Deliveries waiting or in flight in the broker, over all Triggers (or per Trigger, by name). */
-async function backlog(brokerPort) {
+/**
+ * One read of the broker's /metrics: deliveries waiting or in flight (`total`, and `perTrigger` by
+ * name) and a Trigger's event counter, `count(trigger, result)`.
+ */
+async function brokerMetrics(brokerPort) {
   const text = await (await fetch(`http://127.0.0.1:${brokerPort}/metrics`)).text();
   const perTrigger = Object.fromEntries([...text.matchAll(/kiot_trigger_queue_depth\{trigger="kiot\/([^"]+)"\} (\d+)/g)].map((m) => [m[1], Number(m[2])]));
-  return { total: Number(/kiot_broker_queue_depth (\d+)/.exec(text)?.[1] ?? NaN), perTrigger };
+  const count = (trigger, result) => Number(new RegExp(`trigger="kiot/${trigger}",result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
+  return { total: Number(/kiot_broker_queue_depth (\d+)/.exec(text)?.[1] ?? NaN), perTrigger, count };
 }
 
 /**
@@ -21,10 +25,8 @@ async function backlog(brokerPort) {
  */
 const PIPELINE = { KIOT_STACK_WITHOUT: 'live-console' };
 
-async function metric(brokerPort, trigger, result) {
-  const text = await (await fetch(`http://127.0.0.1:${brokerPort}/metrics`)).text();
-  return Number(new RegExp(`trigger="kiot/${trigger}",result="${result}"\\} (\\d+)`).exec(text)?.[1] ?? 0);
-}
+/** One Trigger's event counter. */
+const metric = async (brokerPort, trigger, result) => (await brokerMetrics(brokerPort)).count(trigger, result);
 
 /** The local stack (`npm start`) on free ports, writing to VictoriaMetrics; resolves once it is ready. */
 async function startStack(extraEnv = {}) {
@@ -56,8 +58,7 @@ async function startStack(extraEnv = {}) {
  * readings/s offered for 10 s; each process's share of a core (its start-up included) and its hottest frames.
  */
 async function profileStack(peak) {
-  const dir = profileDir('end-to-end');
-  rmSync(dir, { recursive: true, force: true });
+  const dir = profileDir('end-to-end', { fresh: true });
   const { ports, stop, pids } = await startStack({ ...PIPELINE, KIOT_CPU_PROF_DIR: dir });
   let r;
   let share;
@@ -93,7 +94,7 @@ export async function endToEnd(s, say) {
     // Each step starts from a drained pipeline: whatever an earlier step left in flight would count as this one's.
     const drained = async () => {
       for (let i = 0; i < 300; i++) {
-        if ((await backlog(ports.BROKER_PORT)).total === 0) return;
+        if ((await brokerMetrics(ports.BROKER_PORT)).total === 0) return;
         await sleep(100);
       }
       throw new Error('the pipeline did not drain within 30 s');
@@ -105,14 +106,15 @@ export async function endToEnd(s, say) {
       // Packs carry 50 readings each: their search goes as high as the unbatched one in events/s.
       for (const rate of label === 'unbatched' ? rates : s.runs === 1 ? [50] : [100, 200, 300, 400, 600, 800, 1000, 1200, 1400, 1600]) {
         await drained();
-        const acceptedBefore = await metric(ports.BROKER_PORT, 'converter', 'accepted');
-        const before = await metric(ports.BROKER_PORT, 'influx-writer', 'delivered');
-        const dlBefore = await metric(ports.BROKER_PORT, 'influx-writer', 'deadLettered');
+        const at = await brokerMetrics(ports.BROKER_PORT);
+        const acceptedBefore = at.count('converter', 'accepted');
+        const before = at.count('influx-writer', 'delivered');
+        const dlBefore = at.count('influx-writer', 'deadLettered');
         // Unbatched load comes from the device simulator (50 devices through the demo gateway, paced
         // exactly); SenML packs from autocannon, which repeats one body.
         const r = perRequest === 1 ? await simulator(ports.HTTP_INGEST_PORT, rate, rate * seconds) : await cannon({ url: ingest(channel), headers: { 'content-type': ct, authorization: auth }, body, connections: 64, rate, amount: rate * seconds });
         // What the broker still holds when the load ends: a pipeline that keeps up holds what is in flight, a fraction of a second of it.
-        const behind = (await backlog(ports.BROKER_PORT)).total;
+        const behind = (await brokerMetrics(ports.BROKER_PORT)).total;
         // Accepted: raw events the broker took from the ingest (one per reading the device got 202 for).
         let accepted = 0;
         for (let i = 0; i < 50; i++) {
@@ -194,7 +196,7 @@ async function influx1Points(db, from) {
  * http-ingest received it). InfluxDB 1.x when it runs (a point is queryable once its write is
  * accepted); otherwise VictoriaMetrics, which adds its own delay of about a second.
  */
-export async function storedLatency(rate, seconds) {
+async function storedLatency(rate, seconds) {
   const db = `kiot_latency_${Date.now()}`;
   const influx1 = await influx1Available();
   if (influx1) await fetch(`${INFLUX1_URL}/query?${new URLSearchParams({ q: `CREATE DATABASE "${db}"` })}`, { method: 'POST' });
@@ -234,7 +236,8 @@ async function consoleCost(rate, seconds) {
   try {
     await simulator(ports.HTTP_INGEST_PORT, Math.min(rate, 200), 300);
     const r = await simulator(ports.HTTP_INGEST_PORT, rate, rate * seconds);
-    return { rate, seconds, refused: r.non2xx + r.errors, ...(await backlog(ports.BROKER_PORT)) };
+    const { total, perTrigger } = await brokerMetrics(ports.BROKER_PORT);
+    return { rate, seconds, refused: r.non2xx + r.errors, total, perTrigger };
   } finally {
     await stop();
   }

@@ -2,6 +2,7 @@
 // line protocol batches straight to VictoriaMetrics in the same run (the ceiling).
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
+import { createInterface } from 'node:readline';
 import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
@@ -44,16 +45,14 @@ export async function kafkaDirect(s, say) {
   await admin.connect();
   const t0 = Date.parse('2026-06-01T00:00:00Z');
   const results = { ceiling: [], kiot: [], client: [], packs: [] };
-  const prof = profileDir('kafka-direct');
-  const profPacks = profileDir('kafka-direct-packs');
-  // Profiles are summarised only from this run: the directories keep older runs' files.
-  let profiled = false;
+  // Fresh: a profile found there at the end was made by this run's extra run.
+  const prof = profileDir('kafka-direct', { fresh: true });
+  const profPacks = profileDir('kafka-direct-packs', { fresh: true });
   try {
     // One more run under --cpu-prof when the target is missed, so the results name where the time goes.
     for (let run = 0; run <= s.runs; run++) {
       const profiling = run === s.runs;
       if (profiling && (s.runs === 1 || stats(results.kiot).median / stats(results.ceiling).median >= 0.9)) break;
-      profiled ||= profiling;
       const tag = `b${Date.now()}`;
       // The same n points two ways: one reading per record (unbatched devices) and packs of PACK readings per record.
       const lines = [];
@@ -103,9 +102,9 @@ export async function kafkaDirect(s, say) {
   out.table.push(`| Kafka-direct writer (kafkajs → batches → VictoriaMetrics) | ${k.median} [${k.min}–${k.max}] | ${out.figures.ratio} (${verdict(out.figures.ratio)}) |`);
   out.table.push(`| the same points in records of ${PACK} readings (SenML packs from batching devices) | ${pk.median} [${pk.min}–${pk.max}] | ${out.figures.packsRatio} (${verdict(out.figures.packsRatio)}) |`);
   out.table.push(`| for reference: kafkajs alone, reading the same records and discarding them (the client's bound) | ${a.median} [${a.min}–${a.max}] | ${round(a.median / c.median)} |`);
-  const p = profiled ? summariseLatest(prof) : undefined;
+  const p = summariseLatest(prof);
   if (p) out.notes.push(`Kafka-direct misses its target; CPU profile of the consumer in an extra run (bench/results/profiles/kafka-direct, ${p.busyMs} ms busy): hottest frames ${p.self.join(', ')}; inclusive in kiot code: ${p.kiot.join(', ')}.`);
-  const pp = profiled && out.figures.packsRatio < 0.9 ? summariseLatest(profPacks) : undefined;
+  const pp = out.figures.packsRatio < 0.9 ? summariseLatest(profPacks) : undefined;
   if (pp) out.notes.push(`In packs of ${PACK} it misses too; CPU profile of the consumer (bench/results/profiles/kafka-direct-packs, ${pp.busyMs} ms busy): hottest frames ${pp.self.join(', ')}; inclusive in kiot code: ${pp.kiot.join(', ')}.`);
   const median = (rows) => Object.fromEntries(Object.keys(rows[0] ?? {}).map((key) => [key, stats(rows.map((r) => r[key])).median]));
   const cc = median(cpu.ceiling);
@@ -169,21 +168,16 @@ async function consumeAll(topic, groupId, n, profileTo, services) {
     stopTimeoutMs: 15_000,
   });
   const pids = { ...services, consumer: consumer.child.pid };
-  let partial = '';
-  consumer.child.stdout.on('data', (d) => {
-    // A log line can arrive in two chunks: only whole lines are read.
-    const lines = (partial + d).split('\n');
-    partial = lines.pop() ?? '';
-    for (const l of lines) {
-      if (l.includes('joined group') && joined === 0) {
-        joined = performance.now();
-        cpu0 = cpuNow(pids);
-      }
-      if (!l.includes('batch written')) continue;
-      last = performance.now();
-      points += JSON.parse(l).points;
-      if (points >= n) cpu1 = cpuNow(pids);
+  // Whole log lines: one can arrive in two chunks.
+  createInterface({ input: consumer.child.stdout }).on('line', (l) => {
+    if (l.includes('joined group') && joined === 0) {
+      joined = performance.now();
+      cpu0 = cpuNow(pids);
     }
+    if (!l.includes('batch written')) return;
+    last = performance.now();
+    points += JSON.parse(l).points;
+    if (points >= n) cpu1 = cpuNow(pids);
   });
   const deadline = Date.now() + 120_000;
   while (points < n && Date.now() < deadline) await sleep(50);
