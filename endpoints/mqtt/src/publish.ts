@@ -89,7 +89,7 @@ export function buildEvent(who: Identity, topic: string, payload: Buffer, props:
     if (ext !== 'mqtt' && attrs[ext] === undefined) attrs[ext] = Array.isArray(value) ? String(value[0]) : String(value);
   }
   try {
-    return { ok: true, event: newEvent(attrs, payload.length > 0 ? payload : undefined) };
+    return { ok: true, event: newEvent(attrs, payload) };
   } catch (err) {
     // Only a v5 Content Type that is no media type gets here: everything else is kiot's own.
     if (err instanceof InvalidAttributes) return { ok: false, reason: REASON.payloadFormatInvalid, message: err.message.slice(0, 200) };

@@ -77,7 +77,7 @@ async function authenticate(req: IngestRequest, env: Envelope, deps: IngestDeps,
 /** The event, or 400 naming what the request made invalid (a content type that is no media type, say). */
 function rawEvent(attrs: Readonly<Record<string, AttributeValue | undefined>>, data: Buffer): BinaryEvent {
   try {
-    return newEvent(attrs, data.length > 0 ? data : undefined);
+    return newEvent(attrs, data);
   } catch (err) {
     if (err instanceof InvalidAttributes) throw new KiotError('BAD_REQUEST', `the request does not make a valid CloudEvent: ${err.message}`);
     throw err;

@@ -70,8 +70,9 @@ export class InvalidAttributes extends Error {}
 
 /**
  * A new event from kiot's own attributes: specversion 1.0 and a random id are added, undefined ones
- * are left out, and the result is checked against the spec. Built directly rather than through the
- * SDK's CloudEvent, whose construction and serialisation were a tenth of the MQTT endpoint's CPU.
+ * are left out, and the result is checked against the spec; empty data is no data. Built directly
+ * rather than through the SDK's CloudEvent, whose construction and serialisation were a tenth of the
+ * MQTT endpoint's CPU.
  */
 export function newEvent(attrs: Readonly<Record<string, AttributeValue | undefined>>, data: Buffer | undefined): BinaryEvent {
   const attributes: Record<string, AttributeValue> = { specversion: '1.0', id: randomUUID() };
@@ -81,7 +82,7 @@ export function newEvent(attrs: Readonly<Record<string, AttributeValue | undefin
   }
   const problems = attributeProblems(attributes);
   if (problems.length > 0) throw new InvalidAttributes(problems.join('; '));
-  return { attributes, data };
+  return { attributes, data: data !== undefined && data.length > 0 ? data : undefined };
 }
 
 // What a ce-* header value carries as is: printable ASCII except '%', which starts an escape.

@@ -27,10 +27,11 @@ describe('newEvent and binaryHeaders: events built without the SDK', () => {
     assert.throws(() => newEvent({ type: 't', source: '/s', datacontenttype: 'nonsense', Bad: 'x' }, undefined), (e: unknown) => e instanceof InvalidAttributes && /datacontenttype is not valid/.test(e.message) && /attribute name "Bad"/.test(e.message));
   });
 
-  it('leaves out undefined attributes and keeps an absent body absent', () => {
+  it('leaves out undefined attributes and keeps an absent or empty body absent', () => {
     const ev = newEvent({ type: 't', source: '/s', subject: undefined }, undefined);
     assert.deepEqual(Object.keys(ev.attributes).sort(), ['id', 'source', 'specversion', 'type']);
     assert.equal(ev.data, undefined);
+    assert.equal(newEvent({ type: 't', source: '/s' }, Buffer.alloc(0)).data, undefined);
   });
 });
 
