@@ -10,9 +10,10 @@ import Ajv, { type ValidateFunction } from 'ajv';
 import { loadAll } from 'js-yaml';
 import { TYPE_CONTRACTS } from '@kiot/core';
 import { loadDocuments, parseWiring, yamlFiles } from '../broker/src/manifests';
+import { reference } from './support/reference';
 
 const ROOT = join(__dirname, '..');
-const REFERENCE = join(ROOT, '../shared/reference/knative');
+const REFERENCE = reference('knative');
 type Doc = Record<string, unknown> & { kind: string; apiVersion: string; metadata: { name: string; namespace?: string; annotations?: Record<string, string> }; spec?: Record<string, unknown> };
 
 function crdValidators(): Map<string, ValidateFunction> {

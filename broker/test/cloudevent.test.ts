@@ -3,8 +3,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binaryHeaders } from '@kiot/core';
 import { fromHttp, InvalidEvent } from '../src/cloudevent';
+import { reference } from '../../test/support/reference';
 
-const VECTORS = join(__dirname, '../../../shared/reference/cloudevents-conformance/format/json');
+const VECTORS = reference('cloudevents-conformance/format/json');
 interface Vector { id: string; event: Record<string, unknown>; testType?: string }
 const load = (f: string) => JSON.parse(readFileSync(join(VECTORS, f), 'utf8')) as { tests: Vector[] };
 const structured = (event: unknown) => fromHttp({ 'content-type': 'application/cloudevents+json' }, Buffer.from(JSON.stringify(event)));

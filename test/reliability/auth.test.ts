@@ -11,8 +11,8 @@ import mqtt from 'mqtt';
 import { startStack, type Stack } from '../support/stack';
 import { needVictoriaMetrics } from '../support/services';
 import { record } from './report';
+import { reference } from '../support/reference';
 
-const ROOT = join(__dirname, '../..');
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const SECRETS = { right: 'demo-secret', wrongHttp: 'hunter2-wrong-7Q4', wrongMqtt: 'mqtt-wrong-P9R', webhook: 'demo-webhook-secret', gateway: 'demo-gateway-secret' };
 const HEAD = ['check', 'result'];
@@ -105,7 +105,7 @@ describe('reliability 4: auth (local stack, every process logging at debug)', fu
     // Credentials of every kind, right and wrong, over HTTP and MQTT.
     await attempt(basic('device1@demo', SECRETS.right), '198.51.100.1');
     await attempt(basic('gateway1@demo', SECRETS.gateway), '198.51.100.1');
-    const tts = JSON.parse(readFileSync(join(ROOT, '../shared/reference/fixtures/lorawan/theThingsStack.uplink.json'), 'utf8')) as { end_device_ids: { application_ids: Record<string, string> } };
+    const tts = JSON.parse(readFileSync(reference('fixtures/lorawan/theThingsStack.uplink.json'), 'utf8')) as { end_device_ids: { application_ids: Record<string, string> } };
     tts.end_device_ids.application_ids = { application_id: 'demo-tts' };
     const hook = await fetch(ingest(), { method: 'POST', headers: { 'x-kiot-webhook-secret': SECRETS.webhook, 'content-type': 'application/json' }, body: JSON.stringify(tts) });
     assert.equal(hook.status, 202);

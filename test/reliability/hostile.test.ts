@@ -7,14 +7,14 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { rawPost } from '../support/runtime';
 import { startStack, type Stack } from '../support/stack';
 import { eventually, exportSeries, needVictoriaMetrics } from '../support/services';
 import { record } from './report';
 import { connectFlood, mqttAttacks, processGroupRss, rng, startBystander, type Bystander } from './hostile-support';
+import { reference } from '../support/reference';
 
-const VECTORS = join(__dirname, '../../../shared/reference/cloudevents-conformance/format/json/invalid-events.json');
+const VECTORS = reference('cloudevents-conformance/format/json/invalid-events.json');
 const PER_FUNCTION = 600;
 const MQTT_CASES = 2000;
 const FLOOD = 300;

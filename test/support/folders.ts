@@ -8,9 +8,10 @@ import { CloudEvent, HTTP } from 'cloudevents';
 import { JSON_SCHEMA, load } from 'js-yaml';
 import type { TestSink } from './sink';
 import { needVictoriaMetrics, VM_URL } from './services';
+import { reference } from './reference';
 
 const ROOT = join(__dirname, '../..');
-const SCHEMA = join(ROOT, '../shared/reference/knative/knative-func/func_yaml-schema.json');
+const SCHEMA = reference('knative/knative-func/func_yaml-schema.json');
 export const functionNames = (): string[] => readdirSync(join(ROOT, 'functions')).filter((n) => existsSync(join(ROOT, 'functions', n, 'func.yaml'))).sort();
 
 /** What each function needs to start alone, and a CloudEvent round trip that proves it works. */

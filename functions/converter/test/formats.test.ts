@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { convert, type RawInput } from '../src/formats';
 import { fromSenml } from '../src/senml';
+import { reference } from '../../../test/support/reference';
 
-const fixture = (name: string): unknown => JSON.parse(readFileSync(join(__dirname, '../../../../shared/reference/fixtures/lorawan', name), 'utf8'));
+const fixture = (name: string): unknown => JSON.parse(readFileSync(reference('fixtures/lorawan', name), 'utf8'));
 const T = '2026-01-01T00:00:00.000Z';
 const input = (i: { mediaType: string; data: unknown; time?: string }, codecs: RawInput['codecs'] = {}): RawInput => ({ time: T, application: 'demo', channel: 'uplink', codecs, ...i });
 

@@ -1,10 +1,10 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { chooseDialect } from '../src/dialects';
 import { mediaTypeOf, parseJson, type IngestRequest } from '../src/request';
+import { reference } from '../../../test/support/reference';
 
-const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(join(__dirname, '../../../../shared/reference/fixtures/lorawan', name), 'utf8')) as Record<string, unknown>;
+const fixture = (name: string): Record<string, unknown> => JSON.parse(readFileSync(reference('fixtures/lorawan', name), 'utf8')) as Record<string, unknown>;
 
 function req(body: unknown, type: string | null = 'application/json', query: Record<string, string> = {}): IngestRequest {
   const contentType = type ?? undefined;

@@ -8,12 +8,13 @@ import { setEnv } from '../../../test/support/env';
 const restoreEnv: (() => void)[] = [];
 import { startFunction, freePort, type Running } from '../../../test/support/runtime';
 import { startSink, type TestSink } from '../../../test/support/sink';
+import { reference } from '../../../test/support/reference';
 
 const REGISTRY = join(__dirname, '../../../scripts/stack/demo-registry.yaml');
 const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
 const DEVICE = basic('device1@demo', 'demo-secret');
 const tts = (): Record<string, unknown> => {
-  const body = JSON.parse(readFileSync(join(__dirname, '../../../../shared/reference/fixtures/lorawan/theThingsStack.uplink.json'), 'utf8')) as Record<string, unknown>;
+  const body = JSON.parse(readFileSync(reference('fixtures/lorawan/theThingsStack.uplink.json'), 'utf8')) as Record<string, unknown>;
   (body['end_device_ids'] as Record<string, unknown>)['application_ids'] = { application_id: 'demo-tts' };
   return body;
 };
