@@ -5,6 +5,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { SPECS } from './test-specs.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules/.bin', name);
@@ -28,7 +29,7 @@ if (args.length === 0) {
   run('type-check', bin('tsc'), ['-p', 'tsconfig.json', '--noEmit']);
   run('lint', bin('eslint'), ['--max-warnings', '0', '.']);
 }
-const specs = args.length > 0 ? args : ['packages/*/test/**/*.test.ts', 'broker/test/**/*.test.ts', 'functions/*/test/**/*.test.ts', 'test/**/*.test.ts'];
+const specs = args.length > 0 ? args : SPECS;
 process.stdout.write('\n== tests\n');
 // mocha's own summary is passed through; the plain closing line below is what CI reads.
 const child = spawn(bin('mocha'), specs, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
