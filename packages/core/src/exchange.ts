@@ -1,29 +1,75 @@
 /**
  * The HTTP transport every endpoint and the broker deliver with: undici with a keep-alive pool.
  * node:http's client costs about 40% more CPU per exchange, fetch about four times as much.
+ * It uses undici's dispatch with a handler rather than `request`: `request` wraps every answer in
+ * a body stream and an AbortSignal, which cost about 15 µs of CPU per exchange (about 35 → 19).
  * Its own entry point (`@kiot/core/exchange`, not in the index): only what delivers loads undici.
  */
-import { Agent, errors } from 'undici';
-import { SinkTimeout, type Exchanger, type Post } from './sink';
+import { Agent, errors, type Dispatcher } from 'undici';
+import { SinkTimeout, type Exchange, type Exchanger, type Post } from './sink';
+
+function joined(headers: Record<string, string | string[] | undefined>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const k in headers) {
+    const v = headers[k];
+    if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+/** One exchange: settles once, with the final answer, a transport error, or SinkTimeout after timeoutMs. */
+function exchangeOnce(agent: Agent, options: Dispatcher.DispatchOptions, timeoutMs: number): Promise<Exchange> {
+  return new Promise((resolve, reject) => {
+    let settled = false;
+    let controller: Dispatcher.DispatchController | undefined;
+    let status = 0;
+    let headers: Record<string, string> = {};
+    const chunks: Buffer[] = [];
+    const settle = (err: Error | undefined, answer?: Exchange): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      if (err) reject(err);
+      else resolve(answer!);
+    };
+    // Its own timer, from the call: undici's header and body timeouts tick at about a second, and
+    // start only once the request has a connection.
+    const timer = setTimeout(() => {
+      const err = new SinkTimeout(`no answer within ${timeoutMs} ms`);
+      controller?.abort(err);
+      settle(err);
+    }, timeoutMs);
+    const handler: Dispatcher.DispatchHandler = {
+      onRequestStart(c) {
+        controller = c;
+        // Timed out while waiting for a connection: do not send it at all.
+        if (settled) c.abort(new SinkTimeout('timed out before it was sent'));
+      },
+      onResponseStart(_c, statusCode, h) {
+        status = statusCode;
+        headers = joined(h);
+      },
+      onResponseData(_c, chunk) {
+        chunks.push(chunk);
+      },
+      onResponseEnd() {
+        settle(undefined, { status, headers, body: chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks) });
+      },
+      onResponseError(_c, err) {
+        settle(err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError ? new SinkTimeout(`no answer within ${timeoutMs} ms`, { cause: err }) : err);
+      },
+    };
+    try {
+      agent.dispatch(options, handler);
+    } catch (err) {
+      settle(err instanceof Error ? err : new Error(String(err)));
+    }
+  });
+}
 
 export function createExchanger(maxSockets = 128): Exchanger {
   const agent = new Agent({ connections: maxSockets, keepAliveTimeout: 30_000 });
-  return async (url, headers, body, timeoutMs) => {
-    // Its own timer: undici's header and body timeouts tick at about a second, too coarse for a sink timeout.
-    const abort = new AbortController();
-    const timer = setTimeout(() => abort.abort(), timeoutMs);
-    try {
-      const res = await agent.request({ origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers, body: body ?? '', signal: abort.signal });
-      const out: Record<string, string> = {};
-      for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) out[k] = Array.isArray(v) ? v.join(', ') : v;
-      return { status: res.statusCode, headers: out, body: Buffer.from(await res.body.arrayBuffer()) };
-    } catch (err) {
-      if (abort.signal.aborted || err instanceof errors.HeadersTimeoutError || err instanceof errors.BodyTimeoutError) throw new SinkTimeout(`no answer within ${timeoutMs} ms`, { cause: err });
-      throw err;
-    } finally {
-      clearTimeout(timer);
-    }
-  };
+  return (url, headers, body, timeoutMs) => exchangeOnce(agent, { origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers, body: body ?? '' }, timeoutMs);
 }
 
 export function createPost(maxSockets = 128): Post {

@@ -1,7 +1,9 @@
 import { strict as assert } from 'node:assert';
 import { CloudEvent, HTTP } from 'cloudevents';
-import { binaryAttributes, binaryHeaders, createSink, InvalidAttributes, KiotError, newEvent } from '../src';
-import { createPost } from '../src/exchange';
+import { binaryAttributes, binaryHeaders, createSink, InvalidAttributes, KiotError, newEvent, SinkTimeout } from '../src';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createExchanger, createPost } from '../src/exchange';
 import { startSink, type TestSink } from '../../../test/support/sink';
 import { freePort } from '../../../test/support/runtime';
 
@@ -70,5 +72,70 @@ describe('createSink against a real HTTP sink', () => {
   it('rejects with 503 when nothing listens', async () => {
     const port = await freePort();
     await assert.rejects(createSink({ url: `http://127.0.0.1:${port}/`, timeoutMs: 500, retryAfterSeconds: 1, post: createPost() })(event()), (err: unknown) => err instanceof KiotError && err.status === 503);
+  });
+});
+
+describe('createExchanger: the whole answer of one exchange, against a real HTTP server', () => {
+  let server: Server;
+  let url: URL;
+  let handle: (req: IncomingMessage, res: ServerResponse) => void;
+  const seen: string[] = [];
+  beforeEach(async () => {
+    seen.length = 0;
+    server = createServer((req, res) => {
+      seen.push(String(req.headers['x-n']));
+      handle(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/in?x=1`);
+  });
+  afterEach(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it('gives the status, the lower-cased headers with repeats joined, and a body sent in several chunks', async () => {
+    handle = (req, res) => {
+      res.writeHead(200, [['Content-Type', 'application/json'], ['Set-Cookie', 'a=1'], ['Set-Cookie', 'b=2'], ['X-Path', req.url ?? '']]);
+      res.write('{"a":');
+      setTimeout(() => res.end('1}'), 20);
+    };
+    const got = await createExchanger()(url, { 'x-n': '1' }, Buffer.from('x'), 1000);
+    assert.equal(got.status, 200);
+    assert.equal(got.headers['content-type'], 'application/json');
+    assert.equal(got.headers['set-cookie'], 'a=1, b=2');
+    assert.equal(got.headers['x-path'], '/in?x=1');
+    assert.equal(got.body.toString(), '{"a":1}');
+  });
+
+  it('waits past an informational 103 for the final answer', async () => {
+    handle = (_req, res) => {
+      res.writeEarlyHints({ link: '</s.css>; rel=preload' });
+      res.writeHead(202).end();
+    };
+    const got = await createExchanger()(url, {}, undefined, 1000);
+    assert.equal(got.status, 202);
+    assert.equal(got.body.length, 0);
+  });
+
+  it('times out a request still waiting for a connection, and never sends it', async () => {
+    handle = (req, res) => {
+      if (req.headers['x-n'] === 'slow') setTimeout(() => res.writeHead(202).end(), 400);
+      else res.writeHead(202).end();
+    };
+    const exchange = createExchanger(1);
+    const slow = exchange(url, { 'x-n': 'slow' }, 'a', 2000);
+    await assert.rejects(exchange(url, { 'x-n': 'queued' }, 'b', 100), (err: unknown) => err instanceof SinkTimeout);
+    assert.equal((await slow).status, 202);
+    await new Promise((r) => setTimeout(r, 100));
+    assert.deepEqual(seen, ['slow']);
+  });
+
+  it('rejects with SinkTimeout when the answer stops halfway', async () => {
+    handle = (_req, res) => {
+      res.writeHead(200);
+      res.write('half');
+    };
+    await assert.rejects(createExchanger()(url, {}, 'x', 150), (err: unknown) => err instanceof SinkTimeout);
   });
 });
