@@ -26,6 +26,7 @@ export interface WriterConfig {
   readonly maxBatchLines: number;
   readonly concurrentWrites: number;
   readonly gzipThreshold: number;
+  readonly gzipLevel: number;
   readonly retryAfterSeconds: number;
   readonly mapping: Mapping;
   /** Types written as readings (default validated.v1); a step inserted before it adds its own. */
@@ -54,6 +55,7 @@ export function parseConfig(env: Env): Readonly<WriterConfig> {
     maxBatchLines: r.integer('WRITER_BATCH_LINES', 5000, 1, 100_000),
     concurrentWrites: r.integer('WRITER_CONCURRENT_WRITES', 2, 1, 64),
     gzipThreshold: r.integer('WRITER_GZIP_THRESHOLD', 1000, 0),
+    gzipLevel: r.integer('WRITER_GZIP_LEVEL', 1, 1, 9),
     retryAfterSeconds: r.integer('WRITER_RETRY_AFTER_SECONDS', 2, 1),
     inputTypes: r.eventTypes('WRITER_INPUT_TYPES', [EVENT_TYPES.validated], []),
     mapping: {

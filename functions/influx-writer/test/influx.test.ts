@@ -1,5 +1,8 @@
 import { strict as assert } from 'node:assert';
-import { writePath } from '../src/influx';
+import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { gunzipSync } from 'node:zlib';
+import { createInfluxWriter, WriteFailure, writePath, type InfluxTarget } from '../src/influx';
 
 describe('influx-writer write path', () => {
   const cases = [
@@ -12,5 +15,55 @@ describe('influx-writer write path', () => {
     it(`${c.api} bucket ${c.bucket} at ${c.precision} → ${c.want}`, () => {
       assert.equal(writePath({ api: c.api, org: 'acme', bucket: c.bucket, precision: c.precision }), c.want);
     });
+  }
+});
+
+describe('influx-writer request bodies, as they go on the wire', () => {
+  let server: Server;
+  const got: { headers: IncomingHttpHeaders; body: Buffer }[] = [];
+  let target: InfluxTarget;
+  let answer = 204;
+  before(async () => {
+    server = createServer((req, res) => {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        got.push({ headers: req.headers, body: Buffer.concat(chunks) });
+        res.writeHead(answer).end(answer === 204 ? undefined : '{"code":"invalid","message":"partial write: field type conflict"}');
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    target = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, token: 't', org: 'o', bucket: 'b', api: 'v2', precision: 'ms', timeoutMs: 2000, gzipThreshold: 1000, gzipLevel: 1 };
+  });
+  beforeEach(() => {
+    got.length = 0;
+    answer = 204;
+  });
+  after(() => server.close());
+
+  const lines = (n: number): string[] => Array.from({ length: n }, (_, i) => `temperature,device=d${i % 7} value=${i / 10} ${1767225600000 + i}`);
+
+  it('sends a body above WRITER_GZIP_THRESHOLD gzipped at WRITER_GZIP_LEVEL, and one below it as is', async () => {
+    for (const level of [1, 9]) await createInfluxWriter({ ...target, gzipLevel: level })(lines(200));
+    await createInfluxWriter(target)(lines(3));
+    assert.equal(got.length, 3);
+    for (const [i, xfl] of [[0, 4], [1, 2]] as const) {
+      assert.equal(got[i]!.headers['content-encoding'], 'gzip');
+      // The gzip header's XFL byte: 4 for the fastest level, 2 for the best compression.
+      assert.equal(got[i]!.body[8], xfl);
+      assert.equal(gunzipSync(got[i]!.body).toString(), lines(200).join('\n'));
+    }
+    assert.equal(got[2]!.headers['content-encoding'], undefined);
+    assert.equal(got[2]!.body.toString(), lines(3).join('\n'));
+    assert.equal(got[2]!.headers['authorization'], 'Token t');
+  });
+
+  for (const [status, kind] of [[400, 'rejected'], [503, 'transient']] as const) {
+    for (const n of [3, 200]) {
+      it(`turns a ${status} into a ${kind} WriteFailure carrying InfluxDB's message, for a ${n > 3 ? 'gzipped' : 'plain'} body`, async () => {
+        answer = status;
+        await assert.rejects(createInfluxWriter(target)(lines(n)), (e: unknown) => e instanceof WriteFailure && e.kind === kind && e.status === status && /field type conflict/.test(e.message));
+      });
+    }
   }
 });
