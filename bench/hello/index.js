@@ -12,6 +12,7 @@ const post = (body) =>
   new Promise((resolve, reject) => {
     let status = 0;
     dispatcher.dispatch({ origin: target.origin, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json' }, body }, {
+      onRequestStart: () => undefined,
       onResponseStart: (_c, code) => (status = code),
       onResponseData: () => undefined,
       onResponseEnd: () => resolve(status),
