@@ -39,6 +39,10 @@ export function targets() {
  * - faas-js-runtime asks cloudevents whether every request is a CloudEvent, and the answer "no" is a
  *   thrown ValidationError: 6% of http-ingest's CPU. The runtime first makes the check cloudevents'
  *   getMode makes (a cloudevents content type or a ce-id header) and answers "no" without the throw.
+ * - faas-js-runtime answers 500 to a request that claims to be a CloudEvent but is not a valid one
+ *   (no source, a bad extension name, a batch), so kiot's code never runs: behind a Broker a 500 is
+ *   retried, and a device is told the fault is the server's. The runtime now hands such a request on
+ *   without an event, and kiot answers 400 naming what is wrong (core's requireCloudEvent).
  * - fastify-raw-body (the runtime's --include-raw): see its entry.
  */
 const PATCHES = [
@@ -51,6 +55,12 @@ const PATCHES = [
     file: /faas-js-runtime[\\/]lib[\\/]event-handler\.js$/,
     find: /return HTTP\.isEvent\(this\);/,
     replace: (m) => `const ct = this.headers['content-type'];\n    if (!(typeof ct === 'string' && ct.startsWith('application/cloudevents')) && !this.headers['ce-id']) return false;\n    ${m}`,
+  },
+  {
+    file: /faas-js-runtime[\\/]lib[\\/]event-handler\.js$/,
+    find: /catch \(err\) \{\s*if \(err\.message\.startsWith\('invalid spec version'\)\) \{\s*reply\.code\(406\);\s*\}\s*done\(err\);\s*\}/,
+    // The original also fell through to a second done().
+    replace: () => 'catch (err) {\n        request.fcontext.cloudevent = undefined; // kiot: not a valid CloudEvent, kiot answers 400\n        return done();\n      }',
   },
   {
     // --include-raw reads each request's limit through request.routeOptions, a getter that builds a

@@ -87,6 +87,8 @@ export function checkFolder(name: string): void {
   assert.match(start, /isDefined\)\(payload\) \|\| \(0, validation_1\.isDefinedOrThrow\)/);
   assert.match(start, /if \(!\(typeof ct === "string" && ct\.startsWith\("application\/cloudevents"\)\) && !this\.headers\["ce-id"\]\) return false;/);
   assert.match(start, /const applyLimit = fastify\.initialConfig\.bodyLimit;/);
+  // A request the SDK cannot read as a CloudEvent reaches kiot, which answers 400, not the runtime's 500.
+  assert.match(start, /catch \(err\) \{\s*request\.fcontext\.cloudevent = void 0;\s*return done\(\);\s*\}/);
   // Both bundles name closures only when the name would change, and always name classes.
   for (const bundle of [start, readFileSync(join(dir, 'build/index.js'), 'utf8')]) assert.match(bundle, /^var __name = \(target, value\) => target\.name === value \|\| \(target\.name === "" && target\.prototype === undefined\) \? target/m);
   assert.match(pkg.dependencies['faas-js-runtime']!, /^\^4\./);

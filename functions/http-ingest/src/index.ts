@@ -1,6 +1,6 @@
 /** http-ingest: devices' HTTP requests → io.kiot.telemetry.raw.v1 CloudEvents at K_SINK. */
 import type { Context } from 'faas-js-runtime';
-import { answer, Authenticator, createSink, FailureLimiter, KiotError, loadRegistryFile, RateLimiter, watchRegistryFile, type Log } from '@kiot/core';
+import { answer, Authenticator, claimsCloudEvent, createSink, FailureLimiter, KiotError, loadRegistryFile, RateLimiter, watchRegistryFile, type Log } from '@kiot/core';
 import { createPost } from '@kiot/core/exchange';
 import { parseConfig, type IngestConfig } from './config';
 import { ingest, type IngestDeps } from './ingest';
@@ -56,7 +56,8 @@ export const handle = async (context: Context) =>
     if (!deps) init();
     // Checked before anything reads context.body: the runtime copies query keys onto the context.
     const query = checkQuery(context.query ?? {});
-    if (context.cloudevent) throw new KiotError('BAD_REQUEST', 'http-ingest takes device readings, not CloudEvents: post to the broker instead');
+    // Valid or not (the runtime hands on one it could not read without an event).
+    if (context.cloudevent || claimsCloudEvent(context.headers)) throw new KiotError('BAD_REQUEST', 'http-ingest takes device readings, not CloudEvents: post to the broker instead');
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(context.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     const req: IngestRequest = {

@@ -10,11 +10,16 @@ interface EventContext {
   readonly body?: unknown;
 }
 
+const structured = (headers: Headers): boolean => header(headers, 'content-type')?.toLowerCase().startsWith('application/cloudevents') === true;
+
+/** Whether a request says it is a CloudEvent: a cloudevents content type, or a ce-id or ce-specversion header. */
+export const claimsCloudEvent = (headers: Headers): boolean => structured(headers) || header(headers, 'ce-id') !== undefined || header(headers, 'ce-specversion') !== undefined;
+
 /** The spec's verdict on the attributes exactly as they arrived (binary headers or the structured body); undefined when the request is not at hand. */
 function arrivedProblems(context: EventContext): string[] | undefined {
   const headers = context.headers;
   if (!headers) return undefined;
-  if (header(headers, 'content-type')?.toLowerCase().startsWith('application/cloudevents')) {
+  if (structured(headers)) {
     let doc = context.body;
     if (typeof doc === 'string' || Buffer.isBuffer(doc)) {
       try {
@@ -25,7 +30,7 @@ function arrivedProblems(context: EventContext): string[] | undefined {
     }
     return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? attributeProblems(doc as Record<string, unknown>) : ['structured mode body must be a JSON object'];
   }
-  return header(headers, 'ce-specversion') !== undefined || header(headers, 'ce-id') !== undefined ? attributeProblems(binaryAttributes(headers)) : undefined;
+  return claimsCloudEvent(headers) ? attributeProblems(binaryAttributes(headers)) : undefined;
 }
 
 /**
@@ -40,12 +45,20 @@ function asCloudEvent(v: unknown): CloudEvent<unknown> | undefined {
   return v as CloudEvent<unknown>;
 }
 
-/** faas-js-runtime calls a CloudEvent handler with a plain body when the request has no ce-id. */
+const invalid = (problems: readonly string[]): KiotError => new KiotError('NOT_A_CLOUDEVENT', `invalid CloudEvent: ${problems.join('; ')}`.slice(0, 300), problems);
+
+/**
+ * faas-js-runtime calls a CloudEvent handler with a plain body when the request has no ce-id, and
+ * (as kiot builds it, scripts/build.mjs) when it claims to be a CloudEvent the SDK could not build.
+ */
 export function requireCloudEvent(context: EventContext, event: unknown): CloudEvent<unknown> {
   const ev = asCloudEvent(context.cloudevent) ?? asCloudEvent(event);
-  if (!ev) throw new KiotError('NOT_A_CLOUDEVENT', 'expected a CloudEvent (binary mode with ce-id, or structured)');
   const problems = arrivedProblems(context);
-  if (problems !== undefined && problems.length > 0) throw new KiotError('NOT_A_CLOUDEVENT', `invalid CloudEvent: ${problems.join('; ')}`.slice(0, 300), problems);
+  if (!ev) {
+    if (problems !== undefined && problems.length > 0) throw invalid(problems);
+    throw new KiotError('NOT_A_CLOUDEVENT', problems === undefined ? 'expected a CloudEvent (binary mode with ce-id, or structured)' : 'invalid CloudEvent: the runtime could not read it');
+  }
+  if (problems !== undefined && problems.length > 0) throw invalid(problems);
   // Checked as it arrived: the SDK's own validation of the same rules would only repeat the work.
   if (problems !== undefined) return ev;
   try {

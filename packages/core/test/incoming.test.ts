@@ -25,4 +25,16 @@ describe('requireCloudEvent checks the attributes as they arrived', () => {
       assert.throws(() => requireCloudEvent({ cloudevent: sdkEvent, headers, body }, sdkEvent), (err: unknown) => err instanceof KiotError && err.code === 400 && err.errorName === 'NOT_A_CLOUDEVENT');
     });
   }
+
+  // The runtime kiot builds hands on, without an event, a request its SDK could not build one from.
+  const unreadable: [string, Record<string, string>, unknown, RegExp][] = [
+    ['binary without a source', { 'ce-specversion': '1.0', 'ce-id': '1', 'ce-type': 't' }, undefined, /invalid CloudEvent: source is required/],
+    ['a batch', { 'content-type': 'application/cloudevents-batch+json' }, '[]', /invalid CloudEvent: structured mode body must be a JSON object/],
+    ['a plain request', { 'content-type': 'application/json' }, '{}', /^expected a CloudEvent/],
+  ];
+  for (const [name, headers, body, message] of unreadable) {
+    it(`answers 400 NOT_A_CLOUDEVENT naming why, with no event from the runtime: ${name}`, () => {
+      assert.throws(() => requireCloudEvent({ headers, body }, body), (err: unknown) => err instanceof KiotError && err.code === 400 && message.test(err.message));
+    });
+  }
 });
