@@ -33,7 +33,13 @@ export function buildpackBuild(dir: string): void {
   if (r.status !== 0) throw new Error(`npm run build failed in ${dir}:\n${r.stderr}`);
 }
 
-export async function startAlone(dir: string, env: Record<string, string>): Promise<Standalone> {
+/** A copy made by copyAlone, started; stopping it removes the copy. */
+export const startAlone = (dir: string, env: Record<string, string>): Promise<Standalone> => startNpm(dir, env, () => rmSync(dir, { recursive: true, force: true }));
+
+/** A function folder of this repository, built, started in place as its container starts it: the runtime as kiot builds it. */
+export const startInPlace = (dir: string, env: Record<string, string>): Promise<Standalone> => startNpm(dir, env, () => undefined);
+
+async function startNpm(dir: string, env: Record<string, string>, cleanUp: () => void): Promise<Standalone> {
   const port = await freePort();
   // Only the system PATH plus this repo's Node 22: nothing from the repository's node_modules.
   const child: ChildProcess = spawn('npm', ['start', '--silent'], { cwd: dir, env: { PATH: `${dirnameOfNode()}:/usr/local/bin:/usr/bin:/bin`, HOME: process.env['HOME'] ?? '/tmp', FUNC_PORT: String(port), ...env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -58,7 +64,7 @@ export async function startAlone(dir: string, env: Record<string, string>): Prom
     output: () => out,
     stop: () => new Promise((resolve) => {
       if (child.exitCode !== null) return resolve(child.exitCode);
-      child.once('exit', (code) => { rmSync(dir, { recursive: true, force: true }); resolve(code); });
+      child.once('exit', (code) => { cleanUp(); resolve(code); });
       try { process.kill(-child.pid!, 'SIGTERM'); } catch { resolve(null); }
     }),
   };
