@@ -45,20 +45,15 @@ function asCloudEvent(v: unknown): CloudEvent<unknown> | undefined {
   return v as CloudEvent<unknown>;
 }
 
-const invalid = (problems: readonly string[]): KiotError => new KiotError('NOT_A_CLOUDEVENT', `invalid CloudEvent: ${problems.join('; ')}`.slice(0, 300), problems);
-
 /**
  * faas-js-runtime calls a CloudEvent handler with a plain body when the request has no ce-id, and
  * (as kiot builds it, scripts/build.mjs) when it claims to be a CloudEvent the SDK could not build.
  */
 export function requireCloudEvent(context: EventContext, event: unknown): CloudEvent<unknown> {
-  const ev = asCloudEvent(context.cloudevent) ?? asCloudEvent(event);
   const problems = arrivedProblems(context);
-  if (!ev) {
-    if (problems !== undefined && problems.length > 0) throw invalid(problems);
-    throw new KiotError('NOT_A_CLOUDEVENT', problems === undefined ? 'expected a CloudEvent (binary mode with ce-id, or structured)' : 'invalid CloudEvent: the runtime could not read it');
-  }
-  if (problems !== undefined && problems.length > 0) throw invalid(problems);
+  if (problems !== undefined && problems.length > 0) throw new KiotError('NOT_A_CLOUDEVENT', `invalid CloudEvent: ${problems.join('; ')}`.slice(0, 300), problems);
+  const ev = asCloudEvent(context.cloudevent) ?? asCloudEvent(event);
+  if (!ev) throw new KiotError('NOT_A_CLOUDEVENT', problems === undefined ? 'expected a CloudEvent (binary mode with ce-id, or structured)' : 'invalid CloudEvent: the runtime could not read it');
   // Checked as it arrived: the SDK's own validation of the same rules would only repeat the work.
   if (problems !== undefined) return ev;
   try {
