@@ -64,6 +64,9 @@ export function cpuSeconds(pid) {
   }
 }
 
+/** CPU seconds so far of each named process: { name: pid } → { name: seconds }. */
+export const processCpu = (pids) => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+
 /** Busy and total CPU seconds of the whole machine (all cores), from /proc/stat. */
 export function machineCpu() {
   const [, ...t] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);
@@ -84,9 +87,12 @@ function largestNode(leaderPid, match) {
   return candidates.map((r) => ({ pid: r[0], kb: Number(r[2]) })).sort((x, y) => y.kb - x.kb)[0];
 }
 
+/** Kilobytes as megabytes, to one decimal. */
+const toMb = (kb) => Math.round(kb / 102.4) / 10;
+
 /** RSS (MB) of the faas-js-runtime (or other node) process below a process group leader. */
 export function rssMb(leaderPid, match = /node/) {
-  return Math.round((largestNode(leaderPid, match)?.kb ?? 0) / 102.4) / 10;
+  return toMb(largestNode(leaderPid, match)?.kb ?? 0);
 }
 
 /** rssMb, and where that RSS lives (/proc status, MB): anonymous memory (V8 heap, malloc) and mapped files (the node binary, libraries). */
@@ -94,8 +100,8 @@ export function rssKinds(leaderPid, match = /node/) {
   const node = largestNode(leaderPid, match);
   if (!node) return undefined;
   const status = readFileSync(`/proc/${node.pid}/status`, 'utf8');
-  const mb = (name) => Math.round(Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN) / 102.4) / 10;
-  return { rssMb: Math.round(node.kb / 102.4) / 10, anonMb: mb('RssAnon'), fileMb: mb('RssFile') };
+  const mb = (name) => toMb(Number(new RegExp(`^${name}:\\s+(\\d+)`, 'm').exec(status)?.[1] ?? NaN));
+  return { rssMb: toMb(node.kb), anonMb: mb('RssAnon'), fileMb: mb('RssFile') };
 }
 
 /** Runs autocannon in a separate process and returns its JSON result. */

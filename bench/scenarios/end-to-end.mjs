@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cannon, cpuSeconds, freePort, machineCpu, root, sleep, round } from '../lib.mjs';
+import { cannon, freePort, machineCpu, processCpu, root, sleep, round } from '../lib.mjs';
 import { INFLUX1_URL, VM_URL, influx1Available, vmAvailable } from './targets.mjs';
 import { profileDir, summariseLatest } from '../profile.mjs';
 
@@ -64,12 +64,13 @@ async function profileStack(peak) {
   let share;
   let machine;
   try {
-    const cpu0 = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
+    const cpu0 = processCpu(pids);
     const m0 = machineCpu();
     const t0 = Date.now();
     r = await simulator(ports.HTTP_INGEST_PORT, 1000, 10_000);
     const seconds = (Date.now() - t0) / 1000;
-    share = Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, Math.round((100 * (cpuSeconds(pid) - cpu0[name])) / seconds)]));
+    const cpu1 = processCpu(pids);
+    share = Object.fromEntries(Object.keys(pids).map((name) => [name, Math.round((100 * (cpu1[name] - cpu0[name])) / seconds)]));
     const m1 = machineCpu();
     machine = Math.round((100 * (m1.busy - m0.busy)) / (m1.total - m0.total));
   } finally {

@@ -7,7 +7,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { CloudEvent, Kafka as CE } from 'cloudevents';
-import { cpuSeconds, machineCpu, root, sleep, stats, round, startProcess } from '../lib.mjs';
+import { machineCpu, processCpu, root, sleep, stats, round, startProcess } from '../lib.mjs';
 import { VM_URL, vmAvailable } from './targets.mjs';
 import { profileDir, summariseLatest } from '../profile.mjs';
 
@@ -25,7 +25,7 @@ function servicePid(pattern) {
 
 /** CPU seconds so far: the whole machine's busy time, and each named process's own. */
 function cpuNow(pids) {
-  return { machine: machineCpu().busy, ...Object.fromEntries(Object.entries(pids).filter(([, pid]) => pid !== undefined).map(([k, pid]) => [k, cpuSeconds(pid)])) };
+  return { machine: machineCpu().busy, ...processCpu(Object.fromEntries(Object.entries(pids).filter(([, pid]) => pid !== undefined))) };
 }
 
 /** CPU microseconds per point between two cpuNow() readings, per key. */

@@ -56,8 +56,8 @@ export const handle = async (context: Context) =>
     if (!deps) init();
     // Checked before anything reads context.body: the runtime copies query keys onto the context.
     const query = checkQuery(context.query ?? {});
-    // Valid or not (the runtime hands on one it could not read without an event).
-    if (context.cloudevent || claimsCloudEvent(context.headers)) throw new KiotError('BAD_REQUEST', 'http-ingest takes device readings, not CloudEvents: post to the broker instead');
+    // Valid or not: the runtime reads a CloudEvent only from a request that claims to be one, and hands on one it could not read.
+    if (claimsCloudEvent(context.headers)) throw new KiotError('BAD_REQUEST', 'http-ingest takes device readings, not CloudEvents: post to the broker instead');
     const headers: Record<string, string | undefined> = {};
     for (const [k, v] of Object.entries(context.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
     const req: IngestRequest = {

@@ -30,7 +30,7 @@ export interface InfluxTarget {
 const gzipAsync = promisify(gzip);
 
 /**
- * The client's send with a body of bytes: its request() turns anything but a string into JSON.
+ * The client's send with a body of bytes, encoded once: its request() takes only a string, and turns anything else into JSON.
  * send() hands the body to Buffer.from, which copies bytes as they are (a test holds this on the wire).
  */
 function sendBytes(transport: Transport, path: string, body: Buffer, options: SendOptions): Promise<void> {
@@ -52,13 +52,14 @@ export function writePath(t: Pick<InfluxTarget, 'api' | 'org' | 'bucket' | 'prec
 export function createInfluxWriter(t: InfluxTarget): WriteLines {
   const transport = new InfluxDB({ url: t.url, token: t.token, timeout: t.timeoutMs }).transport;
   const path = writePath(t);
-  const contentType = 'text/plain; charset=utf-8';
+  const plain = { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' } } as const;
+  const gzipped = { method: 'POST', headers: { ...plain.headers, 'content-encoding': 'gzip' } } as const;
   return async (lines) => {
     try {
-      const text = lines.join('\n');
+      const body = Buffer.from(lines.join('\n'));
       // Compressed here, not by the client, which offers no level (it uses zlib's default, 6).
-      if (Buffer.byteLength(text) > t.gzipThreshold) await sendBytes(transport, path, await gzipAsync(text, { level: t.gzipLevel }), { method: 'POST', headers: { 'content-type': contentType, 'content-encoding': 'gzip' } });
-      else await transport.request(path, text, { method: 'POST', headers: { 'content-type': contentType } });
+      if (body.length > t.gzipThreshold) await sendBytes(transport, path, await gzipAsync(body, { level: t.gzipLevel }), gzipped);
+      else await sendBytes(transport, path, body, plain);
     } catch (err) {
       if (err instanceof HttpError) {
         const transient = err.statusCode >= 500 || err.statusCode === 429 || err.statusCode === 408;

@@ -42,9 +42,11 @@ export function measurementFor(id: Identity, mapping: Mapping): string {
   return mapping.measurements[`${id.application}/${id.channel}`] ?? mapping.measurements[id.channel] ?? id.channel;
 }
 
+const identityTags = (id: Identity): Record<string, string> => ({ application: id.application, device: id.device, channel: id.channel });
+
 /** The event's tags: its identity, then configured ones from the record's meta or the event's extensions. */
 function tagsFor(id: Identity, data: Normalized, mapping: Mapping): Record<string, string> {
-  const tags: Record<string, string> = { application: id.application, device: id.device, channel: id.channel };
+  const tags = identityTags(id);
   for (const t of mapping.tags) {
     const v = data.meta?.[t] ?? id.extensions[t];
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') tags[t] = String(v);
@@ -97,7 +99,7 @@ const formattedFields = (formatted: Readonly<Record<string, string>>): string =>
 export function rejectLine(id: Identity, time: string, errors: readonly { instancePath?: unknown; message?: unknown }[], precision: Precision): string {
   const reason = errors.map((e) => `${String(e.instancePath ?? '') || '/'} ${String(e.message ?? '')}`).join('; ').slice(0, 500);
   const fields = formattedFields({ errors: integerValue(Math.max(1, errors.length))!, reason: quoted(reason) });
-  return `${seriesKey('kiot_rejected', { application: id.application, device: id.device, channel: id.channel })} ${fields} ${timestamp(time, precision)}`;
+  return `${seriesKey('kiot_rejected', identityTags(id))} ${fields} ${timestamp(time, precision)}`;
 }
 
 /**
