@@ -2,13 +2,14 @@
 // Bundles every function (and the embedded broker) with esbuild. Shared code (@kiot/core) is
 // inlined, so each function folder is complete on its own for `func build`; the packages a
 // function lists in its own dependencies stay external and are installed in its image, except in
-// the start entry (build/start.js), which inlines faas-js-runtime: loading its ~530 files cost ~55 ms.
+// the runtime the start entry launches (build/runtime.js), which inlines faas-js-runtime: loading its ~530 files cost ~55 ms.
 // keepNames: faas-js-runtime recognises a returned CloudEvent by constructor.name.
 import { build } from 'esbuild';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeEntries } from './compile-cache.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -18,8 +19,9 @@ export function targets() {
     const dir = join(root, 'functions', name);
     if (existsSync(join(dir, 'src/index.ts'))) {
       out.push({ name, dir, entry: join(dir, 'src/index.ts'), outfile: join(dir, 'build/index.js') });
-      // The process entry (`npm start`): faas-js-runtime started as its CLI does, CORS preflights answered from cors().
-      out.push({ name: `${name}-start`, dir, inlineAll: true, stdin: `const { launch } = require(${JSON.stringify(join(root, 'packages/core/src/launch.ts'))});\nlaunch(require(require('node:path').join(__dirname, 'index.js')), process.argv.slice(2), process.env).catch((err) => { console.error(err); process.exit(1); });\n`, outfile: join(dir, 'build/start.js') });
+      // The runtime the process entry (build/start.js, scripts/compile-cache.mjs) launches: faas-js-runtime started
+      // as its CLI does, CORS preflights answered from cors().
+      out.push({ name: `${name}-runtime`, dir, inlineAll: true, function: true, stdin: `module.exports = require(${JSON.stringify(join(root, 'packages/core/src/launch.ts'))});\n`, outfile: join(dir, 'build/runtime.js') });
     }
     // A second, long-running entry point (the writer's Kafka-direct consumer).
     if (existsSync(join(dir, 'src/consumer.ts'))) out.push({ name: `${name}-consumer`, dir, entry: join(dir, 'src/consumer.ts'), outfile: join(dir, 'build/consumer.js') });
@@ -129,6 +131,8 @@ export async function buildAll() {
     });
     await cheapenNames(t.outfile);
   }));
+  // Once index.js and runtime.js of every function are written: its start entry and compile cache.
+  for (const t of targets().filter((x) => x.function)) await writeEntries(t.dir);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

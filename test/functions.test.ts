@@ -3,6 +3,8 @@
  * is complete, and copied alone it installs, builds as the buildpack builds it, starts as its
  * container starts it, is ready, and answers a CloudEvent correctly.
  */
+import { strict as assert } from 'node:assert';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { checkFolder, functionNames, probeFor } from './support/folders';
 import { buildpackBuild, copyAlone, installProduction, startAlone } from './support/standalone';
@@ -25,7 +27,11 @@ describe('every function folder is a deployable unit', function () {
         if (probe.needs) await probe.needs(this);
         const dir = copyAlone(join(ROOT, 'functions', name));
         installProduction(dir);
+        rmSync(join(dir, 'build/.compile-cache'), { recursive: true, force: true }); // .funcignore keeps it out of the upload
         buildpackBuild(dir);
+        // The image build compiled the bundles for the image's Node: every start of the image reads them (scripts/compile-cache.mjs).
+        const cached = readdirSync(join(dir, 'build/.compile-cache'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile());
+        assert.ok(cached.length >= 2, `build/.compile-cache holds ${cached.length} entries after npm run build`);
         const fn = await startAlone(dir, probe.env(sink));
         try {
           await probe.check(fn.url, sink);

@@ -80,10 +80,14 @@ export function checkFolder(name: string): void {
   assert.match(envs.find((e) => e.name === 'BP_NODE_VERSION')?.value ?? '', /^2[2-9]/);
   const pkg = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as { engines: { node: string }; scripts: Record<string, string>; dependencies: Record<string, string> };
   assert.match(pkg.engines.node, />=22/);
-  // build/start.js starts faas-js-runtime on build/index.js as its CLI does (preflights answered from cors()).
+  // build/start.js starts faas-js-runtime (build/runtime.js) on build/index.js as its CLI does (preflights answered from cors()).
   assert.match(pkg.scripts['start']!, /^node \.\/build\/start\.js/);
-  // The runtime inlined there parses JSON without building two unthrown errors per event (scripts/build.mjs).
-  const start = readFileSync(join(dir, 'build/start.js'), 'utf8');
+  // It reads V8's compiled code from build/.compile-cache, which the image build fills: this machine's stays out of the upload.
+  assert.match(readFileSync(join(dir, 'build/start.js'), 'utf8'), /enableCompileCache\?\.\(require\('node:path'\)\.join\(__dirname, '\.compile-cache'\)\)/);
+  assert.match(pkg.scripts['build']!, /^node build\/warm-cache\.js /);
+  assert.match(readFileSync(join(dir, '.funcignore'), 'utf8'), /^build\/\.compile-cache\/$/m);
+  // The runtime it launches parses JSON without building two unthrown errors per event (scripts/build.mjs).
+  const start = readFileSync(join(dir, 'build/runtime.js'), 'utf8');
   assert.match(start, /isDefined\)\(payload\) \|\| \(0, validation_1\.isDefinedOrThrow\)/);
   assert.match(start, /if \(!\(typeof ct === "string" && ct\.startsWith\("application\/cloudevents"\)\) && !this\.headers\["ce-id"\]\) return false;/);
   assert.match(start, /const applyLimit = fastify\.initialConfig\.bodyLimit;/);
