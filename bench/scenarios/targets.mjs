@@ -54,7 +54,8 @@ export const startHelloNpm = (request) => startWithNpm(join(root, 'bench/hello')
 export async function startFunctionProfiled(name, env, request, dir) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const p = await startProcess({ ...directStart(join(root, 'functions', name), ['--cpu-prof', `--cpu-prof-dir=${dir}`]), cwd: join(root, 'functions', name), env: { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'warn', ...env }, probe: () => ok(url, request) });
+  const direct = directStart(join(root, 'functions', name), ['--cpu-prof', `--cpu-prof-dir=${dir}`]);
+  const p = await startProcess({ command: direct.command, args: direct.args, cwd: join(root, 'functions', name), env: { ...direct.env, FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'warn', ...env }, probe: () => ok(url, request) });
   return { ...p, url };
 }
 

@@ -22,4 +22,4 @@ export interface StackPlan {
 }
 
 export function stackPlan(env?: Readonly<Record<string, string | undefined>>): StackPlan;
-export function directStart(folder: string, nodeFlags: readonly string[]): { command: string; args: string[] };
+export function directStart(folder: string, nodeFlags: readonly string[], env?: Readonly<Record<string, string | undefined>>): { command: string; args: string[]; env: Record<string, string> };

@@ -19,19 +19,25 @@ export const portVar = (name) => `${name.toUpperCase().replace(/-/g, '_')}_PORT`
 
 /**
  * A folder's `npm start` as node run directly: `--cpu-prof` is one of the flags NODE_OPTIONS may not
- * carry, so profiling starts the script's command without npm.
+ * carry, so profiling starts the script's command without npm. The script's leading `NAME=${NAME:-default}`
+ * assignments (the functions' malloc setting) become env, with the same defaulting.
  */
-export function directStart(folder, nodeFlags) {
-  const [node, ...args] = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')).scripts.start.split(' ');
+export function directStart(folder, nodeFlags, env = process.env) {
+  const words = JSON.parse(readFileSync(join(folder, 'package.json'), 'utf8')).scripts.start.split(' ');
+  const assigned = {};
+  for (let m; (m = /^([A-Z_][A-Z0-9_]*)=(?:\$\{\1:-([^}]*)\}|([^$]*))$/.exec(words[0] ?? '')); words.shift()) assigned[m[1]] = m[2] !== undefined ? env[m[1]] || m[2] : m[3];
+  const [node, ...args] = words;
   if (node !== 'node') throw new Error(`${folder}: its start script does not run node`);
-  return { command: process.execPath, args: [...nodeFlags, ...args] };
+  return { command: process.execPath, args: [...nodeFlags, ...args], env: assigned };
 }
 
 /** KIOT_CPU_PROF_DIR: every process runs under --cpu-prof, writing to DIR/<name> when it stops. */
 function profiled(p, dir) {
   if (!dir) return p;
   const flags = ['--cpu-prof', `--cpu-prof-dir=${join(dir, p.name)}`];
-  return { ...p, ...(p.command === 'npm' ? directStart(p.cwd, flags) : { args: [...flags, ...p.args] }) };
+  if (p.command !== 'npm') return { ...p, args: [...flags, ...p.args] };
+  const direct = directStart(p.cwd, flags);
+  return { ...p, command: direct.command, args: direct.args, env: { ...direct.env, ...p.env } };
 }
 
 export function stackPlan(env = process.env) {
