@@ -5,6 +5,7 @@
 import { unprocessable, type KiotError, type Normalized, type Value } from '@kiot/core';
 import type { Mapping, Precision } from './config';
 import { booleanValue, fieldSet, floatValue, integerValue, quoted, seriesKey } from './line-protocol';
+import { recordMillis } from './record-time';
 
 export interface Identity {
   readonly application: string;
@@ -27,7 +28,7 @@ export function leaves(values: Readonly<Record<string, Value>>, prefix = '', out
 }
 
 export function timestamp(iso: string, precision: Precision): string {
-  const ms = Date.parse(iso);
+  const ms = recordMillis(iso);
   if (Number.isNaN(ms)) throw bad(`record time ${JSON.stringify(iso.slice(0, 40))} is not a time`);
   // Milliseconds (the default) need no sub-millisecond digits: skip the BigInt arithmetic.
   if (precision === 'ms' && ms >= 0) return String(ms);

@@ -35,39 +35,56 @@ function prepare(record: RawRecord, mapping: Mapping, inputTypes: readonly strin
   }
 }
 
+/**
+ * Records are prepared and written chunk by chunk: while one chunk is being written, the next is
+ * prepared, so InfluxDB's work and the consumer's overlap (one write in flight per batch). Before,
+ * a batch was prepared whole, then its chunks written one after another, and a batch's tens of
+ * milliseconds of formatting held up the other partitions' writes as well.
+ */
 export async function processBatch(records: readonly RawRecord[], write: WriteLines, mapping: Mapping, maxLines: number, inputTypes: readonly string[] = [EVENT_TYPES.validated]): Promise<BatchResult> {
   const dead: DeadLetter[] = [];
-  const ready: Prepared[] = [];
   let skipped = 0;
+  let written = 0;
+  let chunk: Prepared[] = [];
+  let lines = 0;
+  let inFlight: Promise<Settled> | undefined;
+  const settle = async (): Promise<void> => {
+    if (inFlight === undefined) return;
+    const done = await inFlight;
+    inFlight = undefined;
+    if ('error' in done) throw done.error;
+    written += done.written;
+  };
+  const flush = async (): Promise<void> => {
+    await settle();
+    // Settled at once, so a failure while the next chunk is prepared is never an unhandled rejection.
+    inFlight = writeSplitting(chunk, write, dead).then((n) => ({ written: n }), (error: unknown) => ({ error }));
+    chunk = [];
+    lines = 0;
+  };
   for (const record of records) {
+    let p: Prepared | 'skip';
     try {
-      const p = prepare(record, mapping, inputTypes);
-      if (p === 'skip') skipped++;
-      else ready.push(p);
+      p = prepare(record, mapping, inputTypes);
     } catch (err) {
       if (!(err instanceof PoisonRecord)) throw err;
       dead.push({ record, reason: err.message });
+      continue;
     }
+    if (p === 'skip') {
+      skipped++;
+      continue;
+    }
+    if (lines + p.lines.length > maxLines && chunk.length > 0) await flush();
+    chunk.push(p);
+    lines += p.lines.length;
   }
-  let written = 0;
-  for (const chunk of chunks(ready, maxLines)) written += await writeSplitting(chunk, write, dead);
+  if (chunk.length > 0) await flush();
+  await settle();
   return { written, skipped, dead };
 }
 
-function* chunks(items: readonly Prepared[], maxLines: number): Generator<Prepared[]> {
-  let current: Prepared[] = [];
-  let n = 0;
-  for (const p of items) {
-    if (n + p.lines.length > maxLines && current.length > 0) {
-      yield current;
-      current = [];
-      n = 0;
-    }
-    current.push(p);
-    n += p.lines.length;
-  }
-  if (current.length > 0) yield current;
-}
+type Settled = { readonly written: number } | { readonly error: unknown };
 
 /** Writes a chunk; when InfluxDB refuses it (4xx), halves it until the poison records are alone. */
 async function writeSplitting(chunk: readonly Prepared[], write: WriteLines, dead: DeadLetter[]): Promise<number> {
