@@ -46,6 +46,17 @@ export interface PublishProps {
 const CHANNEL = /^[A-Za-z0-9][-A-Za-z0-9_.]{0,127}$/;
 const DEVICE = /^[-A-Za-z0-9_.:@]{1,128}$/;
 
+/** The v5 properties of a PUBLISH (or a will) that become attributes; absent ones stay absent. */
+export function publishProps(p: PublishProps | undefined): PublishProps {
+  if (p === undefined) return {};
+  return {
+    ...(p.contentType !== undefined ? { contentType: p.contentType } : {}),
+    ...(p.payloadFormatIndicator !== undefined ? { payloadFormatIndicator: p.payloadFormatIndicator } : {}),
+    ...(p.messageExpiryInterval !== undefined ? { messageExpiryInterval: p.messageExpiryInterval } : {}),
+    ...(p.userProperties !== undefined ? { userProperties: p.userProperties } : {}),
+  };
+}
+
 export type Built = { readonly ok: true; readonly event: BinaryEvent } | { readonly ok: false; readonly reason: number; readonly message: string };
 
 function sniff(payload: Buffer, utf8: boolean): string {
@@ -57,7 +68,8 @@ function sniff(payload: Buffer, utf8: boolean): string {
   }
 }
 
-export function buildEvent(who: Identity, topic: string, payload: Buffer, props: PublishProps, now: Date): Built {
+/** `marks`: kiot's own extensions for this event (a will's `kiotwill`), set before the user properties. */
+export function buildEvent(who: Identity, topic: string, payload: Buffer, props: PublishProps, now: Date, marks: Readonly<Record<string, AttributeValue>> = {}): Built {
   const parts = topic.split('/');
   if (parts.length > 2 || !CHANNEL.test(parts[0] ?? '')) return { ok: false, reason: REASON.topicNameInvalid, message: 'topic is CHANNEL or CHANNEL/DEVICE' };
   let device = who.device;
@@ -80,6 +92,7 @@ export function buildEvent(who: Identity, topic: string, payload: Buffer, props:
     device,
     partitionkey: partitionKeyFor(who.application, device),
     kiotdialect: 'mqtt',
+    ...marks,
   };
   if (sender !== undefined) attrs['sender'] = sender;
   if (props.messageExpiryInterval !== undefined) attrs['expiresat'] = new Date(now.getTime() + props.messageExpiryInterval * 1000).toISOString();

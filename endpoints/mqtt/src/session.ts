@@ -13,7 +13,8 @@ import { KiotError, type AuthOutcome, type FailureLimiter, type SendEvent, type 
 import type { MqttConfig } from './config';
 import { Framer } from './framing';
 import type { Metrics } from './metrics';
-import { buildEvent, REASON, type Identity } from './publish';
+import { buildEvent, publishProps, REASON, type Identity } from './publish';
+import { DISCONNECT_WITH_WILL, willEvent, willOf, type Will } from './will';
 
 export interface SessionDeps {
   readonly config: Readonly<MqttConfig>;
@@ -38,6 +39,8 @@ export class Session {
   private closing = false;
   private clientId = '';
   private identity: Identity | undefined;
+  /** Published when the connection ends without a normal DISCONNECT (will.ts). */
+  private will: Will | undefined;
   private readonly framer: Framer;
   private readonly parser = mqtt.parser();
   private readonly aliases = new Map<number, string>();
@@ -73,6 +76,7 @@ export class Session {
 
   /** Server shutdown: waits for forwards in flight, then DISCONNECT 0x8B. */
   async shutdown(deadline: number): Promise<void> {
+    this.will = undefined; // kiot is going away, not the device
     this.socket.pause();
     while (this.acks.length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.disconnect(REASON.serverShuttingDown, 'server shutting down');
@@ -135,6 +139,8 @@ export class Session {
       case 'unsubscribe':
         return this.write(this.isV5 ? { cmd: 'unsuback', messageId: p.messageId, granted: p.unsubscriptions.map(() => 0x11) } : { cmd: 'unsuback', messageId: p.messageId });
       case 'disconnect':
+        // A normal DISCONNECT discards the will; v5 0x04 asks for it.
+        if (!(this.isV5 && p.reasonCode === DISCONNECT_WITH_WILL)) this.will = undefined;
         return this.destroy('client disconnected');
       case 'pubrel':
       case 'pubrec':
@@ -177,7 +183,11 @@ export class Session {
     if (!outcome.ok && outcome.reason === 'limited') return limited();
     if (!outcome.ok && outcome.reason === 'unauthenticated') gate.fail();
     if (!outcome.ok) return outcome.reason === 'disabled' ? refuse(REASON.notAuthorized, 5, 'not authorized') : refuse(REASON.badUserOrPassword, 4, 'bad user name or password');
-    this.identity = { application: outcome.application, device: outcome.device, entry: outcome.entry };
+    const identity = { application: outcome.application, device: outcome.device, entry: outcome.entry };
+    const will = willOf(p, identity, this.deps.now());
+    if (!will.ok) return refuse(will.reason, 5, will.message);
+    this.identity = identity;
+    this.will = will.will;
     this.connected = true;
     this.deps.claim(this.clientId, this);
     this.deps.metrics.inc('kiot_mqtt_connects_total', { result: 'accepted' });
@@ -219,13 +229,7 @@ export class Session {
     }
     if (p.qos === 1 && this.acks.length >= this.deps.config.receiveMaximum) return this.fail(REASON.receiveMaximumExceeded, 'receive maximum exceeded');
     const payload = Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload);
-    const props = p.properties ?? {};
-    const built = buildEvent(this.identity, topic, payload, {
-      ...(props.contentType !== undefined ? { contentType: props.contentType } : {}),
-      ...(props.payloadFormatIndicator !== undefined ? { payloadFormatIndicator: props.payloadFormatIndicator } : {}),
-      ...(props.messageExpiryInterval !== undefined ? { messageExpiryInterval: props.messageExpiryInterval } : {}),
-      ...(props.userProperties !== undefined ? { userProperties: props.userProperties } : {}),
-    }, this.deps.now());
+    const built = buildEvent(this.identity, topic, payload, publishProps(p.properties), this.deps.now());
     if (!built.ok) {
       m.inc('kiot_mqtt_publishes_refused_total', { reason: `0x${built.reason.toString(16)}` });
       if (p.qos === 0) return undefined;
@@ -323,6 +327,20 @@ export class Session {
     this.closing = true;
     clearTimeout(this.connectTimer);
     if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
-    if (this.connected) this.deps.release(this.clientId, this);
+    if (this.connected) {
+      this.deps.release(this.clientId, this);
+      this.publishWill();
+    }
+  }
+
+  private publishWill(): void {
+    const will = this.will;
+    this.will = undefined;
+    if (will === undefined || this.identity === undefined) return;
+    const m = this.deps.metrics;
+    const built = willEvent(will, this.identity, this.deps.now());
+    if (!built.ok) return m.inc('kiot_mqtt_wills_total', { result: 'refused' });
+    // Best effort, as QoS 0: no client is left to acknowledge it to, or to send it again.
+    void this.deps.send(built.event).then(() => m.inc('kiot_mqtt_wills_total', { result: 'forwarded' }), () => m.inc('kiot_mqtt_wills_total', { result: 'failed' }));
   }
 }

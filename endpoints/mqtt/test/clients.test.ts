@@ -44,6 +44,27 @@ describe('mqtt endpoint with mosquitto_pub / mosquitto_sub', function () {
       assert.match(r.out, /not authori[sz]ed|bad user ?name or password|Connection Refused/i);
     });
 
+    it(`mosquitto_pub ${version}: its will is published when it dies, not when it ends`, async () => {
+      const wills = () => h.sink.received.filter((e) => e.headers['ce-kiotwill'] === 'true');
+      const until = async (check: () => boolean) => { for (let i = 0; i < 150 && !check(); i++) await new Promise((r) => setTimeout(r, 20)); };
+      const args = ['-h', '127.0.0.1', '-p', String(h.endpoint.port), '-u', 'device1@demo', '-P', 'demo-secret', '-V', version, '-q', '1', '-t', 'temperature', '-l', '--will-topic', 'status', '--will-payload', '{"online":false}', '--will-qos', '1'];
+      const before = { all: h.sink.received.length, wills: wills().length };
+      // -l publishes each line of its input: one reading, then the process is killed.
+      const killed = spawn('mosquitto_pub', args);
+      killed.stdin.write('{"temperature":1}\n');
+      await until(() => h.sink.received.length > before.all);
+      killed.kill('SIGKILL');
+      await until(() => wills().length > before.wills);
+      assert.equal(wills().length, before.wills + 1);
+      assert.equal(wills().at(-1)!.body.toString(), '{"online":false}');
+      // The end of its input: mosquitto_pub sends DISCONNECT, and the will is discarded.
+      const ended = spawn('mosquitto_pub', args);
+      ended.stdin.end('{"temperature":2}\n');
+      assert.equal(await new Promise((r) => ended.on('exit', r)), 0);
+      await new Promise((r) => setTimeout(r, 300));
+      assert.equal(wills().length, before.wills + 1);
+    });
+
     it(`mosquitto_sub ${version} is refused a subscription`, async () => {
       const r = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(h.endpoint.port), '-u', 'device1@demo', '-P', 'demo-secret', '-V', version, '-t', 'temperature', '-C', '1', '-W', '3']);
       // mosquitto_sub reports the SUBACK failure and stops at once (it would otherwise wait -W 3 seconds).

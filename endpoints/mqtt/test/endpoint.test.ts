@@ -3,56 +3,9 @@
  * protocol section, a sink outage with zero loss, malformed input closing only its own connection.
  */
 import { strict as assert } from 'node:assert';
-import { connect as rawConnect, type Socket } from 'node:net';
-import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
+import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
-import { startHarness, type Harness } from './support';
-
-const DEVICE = { username: 'device1@demo', password: 'demo-secret' };
-const GATEWAY = { username: 'gateway1@demo', password: 'demo-gateway-secret' };
-const clients: MqttClient[] = [];
-
-async function client(h: Harness, opts: IClientOptions): Promise<MqttClient> {
-  const c = await mqtt.connectAsync(h.url, { reconnectPeriod: 0, connectTimeout: 2000, ...opts });
-  clients.push(c);
-  return c;
-}
-
-const connackOf = (h: Harness, opts: IClientOptions): Promise<{ error?: { code?: number }; packet?: mqttPacket.IConnackPacket }> =>
-  new Promise((resolve) => {
-    const c = mqtt.connect(h.url, { reconnectPeriod: 0, connectTimeout: 2000, ...opts });
-    clients.push(c);
-    c.once('connect', (packet) => resolve({ packet }));
-    c.once('error', (error) => resolve({ error: error as { code?: number } }));
-  });
-
-function raw(h: Harness): Promise<Socket> {
-  return new Promise((resolve) => {
-    const s = rawConnect(h.endpoint.port, '127.0.0.1', () => resolve(s));
-    s.on('error', () => undefined);
-    s.resume(); // read what the server sends, as a real client does
-  });
-}
-const closed = (s: Socket, ms = 3000): Promise<number> => {
-  const t0 = Date.now();
-  return new Promise((resolve, reject) => {
-    if (s.destroyed) return resolve(0);
-    const timer = setTimeout(() => reject(new Error('still open')), ms);
-    s.once('close', () => { clearTimeout(timer); resolve(Date.now() - t0); });
-  });
-};
-/** A new endpoint (and sink) per test; clients of the test are closed after it. */
-function freshHarness(): { readonly h: Harness } {
-  const ctx = {} as { h: Harness };
-  beforeEach(async () => { ctx.h = await startHarness(); });
-  afterEach(async () => {
-    await Promise.all(clients.splice(0).map((c) => c.endAsync(true).catch(() => undefined)));
-    await ctx.h.close();
-  });
-  return ctx;
-}
-
-const disconnectReason = (c: MqttClient): Promise<number | undefined> => new Promise((resolve) => c.once('disconnect', (p) => resolve(p.reasonCode)));
+import { client, closeClients, closed, connackOf, DEVICE, disconnectReason, freshHarness, GATEWAY, raw, startHarness, tracked } from './support';
 
 for (const protocolVersion of [4, 5] as const) {
   const v = protocolVersion === 5 ? 'MQTT 5.0' : 'MQTT 3.1.1';
@@ -129,8 +82,7 @@ for (const protocolVersion of [4, 5] as const) {
     it('loses nothing through a sink outage: failures are not acked, and the client redelivers', async () => {
       let outage = true;
       ctx.h.sink.respond = () => ({ status: outage ? 503 : 202 });
-      const c = mqtt.connect(ctx.h.url, { ...DEVICE, protocolVersion, reconnectPeriod: 200, connectTimeout: 2000, clean: true, clientId: `outage-${protocolVersion}` });
-      clients.push(c);
+      const c = tracked(mqtt.connect(ctx.h.url, { ...DEVICE, protocolVersion, reconnectPeriod: 200, connectTimeout: 2000, clean: true, clientId: `outage-${protocolVersion}` }));
       await new Promise((r) => c.once('connect', r));
       const results = Array.from({ length: 10 }, (_, i) => new Promise<unknown>((resolve) => c.publish('temperature', JSON.stringify({ temperature: i }), { qos: 1 }, (err) => resolve(err))));
       await new Promise((r) => setTimeout(r, 600));
@@ -212,7 +164,7 @@ describe('mqtt endpoint against password guessing', function () {
       assert.equal((await connackOf(h, { ...DEVICE, protocolVersion: 5 })).error?.code, 0x97);
       assert.equal((await connackOf(h, { ...DEVICE, protocolVersion: 4 })).error?.code, 3);
     } finally {
-      await Promise.all(clients.splice(0).map((c) => c.endAsync(true).catch(() => undefined)));
+      await closeClients();
       await h.close();
     }
   });

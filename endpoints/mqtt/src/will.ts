@@ -1,0 +1,38 @@
+/**
+ * Will Messages. kiot keeps no sessions (clean start only), so a session ends with its connection and
+ * a client's will is published then (a Will Delay Interval cannot outlast the session): when the
+ * connection ends other than by a normal DISCONNECT (the network dropped, keep-alive expired, a
+ * protocol error, a newer connection took the client id over) or by a v5 DISCONNECT 0x04. Not on
+ * kiot's own shutdown: the device did not go away, it reconnects to another replica.
+ * A will is held to the rules of a PUBLISH at CONNECT, so one that could never be delivered is
+ * refused then rather than lost later. It becomes a raw event like a PUBLISH, marked `kiotwill`.
+ */
+import type { IConnectPacket } from 'mqtt-packet';
+import { buildEvent, publishProps, REASON, type Built, type Identity, type PublishProps } from './publish';
+
+export interface Will {
+  readonly topic: string;
+  readonly payload: Buffer;
+  readonly props: PublishProps;
+}
+
+/** v5 DISCONNECT reason "Disconnect with Will Message": the client asks for its will. */
+export const DISCONNECT_WITH_WILL = 0x04;
+
+export type WillCheck = { readonly ok: true; readonly will: Will | undefined } | { readonly ok: false; readonly reason: number; readonly message: string };
+
+/** The event a will becomes, stamped `now`. */
+export const willEvent = (will: Will, who: Identity, now: Date): Built => buildEvent(who, will.topic, will.payload, will.props, now, { kiotwill: true });
+
+/** The CONNECT's will, checked as its PUBLISH would be; refused with the v5 reason code a CONNACK gives. */
+export function willOf(p: IConnectPacket, who: Identity, now: Date): WillCheck {
+  const w = p.will;
+  if (w === undefined) return { ok: true, will: undefined };
+  if (w.retain === true) return { ok: false, reason: REASON.retainNotSupported, message: 'will retain is not supported' };
+  if (w.qos === 2) return { ok: false, reason: REASON.qosNotSupported, message: 'will QoS 2 is not supported (Maximum QoS 1)' };
+  const will: Will = { topic: w.topic, payload: Buffer.isBuffer(w.payload) ? w.payload : Buffer.from(w.payload), props: publishProps(w.properties) };
+  const built = willEvent(will, who, now);
+  // A fixed message: a refused topic can name a device.
+  if (!built.ok) return { ok: false, reason: built.reason, message: `will refused as its PUBLISH would be (0x${built.reason.toString(16)})` };
+  return { ok: true, will };
+}
