@@ -104,6 +104,18 @@ export function rssKinds(leaderPid, match = /node/) {
   return { rssMb: toMb(node.kb), anonMb: mb('RssAnon'), fileMb: mb('RssFile') };
 }
 
+/** Runs a node script (a load generator) in its own process; resolves with the JSON it prints. */
+export function nodeJson(script, args) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(root, script), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => (out += d));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`${script} exited ${code}: ${err.slice(-500)}`))));
+  });
+}
+
 /** Runs autocannon in a separate process and returns its JSON result. */
 export function cannon({ url, method = 'POST', headers = {}, body, connections = 32, duration, amount, rate }) {
   const args = [url, '-m', method, '-c', String(connections), '--json'];

@@ -1,5 +1,6 @@
-// Scenario 4: Kafka-direct writer points/s into VictoriaMetrics, as a ratio to posting the same
-// line protocol batches straight to VictoriaMetrics in the same run (the ceiling).
+// Scenario 4: the writer's points/s into VictoriaMetrics, through Kafka-direct and through the HTTP
+// path, as a ratio to posting the same line protocol batches straight to VictoriaMetrics in the same
+// run (the ceiling).
 import { execFileSync } from 'node:child_process';
 import { availableParallelism } from 'node:os';
 import { createInterface } from 'node:readline';
@@ -9,6 +10,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { CloudEvent, Kafka as CE } from 'cloudevents';
 import { machineCpu, processCpu, root, sleep, stats, round, startProcess } from '../lib.mjs';
 import { VM_URL, vmAvailable } from './targets.mjs';
+import { CONNECTIONS, postAll, startWriter } from './writer-http.mjs';
 import { profileDir, summariseLatest } from '../profile.mjs';
 
 const BROKERS = [process.env.KIOT_KAFKA_BROKERS ?? '127.0.0.1:19092'];
@@ -38,6 +40,8 @@ export async function kafkaDirect(s, say) {
   // second: the consumer's start-up (its first fetch, its JIT warming) weighed on its rate, and
   // VictoriaMetrics had not yet begun the merging that a sustained write load pays for.
   const n = s.runs === 1 ? 20_000 : 1_000_000;
+  // The HTTP path takes one request per event: a tenth of the points, one per event, is ten seconds or more.
+  const nHttp = n / 10;
   const services = { victoriaMetrics: servicePid('victoria-metrics'), kafka: servicePid('kafka.Kafka') };
   const cpu = { ceiling: [], packs: [] };
   const kafka = new Kafka({ clientId: 'kiot-bench', brokers: BROKERS, logLevel: logLevel.NOTHING });
@@ -45,8 +49,8 @@ export async function kafkaDirect(s, say) {
   await producer.connect();
   const admin = kafka.admin();
   await admin.connect();
-  const t0 = Date.parse('2026-06-01T00:00:00Z');
-  const results = { ceiling: [], kiot: [], client: [], packs: [] };
+  const results = { ceiling: [], kiot: [], client: [], packs: [], http: [], httpPacks: [] };
+  const writer = await startWriter();
   // Fresh: a profile found there at the end was made by this run's extra run.
   const prof = profileDir('kafka-direct', { fresh: true });
   const profPacks = profileDir('kafka-direct-packs', { fresh: true });
@@ -57,14 +61,7 @@ export async function kafkaDirect(s, say) {
       if (profiling && (s.runs === 1 || stats(results.kiot).median / stats(results.ceiling).median >= 0.9)) break;
       const tag = `b${Date.now()}`;
       // The same n points two ways: one reading per record (unbatched devices) and packs of PACK readings per record.
-      const lines = [];
-      const points = [];
-      for (let i = 0; i < n; i++) {
-        const device = `${tag}-d${Math.floor(i / PACK) % 50}`;
-        const value = 20 + (i % 100) / 10;
-        lines.push(`temperature,application=demo,channel=temperature,device=${device} temperature=${value} ${t0 + i * 1000}`);
-        points.push({ device, time: new Date(t0 + i * 1000).toISOString(), value });
-      }
+      const { lines, points } = benchPoints(tag, n);
       const topics = { single: `kiot-bench-${tag}`, packs: `kiot-bench-${tag}-packs` };
       await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
       await produce(producer, topics.single, points, 1);
@@ -89,21 +86,34 @@ export async function kafkaDirect(s, say) {
       say(`${profiling ? 'profiled run' : `run ${run + 1}`}: ceiling ${Math.round(ceiling)} points/s, Kafka-direct ${Math.round(rate)} points/s, in packs of ${PACK} ${Math.round(packRate)} points/s`);
       await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
     }
+    // The HTTP path after every Kafka-direct run: the points it writes would keep VictoriaMetrics merging
+    // through the next run's ceiling.
+    for (let run = 0; run < s.runs; run++) {
+      const { points } = benchPoints(`h${Date.now()}`, n);
+      results.http.push(await postAll(writer, validatedEvents(points.slice(0, nHttp), 1), nHttp));
+      results.httpPacks.push(await postAll(writer, validatedEvents(points, PACK), n));
+      say(`HTTP path run ${run + 1}: one reading per event ${Math.round(results.http.at(-1))} points/s, in events of ${PACK} ${Math.round(results.httpPacks.at(-1))} points/s`);
+    }
   } finally {
     await producer.disconnect();
     await admin.disconnect();
+    await writer.stop();
   }
   const c = stats(results.ceiling);
   const k = stats(results.kiot);
   const a = stats(results.client);
   const pk = stats(results.packs);
-  out.figures = { points: n, ceiling: c, kafkaDirect: k, kafkajsAlone: a, packs: pk, ratio: round(k.median / c.median), packsRatio: round(pk.median / c.median) };
+  const h = stats(results.http);
+  const hp = stats(results.httpPacks);
+  out.figures = { points: n, ceiling: c, kafkaDirect: k, kafkajsAlone: a, packs: pk, ratio: round(k.median / c.median), packsRatio: round(pk.median / c.median), http: h, httpPacks: hp };
   const verdict = (ratio) => (ratio >= 0.9 ? 'met' : `missed by ${round(0.9 - ratio)}`);
-  out.table.push('| path | points/s | ratio (target ≥ 0.9) |', '|---|---|---|');
+  out.table.push('| path | points/s | ratio to the ceiling (target ≥ 0.9 for Kafka-direct) |', '|---|---|---|');
   out.table.push(`| line protocol straight to VictoriaMetrics, 5,000 lines/request, gzip level 1 as the writer sends it (ceiling) | ${c.median} [${c.min}–${c.max}] | — |`);
   out.table.push(`| Kafka-direct writer (kafkajs → batches → VictoriaMetrics) | ${k.median} [${k.min}–${k.max}] | ${out.figures.ratio} (${verdict(out.figures.ratio)}) |`);
   out.table.push(`| the same points in records of ${PACK} readings (SenML packs from batching devices) | ${pk.median} [${pk.min}–${pk.max}] | ${out.figures.packsRatio} (${verdict(out.figures.packsRatio)}) |`);
   out.table.push(`| for reference: kafkajs alone, reading the same records and discarding them (the client's bound) | ${a.median} [${a.min}–${a.max}] | ${round(a.median / c.median)} |`);
+  out.table.push(`| HTTP path: the influx-writer function, one reading per event, ${CONNECTIONS} deliveries at once as a broker pushes them | ${h.median} [${h.min}–${h.max}] | ${round(h.median / c.median)} |`);
+  out.table.push(`| HTTP path, events of ${PACK} readings | ${hp.median} [${hp.min}–${hp.max}] | ${round(hp.median / c.median)} |`);
   const p = summariseLatest(prof);
   if (p) out.notes.push(`Kafka-direct misses its target; CPU profile of the consumer in an extra run (bench/results/profiles/kafka-direct, ${p.busyMs} ms busy): hottest frames ${p.self.join(', ')}; inclusive in kiot code: ${p.kiot.join(', ')}.`);
   const pp = out.figures.packsRatio < 0.9 ? summariseLatest(profPacks) : undefined;
@@ -118,6 +128,7 @@ export async function kafkaDirect(s, say) {
     out.notes.push(`CPU per point in µs over the measured span: the ceiling costs the whole machine ${cc.machine} (VictoriaMetrics ${cc.victoriaMetrics ?? '?'}, the bench's own gzip and requests ${cc.bench}); records of ${PACK} cost ${cp.machine} (the consumer process ${cp.consumer}, VictoriaMetrics ${cp.victoriaMetrics ?? '?'}, Kafka ${cp.kafka ?? '?'}). Even with all ${cores} cores busy, that CPU bounds the path at ${Math.round(bound)} points/s, ${round(bound / c.median)} of the ceiling: reaching 0.9 needs the consumer's CPU per point cut to about ${round((cores * 1e6) / (0.9 * c.median) - (cp.machine - (cp.consumer ?? 0)))} µs.`);
   }
   out.notes.push(`One reading per record, as an unbatched device produces them: the consumer runs at ${round(k.median / a.median)} of what kafkajs alone reads, so at one point per record the target needs a faster Kafka client than kafkajs on this machine.`);
+  out.notes.push(`HTTP path: the influx-writer function started as its container starts it (npm start), answering each event only once its points are written (it gathers the points of concurrent events into one write); ${nHttp} points one per event, and all ${n} in events of ${PACK}, posted in binary mode by a load generator in its own process. Each request carries one event (the broker's push), which is why the Kafka-direct path exists.`);
   out.notes.push(`${n} points: ${n} validated.v1 records of one reading and ${n / PACK} of ${PACK}, produced as the Knative Kafka broker produces them, read from the beginning; the Kafka-direct rate runs from the consumer joining its group (partitions assigned) to the last batch written: fetching, decoding and writing, not the join protocol.`);
   return out;
 }
@@ -137,13 +148,36 @@ async function kafkajsAlone(kafka, topic, groupId, n) {
   return n / ((end - joined) / 1000);
 }
 
-/** Produces the points as the Knative Kafka broker would: binary mode, `perRecord` readings in each validated.v1 event. */
-async function produce(producer, topic, points, perRecord) {
-  const messages = [];
+/** n points of 50 devices named after `tag`, a second apart: as line protocol, and as readings. */
+function benchPoints(tag, n) {
+  const t0 = Date.parse('2026-06-01T00:00:00Z');
+  const lines = [];
+  const points = [];
+  for (let i = 0; i < n; i++) {
+    const device = `${tag}-d${Math.floor(i / PACK) % 50}`;
+    const value = 20 + (i % 100) / 10;
+    lines.push(`temperature,application=demo,channel=temperature,device=${device} temperature=${value} ${t0 + i * 1000}`);
+    points.push({ device, time: new Date(t0 + i * 1000).toISOString(), value });
+  }
+  return { lines, points };
+}
+
+/** The points as validated.v1 events of `perRecord` readings each, as the validator emits them. */
+function validatedEvents(points, perRecord) {
+  const events = [];
   for (let i = 0; i < points.length; i += perRecord) {
     const group = points.slice(i, i + perRecord);
     const device = group[0].device;
-    const m = CE.binary(new CloudEvent({ type: 'io.kiot.telemetry.validated.v1', source: `kiot://demo/${device}`, subject: 'temperature', application: 'demo', device, partitionkey: `demo/${device}`, datacontenttype: 'application/json', data: { records: group.map((p) => ({ time: p.time, values: { temperature: p.value } })) } }));
+    events.push(new CloudEvent({ type: 'io.kiot.telemetry.validated.v1', source: `kiot://demo/${device}`, subject: 'temperature', application: 'demo', device, partitionkey: `demo/${device}`, datacontenttype: 'application/json', data: { records: group.map((p) => ({ time: p.time, values: { temperature: p.value } })) } }));
+  }
+  return events;
+}
+
+/** Produces the points as the Knative Kafka broker would: binary mode, `perRecord` readings in each validated.v1 event. */
+async function produce(producer, topic, points, perRecord) {
+  const messages = [];
+  for (const ev of validatedEvents(points, perRecord)) {
+    const m = CE.binary(ev);
     messages.push({ key: m.key, value: JSON.stringify(m.value), headers: Object.fromEntries(Object.entries(m.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])) });
   }
   // At most about 600 KB a request: the broker refuses a request above its 1 MB message.max.bytes.

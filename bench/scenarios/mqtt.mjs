@@ -4,20 +4,11 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, root, sleep, stats, round, startProcess } from '../lib.mjs';
+import { freePort, nodeJson, root, sleep, stats, round, startProcess } from '../lib.mjs';
 import { profileDir, summariseLatest } from '../profile.mjs';
 import { startBare } from './targets.mjs';
 
-function load(url, s, creds = []) {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(root, 'bench/load/mqtt-pub.mjs'), url, '8', String(Math.max(1, s.duration)), '16', ...creds], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (d) => (out += d));
-    child.stderr.on('data', (d) => (err += d));
-    child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out)) : reject(new Error(`load generator exited ${code}: ${err}`))));
-  });
-}
+const load = (url, s, creds = []) => nodeJson('bench/load/mqtt-pub.mjs', [url, '8', String(Math.max(1, s.duration)), '16', ...creds]);
 
 const tcpProbe = (port) => () => new Promise((resolve) => {
   import('node:net').then(({ connect }) => {
