@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { CloudEvent, Kafka as CE } from 'cloudevents';
 import { machineCpu, processCpu, root, sleep, stats, round, startProcess } from '../lib.mjs';
-import { VM_URL, vmAvailable } from './targets.mjs';
+import { VM_URL, vmAvailable, vmSettled } from './targets.mjs';
 import { CONNECTIONS, postAll, startWriter } from './writer-http.mjs';
 import { profileDir, summariseLatest } from '../profile.mjs';
 
@@ -67,6 +67,7 @@ export async function kafkaDirect(s, say) {
       await produce(producer, topics.single, points, 1);
       await produce(producer, topics.packs, points, PACK);
       // Ceiling: the same line protocol, 5,000 lines a request, gzip at the writer's default level (1), straight to VictoriaMetrics.
+      await vmSettled();
       const c0 = process.hrtime.bigint();
       const cpu0 = cpuNow({ ...services, bench: process.pid });
       for (let i = 0; i < lines.length; i += 5000) {
@@ -78,8 +79,10 @@ export async function kafkaDirect(s, say) {
       if (!profiling) results.ceiling.push(ceiling);
       // The chosen client's own bound: kafkajs reading the same records and discarding them.
       if (!profiling) results.client.push(await kafkajsAlone(kafka, topics.single, `bench-alone-${tag}`, n));
+      await vmSettled();
       const { rate } = await consumeAll(topics.single, `bench-${tag}`, n, profiling ? prof : undefined, services);
       if (!profiling) results.kiot.push(rate);
+      await vmSettled();
       const { rate: packRate, cpu: packCpu } = await consumeAll(topics.packs, `bench-${tag}-packs`, n, profiling ? profPacks : undefined, services);
       if (!profiling) results.packs.push(packRate);
       if (!profiling) cpu.packs.push(packCpu);
@@ -90,7 +93,9 @@ export async function kafkaDirect(s, say) {
     // through the next run's ceiling.
     for (let run = 0; run < s.runs; run++) {
       const { points } = benchPoints(`h${Date.now()}`, n);
+      await vmSettled();
       results.http.push(await postAll(writer, validatedEvents(points.slice(0, nHttp), 1), nHttp));
+      await vmSettled();
       results.httpPacks.push(await postAll(writer, validatedEvents(points, PACK), n));
       say(`HTTP path run ${run + 1}: one reading per event ${Math.round(results.http.at(-1))} points/s, in events of ${PACK} ${Math.round(results.httpPacks.at(-1))} points/s`);
     }
@@ -129,6 +134,7 @@ export async function kafkaDirect(s, say) {
   }
   out.notes.push(`One reading per record, as an unbatched device produces them: the consumer runs at ${round(k.median / a.median)} of what kafkajs alone reads, so at one point per record the target needs a faster Kafka client than kafkajs on this machine.`);
   out.notes.push(`HTTP path: the influx-writer function started as its container starts it (npm start), answering each event only once its points are written (it gathers the points of concurrent events into one write); ${nHttp} points one per event, and all ${n} in events of ${PACK}, posted in binary mode by a load generator in its own process. Each request carries one event (the broker's push), which is why the Kafka-direct path exists.`);
+  out.notes.push('Every measurement, the ceiling\'s and each path\'s, starts once VictoriaMetrics has no merge in progress and no rows pending (its /metrics): a merge left from the last one would slow the next.');
   out.notes.push(`${n} points: ${n} validated.v1 records of one reading and ${n / PACK} of ${PACK}, produced as the Knative Kafka broker produces them, read from the beginning; the Kafka-direct rate runs from the consumer joining its group (partitions assigned) to the last batch written: fetching, decoding and writing, not the join protocol.`);
   return out;
 }

@@ -74,6 +74,18 @@ async function answers(url) {
 }
 
 export const vmAvailable = () => answers(`${VM_URL}/health`);
+
+/**
+ * Waits (up to `maxMs`) until VictoriaMetrics has no merge in progress and its in-memory rows are
+ * flushed: a merge left from the last measurement would otherwise slow the next one, ceiling or path.
+ * Returns the milliseconds waited.
+ */
+export async function vmSettled(maxMs = 30_000) {
+  const t0 = Date.now();
+  const busy = (text) => [...text.matchAll(/^(?:vm_active_merges|vm_pending_rows)\{[^}]*\} (\d+)/gm)].some((m) => Number(m[1]) > 0);
+  while (Date.now() - t0 < maxMs && busy(await (await fetch(`${VM_URL}/metrics`)).text())) await new Promise((r) => setTimeout(r, 100));
+  return Date.now() - t0;
+}
 export const influx1Available = () => answers(`${INFLUX1_URL}/ping`);
 
 /** Per function: the env it needs (sink: a bare 202 server URL) and the request it gets. */
