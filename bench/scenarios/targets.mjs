@@ -1,4 +1,5 @@
 // The processes the benchmarks measure, each started as its container starts it.
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { freePort, root, startProcess } from '../lib.mjs';
 import { directStart } from '../../scripts/stack/plan.mjs';
@@ -39,16 +40,24 @@ export async function startHello(request, env = {}) {
   return { ...p, url };
 }
 
-/** A folder's process started with `npm start`, as a function's container starts it. */
-async function startWithNpm(dir, env, request) {
+/**
+ * A folder's process as a function's image starts it. `npm`: `npm start`, as the s2i builder's run
+ * script does. `paketo`: the start script's command run by sh, as Paketo's npm-start buildpack writes
+ * it into the image (func.yaml's builder, pack): no npm process, so none of npm's own start-up.
+ */
+export async function startAs(how, dir, env, request) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const p = await startProcess({ command: 'npm', args: ['start', '--silent'], cwd: dir, env: { FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'warn', ...env }, probe: () => ok(url, request) });
+  const script = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts.start;
+  // npm puts node_modules/.bin on PATH; Paketo's npm-install buildpack does the same in the image.
+  const path = `${join(dir, 'node_modules/.bin')}:${join(root, 'node_modules/.bin')}:${process.env.PATH}`;
+  const command = how === 'npm' ? { command: 'npm', args: ['start', '--silent'] } : { command: 'sh', args: ['-c', script] };
+  const p = await startProcess({ ...command, cwd: dir, env: { PATH: path, FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'warn', ...env }, probe: () => ok(url, request) });
   return { ...p, url };
 }
 
-/** The same hello-world started as the functions are (`npm start`), so the cost of npm itself shows. */
-export const startHelloNpm = (request) => startWithNpm(join(root, 'bench/hello'), {}, request);
+/** The hello-world started as the functions are (npm start, or Paketo's start), so the cost of npm itself shows. */
+export const startHelloAs = (how, request) => startAs(how, join(root, 'bench/hello'), {}, request);
 
 /** A kiot function's start script run by node directly under --cpu-prof (which NODE_OPTIONS may not carry). */
 export async function startFunctionProfiled(name, env, request, dir) {
@@ -60,7 +69,7 @@ export async function startFunctionProfiled(name, env, request, dir) {
 }
 
 /** A kiot function, started with `npm start` in its folder as its container starts it. */
-export const startFunction = (name, env, request) => startWithNpm(join(root, 'functions', name), env, request);
+export const startFunction = (name, env, request, how = 'npm') => startAs(how, join(root, 'functions', name), env, request);
 
 export const VM_URL = process.env.KIOT_VM_URL ?? 'http://127.0.0.1:8428';
 export const INFLUX1_URL = process.env.KIOT_INFLUXDB1_URL ?? 'http://127.0.0.1:18086';
