@@ -14,7 +14,7 @@ import type { MqttConfig } from './config';
 import { Framer } from './framing';
 import type { Metrics } from './metrics';
 import { buildEvent, publishProps, REASON, type Identity } from './publish';
-import { DISCONNECT_WITH_WILL, willEvent, willOf, type Will } from './will';
+import { DISCONNECT_WITH_WILL, sendWill, willEvent, willOf, type Will } from './will';
 
 export interface SessionDeps {
   readonly config: Readonly<MqttConfig>;
@@ -340,7 +340,6 @@ export class Session {
     const m = this.deps.metrics;
     const built = willEvent(will, this.identity, this.deps.now());
     if (!built.ok) return m.inc('kiot_mqtt_wills_total', { result: 'refused' });
-    // Best effort, as QoS 0: no client is left to acknowledge it to, or to send it again.
-    void this.deps.send(built.event).then(() => m.inc('kiot_mqtt_wills_total', { result: 'forwarded' }), () => m.inc('kiot_mqtt_wills_total', { result: 'failed' }));
+    void sendWill(this.deps.send, built.event).then((taken) => m.inc('kiot_mqtt_wills_total', { result: taken ? 'forwarded' : 'failed' }));
   }
 }

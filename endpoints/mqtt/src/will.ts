@@ -6,8 +6,10 @@
  * kiot's own shutdown: the device did not go away, it reconnects to another replica.
  * A will is held to the rules of a PUBLISH at CONNECT, so one that could never be delivered is
  * refused then rather than lost later. It becomes a raw event like a PUBLISH, marked `kiotwill`.
+ * No client is left to send a will again, so kiot does while the sink fails, a few times.
  */
 import type { IConnectPacket } from 'mqtt-packet';
+import type { BinaryEvent, SendEvent } from '@kiot/core';
 import { buildEvent, publishProps, REASON, type Built, type Identity, type PublishProps } from './publish';
 
 export interface Will {
@@ -35,4 +37,21 @@ export function willOf(p: IConnectPacket, who: Identity, now: Date): WillCheck {
   // A fixed message: a refused topic can name a device.
   if (!built.ok) return { ok: false, reason: built.reason, message: `will refused as its PUBLISH would be (0x${built.reason.toString(16)})` };
   return { ok: true, will };
+}
+
+/** Waits before each further attempt to hand a will over: about 7.5 s in all. */
+export const WILL_RETRY_DELAYS_MS: readonly number[] = [500, 1000, 2000, 4000];
+
+/** Sends a will's event, again after each delay while the sink refuses it; resolves whether it was taken. */
+export async function sendWill(send: SendEvent, event: BinaryEvent, delays: readonly number[] = WILL_RETRY_DELAYS_MS): Promise<boolean> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await send(event);
+      return true;
+    } catch {
+      if (attempt >= delays.length) return false;
+    }
+    // Unref'd: a will waiting for its next attempt does not hold a stopping endpoint.
+    await new Promise<void>((resolve) => void setTimeout(resolve, delays[attempt]).unref());
+  }
 }

@@ -6,7 +6,9 @@
 import { strict as assert } from 'node:assert';
 import type { IClientOptions, MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
+import type { BinaryEvent } from '@kiot/core';
 import type { Received } from '../../../test/support/sink';
+import { sendWill } from '../src/will';
 import { client, closed, connackOf, DEVICE, freshHarness, GATEWAY, raw, type Harness } from './support';
 
 const WILL = { topic: 'status', payload: Buffer.from('{"online":false}'), qos: 1 as const, retain: false };
@@ -42,6 +44,18 @@ for (const protocolVersion of [4, 5] as const) {
       assert.equal(will.body.toString(), '{"online":false}');
       // The readings before it were not marked.
       assert.equal(ctx.h.sink.received.filter((e) => e.headers['ce-kiotwill'] === undefined).length, 1);
+    });
+
+    it('hands the will over again while the sink refuses it, the same event each time', async () => {
+      let attempts = 0;
+      ctx.h.sink.respond = (r) => (r.headers['ce-kiotwill'] === 'true' && ++attempts <= 2 ? { status: 503 } : { status: 202 });
+      const c = await client(ctx.h, opts());
+      drop(c);
+      const sent = await willsAfter(ctx.h, 5000, 3);
+      assert.equal(sent.length, 3, 'two refusals, then taken');
+      assert.equal(new Set(sent.map((e) => e.headers['ce-id'])).size, 1);
+      for (let i = 0; i < 50 && ctx.h.endpoint.metrics.get('kiot_mqtt_wills_total{result="forwarded"}') === 0; i++) await new Promise((r) => setTimeout(r, 20));
+      assert.equal(ctx.h.endpoint.metrics.get('kiot_mqtt_wills_total{result="forwarded"}'), 1);
     });
 
     it('discards the will after a normal DISCONNECT', async () => {
@@ -108,5 +122,19 @@ describe('mqtt endpoint will messages, MQTT 5.0 specifics', function () {
     await client(ctx.h, { ...DEVICE, protocolVersion: 5, will: WILL });
     await ctx.h.endpoint.shutdown();
     assert.deepEqual(await willsAfter(ctx.h, 500, 1), []);
+  });
+});
+
+describe('sendWill', () => {
+  it('tries once, then once after each delay, and reports a will the sink never took', async () => {
+    let calls = 0;
+    const event = { headers: {}, body: Buffer.from('{}') } as unknown as BinaryEvent;
+    const taken = await sendWill(async () => {
+      calls++;
+      throw new Error('sink down');
+    }, event, [1, 1]);
+    assert.equal(taken, false);
+    assert.equal(calls, 3);
+    assert.equal(await sendWill(async () => undefined, event, [1, 1]), true);
   });
 });
