@@ -7,7 +7,7 @@
 // file contents is ignored by Node (the code is compiled as usual), and NODE_DISABLE_COMPILE_CACHE=1
 // turns it off.
 import { execFileSync } from 'node:child_process';
-import { rm, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 const ENABLE = `require('node:module').enableCompileCache?.(require('node:path').join(__dirname, '.compile-cache'));`;
@@ -37,6 +37,5 @@ console.log(fine ? 'compile cache ready in ' + result.directory : 'compile cache
 export async function writeEntries(dir) {
   await writeFile(join(dir, 'build/start.js'), START_JS);
   await writeFile(join(dir, 'build/warm-cache.js'), WARM_JS);
-  await rm(join(dir, 'build/start.js.map'), { force: true }); // start.js was a bundle before
   execFileSync(process.execPath, [join(dir, 'build/warm-cache.js')], { cwd: dir, stdio: 'ignore' });
 }

@@ -48,10 +48,9 @@ export async function startHello(request, env = {}) {
 export async function startAs(how, dir, env, request) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const script = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts.start;
   // npm puts node_modules/.bin on PATH; Paketo's npm-install buildpack does the same in the image.
   const path = `${join(dir, 'node_modules/.bin')}:${join(root, 'node_modules/.bin')}:${process.env.PATH}`;
-  const command = how === 'npm' ? { command: 'npm', args: ['start', '--silent'] } : { command: 'sh', args: ['-c', script] };
+  const command = how === 'npm' ? { command: 'npm', args: ['start', '--silent'] } : { command: 'sh', args: ['-c', JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')).scripts.start] };
   const p = await startProcess({ ...command, cwd: dir, env: { PATH: path, FUNC_PORT: String(port), FUNC_LOG_LEVEL: 'warn', ...env }, probe: () => ok(url, request) });
   return { ...p, url };
 }

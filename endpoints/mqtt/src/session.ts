@@ -339,7 +339,8 @@ export class Session {
     if (will === undefined || this.identity === undefined) return;
     const m = this.deps.metrics;
     const built = willEvent(will, this.identity, this.deps.now());
-    if (!built.ok) return m.inc('kiot_mqtt_wills_total', { result: 'refused' });
+    // willOf built it at CONNECT from the same identity, topic and payload: only its time and id are new.
+    if (!built.ok) return;
     void sendWill(this.deps.send, built.event).then((taken) => m.inc('kiot_mqtt_wills_total', { result: taken ? 'forwarded' : 'failed' }));
   }
 }
