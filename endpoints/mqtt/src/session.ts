@@ -1,40 +1,36 @@
 /**
- * One MQTT connection: CONNECT with registry credentials, PUBLISH forwarded as CloudEvents and
- * acknowledged (QoS 1) only once the sink accepted them, in the order received; everything an
- * ingest endpoint does not do (QoS 2, retain, subscriptions) refused with the right code.
+ * One MQTT connection: CONNECT decided by connect.ts, PUBLISH forwarded as CloudEvents and
+ * acknowledged (QoS 1) only once the sink accepted them, in the order received (acks.ts);
+ * everything an ingest endpoint does not do (QoS 2, retain, subscriptions) refused with the right code.
  */
 import type { Duplex } from 'node:stream';
-
-/** A TCP or TLS socket, or a WebSocket stream: what a session reads from and writes to. */
-export type Connection = Duplex;
-import { randomUUID } from 'node:crypto';
 import mqtt, { type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
-import { KiotError, type AuthOutcome, type FailureLimiter, type SendEvent, type VerifyGate } from '@kiot/core';
-import type { MqttConfig } from './config';
+import { KiotError, type SendEvent } from '@kiot/core';
+import { AckQueue } from './acks';
+import { negotiate, type ConnectDeps } from './connect';
 import { Framer } from './framing';
 import type { Metrics } from './metrics';
 import { buildEvent, publishProps, REASON, type Identity } from './publish';
-import { DISCONNECT_WITH_WILL, sendWill, willEvent, willOf, type Will } from './will';
+import { DISCONNECT_WITH_WILL, sendWill, willEvent, type Will } from './will';
 
-export interface SessionDeps {
-  readonly config: Readonly<MqttConfig>;
-  readonly authenticate: (application: string, device: string, password: string, gate?: VerifyGate) => Promise<AuthOutcome>;
+/** A TCP or TLS socket, or a WebSocket stream: what a session reads from and writes to. */
+export type Connection = Duplex;
+
+export interface SessionDeps extends ConnectDeps {
   readonly send: SendEvent;
-  /** Failed CONNECTs per remote address. */
-  readonly failures: FailureLimiter;
   readonly metrics: Metrics;
   /** Registers a client id; the previous session with that id is taken over (closed). */
   readonly claim: (clientId: string, session: Session) => void;
   readonly release: (clientId: string, session: Session) => void;
-  readonly now: () => Date;
 }
 
 const CLOSE_REASONS = ['no CONNECT in time', 'socket error', 'first packet is not CONNECT', 'internal error', 'client disconnected', 'sink failed'];
 
-type Ack = { readonly messageId: number; result: Promise<number | 'close'> };
-
 export class Session {
   private version = 4;
+  /** A CONNECT arrived (it may still be authenticating): later frames are not the first. */
+  private connecting = false;
+  private sawConnect = false;
   private connected = false;
   private closing = false;
   private clientId = '';
@@ -44,7 +40,17 @@ export class Session {
   private readonly framer: Framer;
   private readonly parser = mqtt.parser();
   private readonly aliases = new Map<number, string>();
-  private readonly acks: Ack[] = [];
+  private readonly acks = new AckQueue({
+    puback: (messageId, reason) => {
+      this.deps.metrics.inc('kiot_mqtt_pubacks_total', { reason: `0x${reason.toString(16)}` });
+      this.write(this.isV5 ? { cmd: 'puback', messageId, reasonCode: reason, ...(reason !== 0 ? { properties: { reasonString: 'not accepted' } } : {}) } : { cmd: 'puback', messageId });
+    },
+    closeUnacked: () => {
+      this.deps.metrics.inc('kiot_mqtt_closed_unacked_total');
+      this.destroy('sink failed: closing without PUBACK so the client resends');
+    },
+    closing: () => this.closing,
+  });
   private inflight = 0;
   /** Parsed packets waiting their turn: handled one at a time, in order. */
   private readonly packets: Packet[] = [];
@@ -87,7 +93,11 @@ export class Session {
     for (const frame of this.framer.push(chunk)) {
       if (frame.kind === 'too-large') return this.fail(REASON.packetTooLarge, `packet of ${frame.length} bytes is above ${this.deps.config.maxPacketBytes}`);
       if (frame.kind === 'malformed') return this.fail(REASON.malformed, frame.reason);
-      if (!this.connected && this.parserIdle && frame.bytes[0]! >> 4 !== 1) return this.destroy('first packet is not CONNECT');
+      if (!this.sawConnect) {
+        // A client may send more packets right behind its CONNECT, before the CONNACK.
+        if (frame.bytes[0]! >> 4 !== 1) return this.destroy('first packet is not CONNECT');
+        this.sawConnect = true;
+      }
       this.parser.parse(frame.bytes);
       if (this.closing) return;
     }
@@ -116,10 +126,6 @@ export class Session {
     } finally {
       this.draining = false;
     }
-  }
-
-  private get parserIdle(): boolean {
-    return this.clientId === '' && !this.connected;
   }
 
   private async onPacket(p: Packet): Promise<void> {
@@ -153,64 +159,32 @@ export class Session {
   }
 
   private async onConnect(p: IConnectPacket): Promise<void> {
-    if (this.connected || this.clientId !== '') return this.fail(REASON.protocolError, 'second CONNECT');
+    if (this.connected || this.connecting) return this.fail(REASON.protocolError, 'second CONNECT');
+    this.connecting = true;
     clearTimeout(this.connectTimer);
-    this.version = p.protocolVersion ?? 4;
-    const refuse = (v5: number, v3: number, msg: string): void => {
-      this.deps.metrics.inc('kiot_mqtt_connects_total', { result: msg });
-      this.write(this.isV5 ? { cmd: 'connack', sessionPresent: false, reasonCode: v5, properties: { reasonString: msg } } : { cmd: 'connack', sessionPresent: false, returnCode: v3 });
-      this.end();
-    };
-    if (this.version !== 4 && this.version !== 5) {
-      this.version = 4;
-      return refuse(REASON.unsupportedProtocolVersion, 1, 'unsupported protocol version');
-    }
-    if (this.isV5 && p.properties?.authenticationMethod !== undefined) return refuse(REASON.badAuthMethod, 4, 'enhanced authentication is not supported');
-    const user = p.username ?? '';
-    const at = user.lastIndexOf('@');
-    const password = p.password === undefined ? '' : Buffer.from(p.password).toString('utf8');
-    this.clientId = p.clientId !== '' ? p.clientId : `kiot-${randomUUID()}`;
     const address = (this.socket as { remoteAddress?: string }).remoteAddress ?? 'unknown';
-    const limited = () => refuse(REASON.quotaExceeded, 3, 'too many failed authentications from this address');
-    if (this.deps.failures.peek(address) > 0) return limited();
-    const gate = this.deps.failures.gate(address);
-    if (at <= 0 || password === '') {
-      gate.fail();
-      return refuse(REASON.badUserOrPassword, 4, 'bad user name or password');
-    }
-    const outcome = await this.deps.authenticate(user.slice(at + 1), user.slice(0, at), password, gate);
+    const outcome = await negotiate(p, address, this.deps);
+    this.version = outcome.version;
     if (this.closing) return;
-    if (!outcome.ok && outcome.reason === 'limited') return limited();
-    if (!outcome.ok && outcome.reason === 'unauthenticated') gate.fail();
-    if (!outcome.ok) return outcome.reason === 'disabled' ? refuse(REASON.notAuthorized, 5, 'not authorized') : refuse(REASON.badUserOrPassword, 4, 'bad user name or password');
-    const identity = { application: outcome.application, device: outcome.device, entry: outcome.entry };
-    const will = willOf(p, identity, this.deps.now());
-    if (!will.ok) return refuse(will.reason, 5, will.message);
-    this.identity = identity;
-    this.will = will.will;
+    if (!outcome.ok) {
+      this.deps.metrics.inc('kiot_mqtt_connects_total', { result: outcome.result });
+      this.write(outcome.connack);
+      return this.end();
+    }
+    this.clientId = outcome.clientId;
+    this.identity = outcome.identity;
+    this.will = outcome.will;
     this.connected = true;
     this.deps.claim(this.clientId, this);
     this.deps.metrics.inc('kiot_mqtt_connects_total', { result: 'accepted' });
-    const c = this.deps.config;
-    const keepAlive = c.serverKeepAlive ?? p.keepalive ?? 0;
+    const keepAlive = outcome.keepAlive;
     if (keepAlive > 0) {
       // MQTT: close after 1.5 × keep-alive without a packet.
       this.keepAliveTimer = setInterval(() => {
         if (Date.now() - this.lastSeen > keepAlive * 1500) this.disconnect(REASON.keepAliveTimeout, 'keep alive timeout');
       }, Math.max(250, keepAlive * 250));
     }
-    if (this.isV5) {
-      // Clean start only: a persistent session is downgraded (Session Expiry Interval 0, no session present).
-      const properties: Record<string, unknown> = {
-        maximumQoS: 1, retainAvailable: false, maximumPacketSize: c.maxPacketBytes, receiveMaximum: c.receiveMaximum, topicAliasMaximum: c.topicAliasMaximum,
-        wildcardSubscriptionAvailable: false, subscriptionIdentifiersAvailable: false, sharedSubscriptionAvailable: false, sessionExpiryInterval: 0,
-      };
-      if (p.clientId === '') properties['assignedClientIdentifier'] = this.clientId;
-      if (c.serverKeepAlive !== undefined) properties['serverKeepAlive'] = c.serverKeepAlive;
-      this.write({ cmd: 'connack', sessionPresent: false, reasonCode: 0, properties });
-    } else {
-      this.write({ cmd: 'connack', sessionPresent: false, returnCode: 0 });
-    }
+    this.write(outcome.connack);
   }
 
   private async onPublish(p: IPublishPacket): Promise<void> {
@@ -234,14 +208,14 @@ export class Session {
       m.inc('kiot_mqtt_publishes_refused_total', { reason: `0x${built.reason.toString(16)}` });
       if (p.qos === 0) return undefined;
       if (!this.isV5) return this.destroy(built.message);
-      return this.enqueueAck(p.messageId!, Promise.resolve(built.reason));
+      return this.acks.push(p.messageId!, Promise.resolve(built.reason));
     }
     const forwarded = this.track(this.deps.send(built.event));
     if (p.qos === 0) {
       void forwarded.then((ok) => m.inc(ok ? 'kiot_mqtt_forwarded_total' : 'kiot_mqtt_forward_failures_total', { qos: '0' }));
       return undefined;
     }
-    return this.enqueueAck(p.messageId!, forwarded.then((ok) => {
+    return this.acks.push(p.messageId!, forwarded.then((ok) => {
       m.inc(ok ? 'kiot_mqtt_forwarded_total' : 'kiot_mqtt_forward_failures_total', { qos: '1' });
       // v5: a failure reason; v3.1.1 has none, so the connection closes without PUBACK and the client resends.
       return ok ? REASON.success : this.isV5 ? REASON.unspecified : 'close';
@@ -259,27 +233,6 @@ export class Session {
       this.inflight--;
       if (!this.closing) void this.drain();
     });
-  }
-
-  /** PUBACKs go out in the order the PUBLISHes came in. */
-  private enqueueAck(messageId: number, result: Promise<number | 'close'>): void {
-    this.acks.push({ messageId, result });
-    if (this.acks.length === 1) void this.flushAcks();
-  }
-
-  private async flushAcks(): Promise<void> {
-    while (this.acks.length > 0) {
-      const head = this.acks[0]!;
-      const reason = await head.result;
-      if (this.closing) return;
-      if (reason === 'close') {
-        this.deps.metrics.inc('kiot_mqtt_closed_unacked_total');
-        return this.destroy('sink failed: closing without PUBACK so the client resends');
-      }
-      this.acks.shift();
-      this.deps.metrics.inc('kiot_mqtt_pubacks_total', { reason: `0x${reason.toString(16)}` });
-      this.write(this.isV5 ? { cmd: 'puback', messageId: head.messageId, reasonCode: reason, ...(reason !== 0 ? { properties: { reasonString: 'not accepted' } } : {}) } : { cmd: 'puback', messageId: head.messageId });
-    }
   }
 
   private write(packet: Record<string, unknown>): void {

@@ -198,6 +198,23 @@ describe('mqtt endpoint against hostile connections', function () {
     assert.equal(ctx.h.sink.received.length, 1, 'the well-behaved client carried on');
   });
 
+  it('takes a PUBLISH sent with its CONNECT in one write, as MQTT lets a client do before the CONNACK', async () => {
+    const s = await raw(ctx.h);
+    const answers: mqttPacket.Packet[] = [];
+    const parser = mqttPacket.parser({ protocolVersion: 4 });
+    parser.on('packet', (p) => answers.push(p));
+    s.on('data', (d: Buffer) => parser.parse(d));
+    s.write(Buffer.concat([
+      mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'eager', keepalive: 0, username: 'device1@demo', password: Buffer.from('demo-secret') }),
+      mqttPacket.generate({ cmd: 'publish', topic: 'temperature', payload: Buffer.from('{"t":1}'), qos: 1, messageId: 7, retain: false, dup: false }),
+    ]));
+    for (let i = 0; i < 100 && answers.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
+    assert.deepEqual(answers.map((p) => p.cmd), ['connack', 'puback']);
+    assert.equal((answers[1] as mqttPacket.IPubackPacket).messageId, 7);
+    assert.equal(ctx.h.sink.received.length, 1);
+    s.destroy();
+  });
+
   it('closes a connection silent for 1.5 × its keep-alive', async () => {
     const s = await raw(ctx.h);
     s.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'ka', keepalive: 1, username: 'device1@demo', password: Buffer.from('demo-secret') }));

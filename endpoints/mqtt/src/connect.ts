@@ -1,0 +1,89 @@
+/**
+ * CONNECT: who the client is (registry credentials), whether its will could be delivered, and what
+ * the CONNACK says. It only decides; the session applies the outcome (state, timers, the write).
+ */
+import { randomUUID } from 'node:crypto';
+import type { IConnectPacket } from 'mqtt-packet';
+import type { AuthOutcome, FailureLimiter, VerifyGate } from '@kiot/core';
+import type { MqttConfig } from './config';
+import { REASON, type Identity } from './publish';
+import { willOf, type Will } from './will';
+
+export interface ConnectDeps {
+  readonly config: Readonly<MqttConfig>;
+  readonly authenticate: (application: string, device: string, password: string, gate?: VerifyGate) => Promise<AuthOutcome>;
+  /** Failed CONNECTs per remote address. */
+  readonly failures: FailureLimiter;
+  readonly now: () => Date;
+}
+
+export type Version = 4 | 5;
+
+/** A CONNACK as mqtt-packet generates it. */
+export type Connack = Record<string, unknown> & { readonly cmd: 'connack' };
+
+export interface Accepted {
+  readonly ok: true;
+  readonly version: Version;
+  readonly clientId: string;
+  readonly identity: Identity;
+  readonly will: Will | undefined;
+  /** Seconds; 0: none. */
+  readonly keepAlive: number;
+  readonly connack: Connack;
+}
+
+export interface Refused {
+  readonly ok: false;
+  readonly version: Version;
+  /** The `result` label of kiot_mqtt_connects_total. */
+  readonly result: string;
+  readonly connack: Connack;
+}
+
+function refusal(version: Version, v5: number, v3: number, message: string): Refused {
+  const connack: Connack = version === 5
+    ? { cmd: 'connack', sessionPresent: false, reasonCode: v5, properties: { reasonString: message } }
+    : { cmd: 'connack', sessionPresent: false, returnCode: v3 };
+  return { ok: false, version, result: message, connack };
+}
+
+/** Decides a CONNECT from `address`: accepted with its CONNACK, or refused with the version's code. */
+export async function negotiate(p: IConnectPacket, address: string, deps: ConnectDeps): Promise<Accepted | Refused> {
+  const asked = p.protocolVersion ?? 4;
+  if (asked !== 4 && asked !== 5) return refusal(4, REASON.unsupportedProtocolVersion, 1, 'unsupported protocol version');
+  const version: Version = asked;
+  const refuse = (v5: number, v3: number, message: string): Refused => refusal(version, v5, v3, message);
+  if (version === 5 && p.properties?.authenticationMethod !== undefined) return refuse(REASON.badAuthMethod, 4, 'enhanced authentication is not supported');
+  const limited = (): Refused => refuse(REASON.quotaExceeded, 3, 'too many failed authentications from this address');
+  if (deps.failures.peek(address) > 0) return limited();
+  const gate = deps.failures.gate(address);
+  const user = p.username ?? '';
+  const at = user.lastIndexOf('@');
+  const password = p.password === undefined ? '' : Buffer.from(p.password).toString('utf8');
+  if (at <= 0 || password === '') {
+    gate.fail();
+    return refuse(REASON.badUserOrPassword, 4, 'bad user name or password');
+  }
+  const outcome = await deps.authenticate(user.slice(at + 1), user.slice(0, at), password, gate);
+  if (!outcome.ok) {
+    if (outcome.reason === 'limited') return limited();
+    if (outcome.reason === 'unauthenticated') gate.fail();
+    return outcome.reason === 'disabled' ? refuse(REASON.notAuthorized, 5, 'not authorized') : refuse(REASON.badUserOrPassword, 4, 'bad user name or password');
+  }
+  const identity: Identity = { application: outcome.application, device: outcome.device, entry: outcome.entry };
+  const will = willOf(p, identity, deps.now());
+  if (!will.ok) return refuse(will.reason, 5, will.message);
+  const c = deps.config;
+  const clientId = p.clientId !== '' ? p.clientId : `kiot-${randomUUID()}`;
+  const keepAlive = c.serverKeepAlive ?? p.keepalive ?? 0;
+  if (version === 4) return { ok: true, version, clientId, identity, will: will.will, keepAlive, connack: { cmd: 'connack', sessionPresent: false, returnCode: 0 } };
+  // Clean start only: a persistent session is downgraded (Session Expiry Interval 0, no session present).
+  const properties: Record<string, unknown> = {
+    maximumQoS: 1, retainAvailable: false, maximumPacketSize: c.maxPacketBytes, receiveMaximum: c.receiveMaximum, topicAliasMaximum: c.topicAliasMaximum,
+    wildcardSubscriptionAvailable: false, subscriptionIdentifiersAvailable: false, sharedSubscriptionAvailable: false, sessionExpiryInterval: 0,
+  };
+  if (p.clientId === '') properties['assignedClientIdentifier'] = clientId;
+  if (c.serverKeepAlive !== undefined) properties['serverKeepAlive'] = c.serverKeepAlive;
+  return { ok: true, version, clientId, identity, will: will.will, keepAlive, connack: { cmd: 'connack', sessionPresent: false, reasonCode: 0, properties } };
+}
