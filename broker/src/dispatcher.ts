@@ -3,16 +3,14 @@
  * Triggers whose filters match, delivers in binary mode with Knative's retry, backoff, timeout
  * and dead-letter rules, and publishes subscribers' CloudEvent replies back into the broker.
  */
-import { binaryHeaders, isRetryableStatus, type Exchanger } from '@kiot/core';
-import { createExchanger } from '@kiot/core/exchange';
+import { isRetryableStatus } from '@kiot/core';
+import { createSender, errorExtensions, type Attempt, type Deliverable, type Send, type Target } from './attempt';
 import { fromHttp, withAttributes, type BrokerEvent } from './cloudevent';
 import { backoffMs, mergeDelivery, type Delivery, type Destination, type TriggerSpec, type Wiring } from './manifests';
 import type { Journal } from './journal';
+import { metricsText, type BrokerCounters, type TriggerCounters } from './metrics';
 import type { SinkStore } from './sinks';
 
-/** Where a destination points: an HTTP URL, or a local file-backed sink (a KafkaSink stand-in). */
-export type Target = { readonly url: string } | { readonly sink: string } | { readonly disabled: string };
-export type Deliverable = Exclude<Target, { readonly disabled: string }>;
 export type Resolve = (dest: Destination) => Target;
 
 export interface DispatcherOptions {
@@ -32,8 +30,6 @@ interface Queued {
   readonly event: BrokerEvent;
 }
 
-interface Counters { accepted: number; delivered: number; retried: number; deadLettered: number; dropped: number }
-
 interface Lane {
   readonly trigger: TriggerSpec;
   readonly delivery: Delivery;
@@ -41,25 +37,23 @@ interface Lane {
   readonly deadLetter: Deliverable | undefined;
   readonly queue: Queued[];
   active: number;
-  readonly counters: Counters;
+  readonly counters: TriggerCounters;
 }
 
 export type IngestResult = 'accepted' | 'unknown-broker' | 'full';
 
-interface Attempt { readonly ok: boolean; readonly status: number; readonly headers: Record<string, string>; readonly body: Buffer; readonly error?: string; readonly final?: boolean }
-
 export class Dispatcher {
   private readonly lanes = new Map<string, Lane[]>();
   private pending = 0;
-  private readonly brokerCounters = new Map<string, { accepted: number; rejected: number; full: number }>();
+  private readonly brokerCounters = new Map<string, BrokerCounters>();
   private readonly idleWaiters: (() => void)[] = [];
   private readonly sleep: (ms: number) => Promise<void>;
   private stopped = false;
-  private readonly exchange: Exchanger = createExchanger(1024);
-  private readonly urls = new Map<string, URL>();
+  private readonly send: Send;
 
   constructor(wiring: Wiring, private readonly opts: DispatcherOptions) {
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
+    this.send = createSender(opts.sinks);
     for (const b of wiring.brokers) {
       this.lanes.set(`${b.namespace}/${b.name}`, []);
       this.brokerCounters.set(`${b.namespace}/${b.name}`, { accepted: 0, rejected: 0, full: 0 });
@@ -212,18 +206,7 @@ export class Dispatcher {
       this.opts.log({ msg: 'delivery failed and no dead-letter sink: event dropped', trigger: `${trigger.namespace}/${trigger.name}`, status: last.status, id: event.attributes['id'] });
       return;
     }
-    const extra: Record<string, string | number> = {
-      knativeerrordest: 'url' in lane.subscriber ? lane.subscriber.url : `sink:${lane.subscriber.sink}`,
-      knativeerrorcode: last.status,
-    };
-    const data = last.error !== undefined && last.body.length === 0 ? Buffer.from(last.error) : last.body;
-    if (data.length > 0) extra['knativeerrordata'] = data.subarray(0, 1024).toString('base64');
-    for (const [h, v] of Object.entries(last.headers)) {
-      if (!h.startsWith('kne-')) continue;
-      const name = h.slice(4).toLowerCase().replace(/[^a-z0-9]/g, '');
-      if (name !== '') extra[name] = v;
-    }
-    const dead = withAttributes(event, extra);
+    const dead = withAttributes(event, errorExtensions(lane.subscriber, last));
     for (let attempt = 0; attempt <= 3; attempt++) {
       if (attempt > 0) await this.sleep(backoffMs(lane.delivery, attempt));
       const res = await this.send(dest, dead, lane.delivery.timeoutMs);
@@ -236,45 +219,13 @@ export class Dispatcher {
     this.opts.log({ msg: 'dead-letter sink failed: event dropped', trigger: `${trigger.namespace}/${trigger.name}`, id: event.attributes['id'] });
   }
 
-  private async send(target: Deliverable, event: BrokerEvent, timeoutMs: number | undefined): Promise<Attempt> {
-    if ('sink' in target) {
-      try {
-        this.opts.sinks.append(target.sink, event);
-        return { ok: true, status: 202, headers: {}, body: Buffer.alloc(0) };
-      } catch (err) {
-        return { ok: false, status: 0, headers: {}, body: Buffer.alloc(0), error: (err as Error).message };
-      }
-    }
-    let url = this.urls.get(target.url);
-    if (!url) this.urls.set(target.url, (url = new URL(target.url)));
-    try {
-      const res = await this.exchange(url, { ...binaryHeaders(event.attributes), prefer: 'reply' }, event.data, timeoutMs ?? 600_000);
-      return { ok: res.status >= 200 && res.status < 300, ...res };
-    } catch (err) {
-      return { ok: false, status: 0, headers: {}, body: Buffer.alloc(0), error: (err as Error).message };
-    }
-  }
-
   /** Prometheus text: per broker and per Trigger counters, and the queue depth. */
   metrics(): string {
-    const lines = [
-      '# HELP kiot_broker_queue_depth Deliveries waiting or in flight.',
-      '# TYPE kiot_broker_queue_depth gauge',
-      `kiot_broker_queue_depth ${this.pending}`,
-      `kiot_broker_queue_capacity ${this.opts.capacity}`,
-      '# TYPE kiot_broker_events_total counter',
-    ];
-    for (const [key, c] of this.brokerCounters) for (const [k, v] of Object.entries(c)) lines.push(`kiot_broker_events_total{broker="${key}",result="${k}"} ${v}`);
-    lines.push('# TYPE kiot_trigger_events_total counter');
-    for (const lanes of this.lanes.values())
-      for (const l of lanes) for (const [k, v] of Object.entries(l.counters)) lines.push(`kiot_trigger_events_total{trigger="${l.trigger.namespace}/${l.trigger.name}",result="${k}"} ${v}`);
-    // Per Trigger: which subscriber a growing backlog waits on.
-    lines.push('# HELP kiot_trigger_queue_depth Deliveries to this Trigger\'s subscriber waiting or in flight.', '# TYPE kiot_trigger_queue_depth gauge');
-    for (const lanes of this.lanes.values()) for (const l of lanes) lines.push(`kiot_trigger_queue_depth{trigger="${l.trigger.namespace}/${l.trigger.name}"} ${l.queue.length + l.active}`);
-    return `${lines.join('\n')}\n`;
+    const triggers = [...this.lanes.values()].flat().map((l) => ({ name: `${l.trigger.namespace}/${l.trigger.name}`, counters: l.counters, depth: l.queue.length + l.active }));
+    return metricsText({ pending: this.pending, capacity: this.opts.capacity, brokers: this.brokerCounters, triggers });
   }
 
-  counters(trigger: string): Readonly<Counters> | undefined {
+  counters(trigger: string): Readonly<TriggerCounters> | undefined {
     for (const lanes of this.lanes.values()) for (const l of lanes) if (l.trigger.name === trigger) return { ...l.counters };
     return undefined;
   }

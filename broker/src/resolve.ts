@@ -3,7 +3,7 @@
  * Knative Service is a local function process (by name), a KafkaSink is a file-backed sink,
  * a Broker is this broker's own ingress; a `uri` is used as given (or relative to its ref).
  */
-import type { Target } from './dispatcher';
+import type { Target } from './attempt';
 import type { Destination } from './manifests';
 
 export class ResolveError extends Error {}
