@@ -30,6 +30,10 @@ export interface Accepted {
   readonly will: Will | undefined;
   /** Seconds; 0: none. */
   readonly keepAlive: number;
+  /** v5 Request Problem Information: false asks for no reason strings but on CONNACK and DISCONNECT. */
+  readonly problemInformation: boolean;
+  /** v5 Maximum Packet Size: the largest packet the client takes. */
+  readonly clientMaxPacket: number | undefined;
   readonly connack: Connack;
 }
 
@@ -77,7 +81,8 @@ export async function negotiate(p: IConnectPacket, address: string, deps: Connec
   const c = deps.config;
   const clientId = p.clientId !== '' ? p.clientId : `kiot-${randomUUID()}`;
   const keepAlive = c.serverKeepAlive ?? p.keepalive ?? 0;
-  if (version === 4) return { ok: true, version, clientId, identity, will: will.will, keepAlive, connack: { cmd: 'connack', sessionPresent: false, returnCode: 0 } };
+  const accepted = { ok: true, version, clientId, identity, will: will.will, keepAlive, problemInformation: p.properties?.requestProblemInformation !== false, clientMaxPacket: p.properties?.maximumPacketSize } as const;
+  if (version === 4) return { ...accepted, connack: { cmd: 'connack', sessionPresent: false, returnCode: 0 } };
   // Clean start only: a persistent session is downgraded (Session Expiry Interval 0, no session present).
   const properties: Record<string, unknown> = {
     maximumQoS: 1, retainAvailable: false, maximumPacketSize: c.maxPacketBytes, receiveMaximum: c.receiveMaximum, topicAliasMaximum: c.topicAliasMaximum,
@@ -85,5 +90,5 @@ export async function negotiate(p: IConnectPacket, address: string, deps: Connec
   };
   if (p.clientId === '') properties['assignedClientIdentifier'] = clientId;
   if (c.serverKeepAlive !== undefined) properties['serverKeepAlive'] = c.serverKeepAlive;
-  return { ok: true, version, clientId, identity, will: will.will, keepAlive, connack: { cmd: 'connack', sessionPresent: false, reasonCode: 0, properties } };
+  return { ...accepted, connack: { cmd: 'connack', sessionPresent: false, reasonCode: 0, properties } };
 }

@@ -43,7 +43,7 @@ export class Session {
   private readonly acks = new AckQueue({
     puback: (messageId, reason) => {
       this.deps.metrics.inc('kiot_mqtt_pubacks_total', { reason: `0x${reason.toString(16)}` });
-      this.write(this.isV5 ? { cmd: 'puback', messageId, reasonCode: reason, ...(reason !== 0 ? { properties: { reasonString: 'not accepted' } } : {}) } : { cmd: 'puback', messageId });
+      this.write(this.isV5 ? { cmd: 'puback', messageId, reasonCode: reason, ...(reason !== 0 ? this.problem('not accepted') : {}) } : { cmd: 'puback', messageId });
     },
     closeUnacked: () => {
       this.deps.metrics.inc('kiot_mqtt_closed_unacked_total');
@@ -56,6 +56,9 @@ export class Session {
   private readonly packets: Packet[] = [];
   private draining = false;
   private corked = false;
+  /** What the client's CONNECT asked of the packets it gets (v5): reason strings, and a size limit. */
+  private problemInformation = true;
+  private clientMaxPacket: number | undefined;
   private lastSeen = Date.now();
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private readonly connectTimer: NodeJS.Timeout;
@@ -140,7 +143,7 @@ export class Session {
       case 'subscribe':
         this.deps.metrics.inc('kiot_mqtt_subscribes_refused_total');
         return this.write(this.isV5
-          ? { cmd: 'suback', messageId: p.messageId, granted: p.subscriptions.map(() => REASON.notAuthorized), properties: { reasonString: 'kiot is an ingest endpoint: no subscriptions' } }
+          ? { cmd: 'suback', messageId: p.messageId, granted: p.subscriptions.map(() => REASON.notAuthorized), ...this.problem('kiot is an ingest endpoint: no subscriptions') }
           : { cmd: 'suback', messageId: p.messageId, granted: p.subscriptions.map(() => 0x80) });
       case 'unsubscribe':
         return this.write(this.isV5 ? { cmd: 'unsuback', messageId: p.messageId, granted: p.unsubscriptions.map(() => 0x11) } : { cmd: 'unsuback', messageId: p.messageId });
@@ -172,6 +175,7 @@ export class Session {
       return this.end();
     }
     this.clientId = outcome.clientId;
+    this.problemInformation = outcome.problemInformation;
     this.identity = outcome.identity;
     this.will = outcome.will;
     this.connected = true;
@@ -185,6 +189,8 @@ export class Session {
       }, Math.max(250, keepAlive * 250));
     }
     this.write(outcome.connack);
+    // From the CONNACK on: it carries what the session needs, so it goes whole.
+    this.clientMaxPacket = outcome.clientMaxPacket;
   }
 
   private async onPublish(p: IPublishPacket): Promise<void> {
@@ -235,8 +241,21 @@ export class Session {
     });
   }
 
+  /** A reason string for a PUBACK or SUBACK, unless the client asked for none (v5 Request Problem Information 0). */
+  private problem(message: string): { properties?: { reasonString: string } } {
+    return this.problemInformation ? { properties: { reasonString: message } } : {};
+  }
+
   private write(packet: Record<string, unknown>): void {
     if (this.socket.destroyed) return;
+    let bytes = mqtt.generate(packet as unknown as Packet, { protocolVersion: this.version });
+    if (this.clientMaxPacket !== undefined && bytes.length > this.clientMaxPacket) {
+      // Above the client's Maximum Packet Size: the reason string goes (MQTT 5 3.4.2.2.2); a packet still too large is not sent.
+      const kept = { ...(packet['properties'] ?? {}) } as Record<string, unknown>;
+      delete kept['reasonString'];
+      bytes = mqtt.generate({ ...packet, properties: kept } as unknown as Packet, { protocolVersion: this.version });
+      if (bytes.length > this.clientMaxPacket) return;
+    }
     // Packets written in one turn of the event loop leave in one system call (a write per PUBACK was a quarter of the CPU).
     if (!this.corked) {
       this.corked = true;
@@ -246,7 +265,7 @@ export class Session {
         this.socket.uncork();
       });
     }
-    this.socket.write(mqtt.generate(packet as unknown as Packet, { protocolVersion: this.version }));
+    this.socket.write(bytes);
   }
 
   /** A protocol violation: v5 gets DISCONNECT with the reason (after CONNECT), then the connection closes. */

@@ -148,6 +148,27 @@ describe('mqtt endpoint, MQTT 5.0 specifics', function () {
     assert.equal(ctx.h.sink.received.length, before);
   });
 
+  it('leaves out reason strings a client asked not to get (Request Problem Information 0), or that its Maximum Packet Size cannot hold', async () => {
+    const answers = async (properties: mqtt.IClientOptions['properties']) => {
+      const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5, properties });
+      const got: mqttPacket.Packet[] = [];
+      c.on('packetreceive', (p) => got.push(p));
+      await c.subscribeAsync('x', { qos: 0 }).catch(() => undefined);
+      ctx.h.sink.respond = () => ({ status: 500 });
+      await c.publishAsync('temperature', '{"t":1}', { qos: 1 }).catch(() => undefined);
+      ctx.h.sink.respond = () => ({ status: 202 });
+      const reason = (cmd: string) => (got.find((p) => p.cmd === cmd) as { properties?: { reasonString?: string } } | undefined)?.properties?.reasonString;
+      return { suback: reason('suback'), puback: reason('puback'), granted: (got.find((p) => p.cmd === 'suback') as mqttPacket.ISubackPacket).granted };
+    };
+    const plain = await answers({});
+    assert.match(String(plain.suback), /ingest endpoint/);
+    assert.equal(plain.puback, 'not accepted');
+    const quiet = await answers({ requestProblemInformation: false });
+    assert.deepEqual([quiet.suback, quiet.puback, quiet.granted], [undefined, undefined, [0x87]]);
+    const small = await answers({ maximumPacketSize: 40 });
+    assert.deepEqual([small.suback, small.puback, small.granted], [undefined, 'not accepted', [0x87]], 'the PUBACK with its reason string fits in 40 bytes, the SUBACK with its does not');
+  });
+
   it('forwards a user property HTTP headers cannot carry percent-encoded, as the CloudEvents HTTP binding says', async () => {
     const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
     await c.publishAsync('temperature', '{"t":1}', { qos: 1, properties: { userProperties: { place: 'Zürich €' } } });
