@@ -62,8 +62,9 @@ export async function runConsumer(target: KafkaTarget, handle: (records: RawReco
       const last = batch.messages[batch.messages.length - 1]!.offset;
       await consumer.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
       resolveOffset(last);
-      await heartbeat();
+      // Logged before the heartbeat, which throws while the group rebalances: the batch is written and committed either way.
       log({ msg: 'batch written', topic: batch.topic, partition: batch.partition, records: records.length, points: result.written, skipped: result.skipped, dead: result.dead.length });
+      await heartbeat();
     },
   });
   return {
