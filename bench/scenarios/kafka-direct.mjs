@@ -15,6 +15,9 @@ import { profileDir, summariseLatest } from '../profile.mjs';
 
 const BROKERS = [process.env.KIOT_KAFKA_BROKERS ?? '127.0.0.1:19092'];
 const PACK = 50;
+// As the Knative Kafka broker creates its topic (eventing/base/kafka-broker-config.yaml).
+const PARTITIONS = 10;
+const REPLICAS = 2;
 
 /** The pid of a service scripts/services started (VictoriaMetrics, the Kafka broker), or undefined. */
 function servicePid(pattern) {
@@ -43,13 +46,13 @@ export async function kafkaDirect(s, say) {
   // The HTTP path takes one request per event: a tenth of the points, one per event, is ten seconds or more.
   const nHttp = n / 10;
   const services = { victoriaMetrics: servicePid('victoria-metrics'), kafka: servicePid('kafka.Kafka') };
-  const cpu = { ceiling: [], packs: [] };
+  const cpu = { ceiling: [], packs: [], replicas: [] };
   const kafka = new Kafka({ clientId: 'kiot-bench', brokers: BROKERS, logLevel: logLevel.NOTHING });
   const producer = kafka.producer();
   await producer.connect();
   const admin = kafka.admin();
   await admin.connect();
-  const results = { ceiling: [], kiot: [], client: [], packs: [], http: [], httpPacks: [] };
+  const results = { ceiling: [], kiot: [], client: [], packs: [], replicas: [], http: [], httpPacks: [] };
   const writer = await startWriter();
   // Fresh: a profile found there at the end was made by this run's extra run.
   const prof = profileDir('kafka-direct', { fresh: true });
@@ -62,10 +65,11 @@ export async function kafkaDirect(s, say) {
       const tag = `b${Date.now()}`;
       // The same n points two ways: one reading per record (unbatched devices) and packs of PACK readings per record.
       const { lines, points } = benchPoints(tag, n);
-      const topics = { single: `kiot-bench-${tag}`, packs: `kiot-bench-${tag}-packs` };
-      await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: 3 })), waitForLeaders: true });
+      const topics = { single: `kiot-bench-${tag}`, packs: `kiot-bench-${tag}-packs`, replicas: `kiot-bench-${tag}-replicas` };
+      await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: PARTITIONS })), waitForLeaders: true });
       await produce(producer, topics.single, points, 1);
       await produce(producer, topics.packs, points, PACK);
+      if (!profiling) await produce(producer, topics.replicas, points, PACK);
       // Ceiling: the same line protocol, 5,000 lines a request, gzip at the writer's default level (1), straight to VictoriaMetrics.
       await vmSettled();
       const c0 = process.hrtime.bigint();
@@ -86,7 +90,15 @@ export async function kafkaDirect(s, say) {
       const { rate: packRate, cpu: packCpu } = await consumeAll(topics.packs, `bench-${tag}-packs`, n, profiling ? profPacks : undefined, services);
       if (!profiling) results.packs.push(packRate);
       if (!profiling) cpu.packs.push(packCpu);
-      say(`${profiling ? 'profiled run' : `run ${run + 1}`}: ceiling ${Math.round(ceiling)} points/s, Kafka-direct ${Math.round(rate)} points/s, in packs of ${PACK} ${Math.round(packRate)} points/s`);
+      // The Deployment scaled out: replicas in one consumer group share the topic's partitions.
+      let replicaRate = 0;
+      if (!profiling) {
+        await vmSettled();
+        const r = await consumeAll(topics.replicas, `bench-${tag}-replicas`, n, undefined, services, REPLICAS);
+        results.replicas.push((replicaRate = r.rate));
+        cpu.replicas.push(r.cpu);
+      }
+      say(`${profiling ? 'profiled run' : `run ${run + 1}`}: ceiling ${Math.round(ceiling)} points/s, Kafka-direct ${Math.round(rate)} points/s, in packs of ${PACK} ${Math.round(packRate)} points/s${profiling ? '' : `, ${REPLICAS} replicas ${Math.round(replicaRate)} points/s`}`);
       await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
     }
     // The HTTP path after every Kafka-direct run: the points it writes would keep VictoriaMetrics merging
@@ -108,14 +120,16 @@ export async function kafkaDirect(s, say) {
   const k = stats(results.kiot);
   const a = stats(results.client);
   const pk = stats(results.packs);
+  const rp = stats(results.replicas);
   const h = stats(results.http);
   const hp = stats(results.httpPacks);
-  out.figures = { points: n, ceiling: c, kafkaDirect: k, kafkajsAlone: a, packs: pk, ratio: round(k.median / c.median), packsRatio: round(pk.median / c.median), http: h, httpPacks: hp };
+  out.figures = { points: n, ceiling: c, kafkaDirect: k, kafkajsAlone: a, packs: pk, ratio: round(k.median / c.median), packsRatio: round(pk.median / c.median), replicas: rp, replicasRatio: round(rp.median / c.median), http: h, httpPacks: hp };
   const verdict = (ratio) => (ratio >= 0.9 ? 'met' : `missed by ${round(0.9 - ratio)}`);
   out.table.push('| path | points/s | ratio to the ceiling (target ≥ 0.9 for Kafka-direct) |', '|---|---|---|');
   out.table.push(`| line protocol straight to VictoriaMetrics, 5,000 lines/request, gzip level 1 as the writer sends it (ceiling) | ${c.median} [${c.min}–${c.max}] | — |`);
   out.table.push(`| Kafka-direct writer (kafkajs → batches → VictoriaMetrics) | ${k.median} [${k.min}–${k.max}] | ${out.figures.ratio} (${verdict(out.figures.ratio)}) |`);
   out.table.push(`| the same points in records of ${PACK} readings (SenML packs from batching devices) | ${pk.median} [${pk.min}–${pk.max}] | ${out.figures.packsRatio} (${verdict(out.figures.packsRatio)}) |`);
+  out.table.push(`| the same records of ${PACK}, ${REPLICAS} consumer replicas in one group (the Deployment scaled to ${REPLICAS}) | ${rp.median} [${rp.min}–${rp.max}] | ${out.figures.replicasRatio} (${verdict(out.figures.replicasRatio)}) |`);
   out.table.push(`| for reference: kafkajs alone, reading the same records and discarding them (the client's bound) | ${a.median} [${a.min}–${a.max}] | ${round(a.median / c.median)} |`);
   out.table.push(`| HTTP path: the influx-writer function, one reading per event, ${CONNECTIONS} deliveries at once as a broker pushes them | ${h.median} [${h.min}–${h.max}] | ${round(h.median / c.median)} |`);
   out.table.push(`| HTTP path, events of ${PACK} readings | ${hp.median} [${hp.min}–${hp.max}] | ${round(hp.median / c.median)} |`);
@@ -126,16 +140,18 @@ export async function kafkaDirect(s, say) {
   const median = (rows) => Object.fromEntries(Object.keys(rows[0] ?? {}).map((key) => [key, stats(rows.map((r) => r[key])).median]));
   const cc = median(cpu.ceiling);
   const cp = median(cpu.packs);
-  out.figures.cpuPerPointUs = { ceiling: cc, packs: cp };
+  const cr = median(cpu.replicas);
+  out.figures.cpuPerPointUs = { ceiling: cc, packs: cp, replicas: cr };
   if (cc.machine > 0 && cp.machine > 0) {
     const cores = availableParallelism();
     const bound = (cores * 1e6) / cp.machine;
     out.notes.push(`CPU per point in µs over the measured span: the ceiling costs the whole machine ${cc.machine} (VictoriaMetrics ${cc.victoriaMetrics ?? '?'}, the bench's own gzip and requests ${cc.bench}); records of ${PACK} cost ${cp.machine} (the consumer process ${cp.consumer}, VictoriaMetrics ${cp.victoriaMetrics ?? '?'}, Kafka ${cp.kafka ?? '?'}). Even with all ${cores} cores busy, that CPU bounds the path at ${Math.round(bound)} points/s, ${round(bound / c.median)} of the ceiling: reaching 0.9 needs the consumer's CPU per point cut to about ${round((cores * 1e6) / (0.9 * c.median) - (cp.machine - (cp.consumer ?? 0)))} µs.`);
+    if (cr.machine > 0) out.notes.push(`${REPLICAS} replicas: a consumer process is single-threaded, so one leaves part of the machine idle (records of ${PACK} kept ${round((pk.median * cp.machine) / 1e6)} of ${cores} cores busy); ${REPLICAS} in one group kept ${round((rp.median * cr.machine) / 1e6)} busy, at ${cr.machine} µs per point for the machine (the consumers ${cr.consumer}, VictoriaMetrics ${cr.victoriaMetrics ?? '?'}, Kafka ${cr.kafka ?? '?'}). Their rate runs from the last rebalance (every replica holding its partitions) to the last batch written, over the points written in that span. Replicas beyond the topic's partitions (${PARTITIONS} here, as the Knative Kafka broker creates it) would sit idle.`);
   }
   out.notes.push(`One reading per record, as an unbatched device produces them: the consumer runs at ${round(k.median / a.median)} of what kafkajs alone reads, so at one point per record the target needs a faster Kafka client than kafkajs on this machine.`);
   out.notes.push(`HTTP path: the influx-writer function started as its container starts it (npm start), answering each event only once its points are written (it gathers the points of concurrent events into one write); ${nHttp} points one per event, and all ${n} in events of ${PACK}, posted in binary mode by a load generator in its own process. Each request carries one event (the broker's push), which is why the Kafka-direct path exists.`);
   out.notes.push('Every measurement, the ceiling\'s and each path\'s, starts once VictoriaMetrics has no merge in progress and no rows pending (its /metrics): a merge left from the last one would slow the next.');
-  out.notes.push(`${n} points: ${n} validated.v1 records of one reading and ${n / PACK} of ${PACK}, produced as the Knative Kafka broker produces them, read from the beginning; the Kafka-direct rate runs from the consumer joining its group (partitions assigned) to the last batch written: fetching, decoding and writing, not the join protocol.`);
+  out.notes.push(`${n} points: ${n} validated.v1 records of one reading and ${n / PACK} of ${PACK}, produced as the Knative Kafka broker produces them into a topic of ${PARTITIONS} partitions, read from the beginning; the Kafka-direct rate runs from the consumer joining its group (partitions assigned) to the last batch written: fetching, decoding and writing, not the join protocol.`);
   return out;
 }
 
@@ -192,39 +208,57 @@ async function produce(producer, topic, points, perRecord) {
 }
 
 /**
- * The kiot consumer process reads a topic from the beginning until it wrote `n` points; points/s from
- * the moment it joined its group (partitions assigned) to the last batch written, and the CPU per
- * point over that same span: the consumer's, the services' and the whole machine's.
+ * `replicas` kiot consumer processes in one group read a topic from the beginning until they wrote
+ * `n` points; points/s from the moment the group settled (the last replica joined, partitions
+ * assigned) to the last batch written, over the points written in that span, and the CPU per point
+ * over the same span: the consumers' (summed as `consumer`), the services' and the whole machine's.
  */
-async function consumeAll(topic, groupId, n, profileTo, services) {
-  let joined = 0;
+async function consumeAll(topic, groupId, n, profileTo, services, replicas = 1) {
+  let settled = 0;
+  let first;
   let last = 0;
   let points = 0;
+  let pointsAtSettled = 0;
   let cpu0;
   let cpu1;
-  const consumer = await startProcess({
+  const consumers = await Promise.all(Array.from({ length: replicas }, () => startProcess({
     command: process.execPath, args: [...(profileTo ? ['--cpu-prof', `--cpu-prof-dir=${profileTo}`] : []), join(root, 'functions/influx-writer/build/consumer.js')], cwd: join(root, 'functions/influx-writer'),
-    env: { KAFKA_BROKERS: BROKERS.join(','), KAFKA_TOPICS: topic, KAFKA_GROUP_ID: groupId, KAFKA_FROM_BEGINNING: 'true', INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot' },
+    // Replicas heartbeat every 600 ms (a tenth of the session timeout), so a busy one hears of a rebalance soon.
+    env: { KAFKA_BROKERS: BROKERS.join(','), KAFKA_TOPICS: topic, KAFKA_GROUP_ID: groupId, KAFKA_FROM_BEGINNING: 'true', INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', ...(replicas > 1 ? { KAFKA_SESSION_TIMEOUT_MS: '6000' } : {}) },
     probe: async () => true,
     // kafkajs leaves only after its fetch long-poll (5 s) returns; killed sooner, no profile is written.
     stopTimeoutMs: 15_000,
-  });
-  const pids = { ...services, consumer: consumer.child.pid };
-  // Whole log lines: one can arrive in two chunks.
-  createInterface({ input: consumer.child.stdout }).on('line', (l) => {
-    if (l.includes('joined group') && joined === 0) {
-      joined = performance.now();
-      cpu0 = cpuNow(pids);
-    }
-    if (!l.includes('batch written')) return;
-    last = performance.now();
-    points += JSON.parse(l).points;
-    if (points >= n) cpu1 = cpuNow(pids);
-  });
+  })));
+  const pids = { ...services, ...Object.fromEntries(consumers.map((c, i) => [`consumer${i}`, c.child.pid])) };
+  const joinedOnce = new Set();
+  for (const [i, consumer] of consumers.entries()) {
+    // Whole log lines: one can arrive in two chunks.
+    createInterface({ input: consumer.child.stdout }).on('line', (l) => {
+      if (l.includes('joined group')) {
+        joinedOnce.add(i);
+        first ??= { at: performance.now(), cpu: cpuNow(pids) };
+        // Every rebalance restarts the span: the rate is the settled group's.
+        if (joinedOnce.size === replicas && points < n) {
+          settled = performance.now();
+          pointsAtSettled = points;
+          cpu0 = cpuNow(pids);
+        }
+      }
+      if (!l.includes('batch written')) return;
+      last = performance.now();
+      points += JSON.parse(l).points;
+      if (points >= n && cpu1 === undefined) cpu1 = cpuNow(pids);
+    });
+  }
   const deadline = Date.now() + 120_000;
   while (points < n && Date.now() < deadline) await sleep(50);
-  await consumer.stop();
-  if (points < n) throw new Error(`the consumer wrote ${points} of ${n} points from ${topic}`);
-  if (joined === 0) throw new Error('the consumer never reported joining its group');
-  return { rate: n / (Math.max(1, last - joined) / 1000), cpu: perPoint(cpu0, cpu1, n) };
+  await Promise.all(consumers.map((c) => c.stop()));
+  if (points < n) throw new Error(`the consumers wrote ${points} of ${n} points from ${topic}`);
+  if (first === undefined) throw new Error('the consumers never reported joining their group');
+  // A topic read before the last replica joined (the smoke run's few points): measured from the first join.
+  if (settled === 0) [settled, pointsAtSettled, cpu0] = [first.at, 0, first.cpu];
+  const counted = n - pointsAtSettled;
+  const cpu = perPoint(cpu0, cpu1, counted);
+  cpu.consumer = round(consumers.reduce((sum, _, i) => sum + cpu[`consumer${i}`], 0));
+  return { rate: counted / (Math.max(1, last - settled) / 1000), cpu };
 }

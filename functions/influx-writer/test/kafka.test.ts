@@ -107,4 +107,48 @@ describe('influx-writer Kafka-direct mode', function () {
       await second.stop();
     }
   });
+
+  it('shares the partitions between replicas in one group, and the one left takes over when another stops', async () => {
+    const t0 = Date.parse('2026-04-03T00:00:00Z');
+    const group = `g3-${run}`;
+    const real = createInfluxWriter({ ...writer, precision: 'ms' });
+    const assigned = new Map<string, number[]>();
+    const wrote = new Map<string, number>();
+    // The group reads the topic from its beginning: only this test's readings are counted.
+    const replica = (name: string) => runConsumer({ ...target(group), sessionTimeoutMs: 6000 }, (records) => processBatch(records, async (lines) => {
+      await real(lines);
+      wrote.set(name, (wrote.get(name) ?? 0) + lines.filter((l) => l.includes(`${run}-rep`)).length);
+    }, writer.mapping, 5000), (line) => {
+      if (line['msg'] === 'joined group') assigned.set(name, ((line['partitions'] as Record<string, number[]>)[topic] ?? []));
+    });
+    const a = await replica('a');
+    const b = await replica('b');
+    let bStopped = false;
+    try {
+      // Both in the group, the topic's 3 partitions split between them.
+      await eventually(async () => (assigned.get('a')?.length && assigned.get('b')?.length && assigned.get('a')!.length + assigned.get('b')!.length === 3 ? true : undefined), 30_000);
+      const produceFrom = (from: number, count: number) => producer.send({ topic, messages: Array.from({ length: count }, (_, i) => brokerRecord(validated(`${run}-rep${(from + i) % 12}`, t0 + (from + i) * 1000, from + i))) });
+      const stored = (want: number) => eventually(async () => {
+        const series = await exportSeries(`{__name__="temperature_temperature",device=~"${run}-rep.*"}`);
+        return series.reduce((n, x) => n + x.values.length, 0) >= want ? series : undefined;
+      }, 30_000);
+      await produceFrom(0, 240);
+      await stored(240);
+      assert.ok((wrote.get('a') ?? 0) > 0 && (wrote.get('b') ?? 0) > 0, `both replicas wrote: ${JSON.stringify([...wrote])}`);
+      // One replica goes (a scale-down, a rolling update): its partitions move to the other, which writes what follows.
+      await b.stop();
+      bStopped = true;
+      await eventually(async () => (assigned.get('a')?.length === 3 ? true : undefined), 30_000);
+      const before = wrote.get('a') ?? 0;
+      await produceFrom(240, 120);
+      const series = await stored(360);
+      assert.equal(series.reduce((n, x) => n + x.values.length, 0), 360, 'every reading stored once');
+      assert.ok((wrote.get('a') ?? 0) - before >= 120, 'the replica left wrote everything produced after the other stopped');
+    } finally {
+      await a.stop();
+      if (!bStopped) await b.stop();
+    }
+    const offsets = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+    assert.ok(offsets[0]!.partitions.every((p) => Number(p.offset) >= 0), 'every partition committed');
+  });
 });
