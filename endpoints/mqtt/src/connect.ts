@@ -59,6 +59,8 @@ export async function negotiate(p: IConnectPacket, address: string, deps: Connec
   const version: Version = asked;
   const refuse = (v5: number, v3: number, message: string): Refused => refusal(version, v5, v3, message);
   if (version === 5 && p.properties?.authenticationMethod !== undefined) return refuse(REASON.badAuthMethod, 4, 'enhanced authentication is not supported');
+  // MQTT 3.1.1 [MQTT-3.1.3-8]: no client id and no clean session is refused (a v5 client gets an id assigned).
+  if (version === 4 && p.clientId === '' && p.clean === false) return refuse(REASON.clientIdNotValid, 2, 'a client without a client id must ask for a clean session');
   const limited = (): Refused => refuse(REASON.quotaExceeded, 3, 'too many failed authentications from this address');
   if (deps.failures.peek(address) > 0) return limited();
   const gate = deps.failures.gate(address);

@@ -40,6 +40,15 @@ describe('mqtt CONNECT decisions', () => {
     assert.equal(enhanced.connack['reasonCode'], 0x8c);
   });
 
+  it('refuses a 3.1.1 client with no client id that asks to keep its session (return code 2); a v5 one gets an id assigned', async () => {
+    const four = await negotiate(connect({ protocolVersion: 4, clientId: '', clean: false }), 'a', deps());
+    assert.deepEqual([four.ok, four.connack['returnCode']], [false, 2]);
+    const five = await negotiate(connect({ clientId: '', clean: false }), 'a', deps());
+    assert.ok(five.ok);
+    assert.equal((five.connack['properties'] as Record<string, unknown>)['assignedClientIdentifier'], five.clientId);
+    assert.equal((await negotiate(connect({ protocolVersion: 4, clientId: '', clean: true }), 'a', deps())).ok, true);
+  });
+
   it('refuses an address past its failures before asking the registry, even with the right password', async () => {
     let asked = 0;
     const d = deps({ failures: new FailureLimiter(2), authenticate: async (application, device, password) => { asked++; return accepting(application, device, password); } });
