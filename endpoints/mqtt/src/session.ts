@@ -7,8 +7,10 @@ import type { Duplex } from 'node:stream';
 import mqtt, { type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
 import { KiotError, type SendEvent } from '@kiot/core';
 import { AckQueue } from './acks';
+import { TopicAliases } from './aliases';
 import { negotiate, type ConnectDeps } from './connect';
 import { Framer } from './framing';
+import { Outbox } from './outbox';
 import type { Metrics } from './metrics';
 import { buildEvent, publishProps, REASON, type Identity } from './publish';
 import { DISCONNECT_WITH_WILL, sendWill, willEvent, type Will } from './will';
@@ -27,7 +29,6 @@ export interface SessionDeps extends ConnectDeps {
 const CLOSE_REASONS = ['no CONNECT in time', 'socket error', 'first packet is not CONNECT', 'internal error', 'client disconnected', 'sink failed'];
 
 export class Session {
-  private version = 4;
   /** A CONNECT arrived (it may still be authenticating): later frames are not the first. */
   private connecting = false;
   private sawConnect = false;
@@ -38,12 +39,13 @@ export class Session {
   /** Published when the connection ends without a normal DISCONNECT (will.ts). */
   private will: Will | undefined;
   private readonly framer: Framer;
+  private readonly out: Outbox;
   private readonly parser = mqtt.parser();
-  private readonly aliases = new Map<number, string>();
+  private readonly aliases: TopicAliases;
   private readonly acks = new AckQueue({
     puback: (messageId, reason) => {
       this.deps.metrics.inc('kiot_mqtt_pubacks_total', { reason: `0x${reason.toString(16)}` });
-      this.write(this.isV5 ? { cmd: 'puback', messageId, reasonCode: reason, ...(reason !== 0 ? this.problem('not accepted') : {}) } : { cmd: 'puback', messageId });
+      this.out.send(this.isV5 ? { cmd: 'puback', messageId, reasonCode: reason, ...(reason !== 0 ? this.out.problem('not accepted') : {}) } : { cmd: 'puback', messageId });
     },
     closeUnacked: () => {
       this.deps.metrics.inc('kiot_mqtt_closed_unacked_total');
@@ -55,16 +57,14 @@ export class Session {
   /** Parsed packets waiting their turn: handled one at a time, in order. */
   private readonly packets: Packet[] = [];
   private draining = false;
-  private corked = false;
-  /** What the client's CONNECT asked of the packets it gets (v5): reason strings, and a size limit. */
-  private problemInformation = true;
-  private clientMaxPacket: number | undefined;
   private lastSeen = Date.now();
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private readonly connectTimer: NodeJS.Timeout;
 
   constructor(private readonly socket: Connection, private readonly deps: SessionDeps) {
     this.framer = new Framer(deps.config.maxPacketBytes);
+    this.out = new Outbox(socket);
+    this.aliases = new TopicAliases(deps.config.topicAliasMaximum);
     this.connectTimer = setTimeout(() => this.destroy('no CONNECT in time'), deps.config.connectTimeoutMs);
     this.parser.on('packet', (p: Packet) => this.packets.push(p));
     this.parser.on('error', () => this.fail(REASON.malformed, 'malformed packet'));
@@ -74,7 +74,7 @@ export class Session {
   }
 
   get isV5(): boolean {
-    return this.version === 5;
+    return this.out.isV5;
   }
 
   /** Taken over by a newer connection with the same client id. */
@@ -139,14 +139,14 @@ export class Session {
       case 'publish':
         return this.onPublish(p);
       case 'pingreq':
-        return this.write({ cmd: 'pingresp' });
+        return this.out.send({ cmd: 'pingresp' });
       case 'subscribe':
         this.deps.metrics.inc('kiot_mqtt_subscribes_refused_total');
-        return this.write(this.isV5
-          ? { cmd: 'suback', messageId: p.messageId, granted: p.subscriptions.map(() => REASON.notAuthorized), ...this.problem('kiot is an ingest endpoint: no subscriptions') }
+        return this.out.send(this.isV5
+          ? { cmd: 'suback', messageId: p.messageId, granted: p.subscriptions.map(() => REASON.notAuthorized), ...this.out.problem('kiot is an ingest endpoint: no subscriptions') }
           : { cmd: 'suback', messageId: p.messageId, granted: p.subscriptions.map(() => 0x80) });
       case 'unsubscribe':
-        return this.write(this.isV5 ? { cmd: 'unsuback', messageId: p.messageId, granted: p.unsubscriptions.map(() => 0x11) } : { cmd: 'unsuback', messageId: p.messageId });
+        return this.out.send(this.isV5 ? { cmd: 'unsuback', messageId: p.messageId, granted: p.unsubscriptions.map(() => 0x11) } : { cmd: 'unsuback', messageId: p.messageId });
       case 'disconnect':
         // A normal DISCONNECT discards the will; v5 0x04 asks for it.
         if (!(this.isV5 && p.reasonCode === DISCONNECT_WITH_WILL)) this.will = undefined;
@@ -167,15 +167,15 @@ export class Session {
     clearTimeout(this.connectTimer);
     const address = (this.socket as { remoteAddress?: string }).remoteAddress ?? 'unknown';
     const outcome = await negotiate(p, address, this.deps);
-    this.version = outcome.version;
+    this.out.version = outcome.version;
     if (this.closing) return;
     if (!outcome.ok) {
       this.deps.metrics.inc('kiot_mqtt_connects_total', { result: outcome.result });
-      this.write(outcome.connack);
+      this.out.send(outcome.connack);
       return this.end();
     }
     this.clientId = outcome.clientId;
-    this.problemInformation = outcome.problemInformation;
+    this.out.problemInformation = outcome.problemInformation;
     this.identity = outcome.identity;
     this.will = outcome.will;
     this.connected = true;
@@ -188,9 +188,9 @@ export class Session {
         if (Date.now() - this.lastSeen > keepAlive * 1500) this.disconnect(REASON.keepAliveTimeout, 'keep alive timeout');
       }, Math.max(250, keepAlive * 250));
     }
-    this.write(outcome.connack);
+    this.out.send(outcome.connack);
     // From the CONNACK on: it carries what the session needs, so it goes whole.
-    this.clientMaxPacket = outcome.clientMaxPacket;
+    this.out.clientMaxPacket = outcome.clientMaxPacket;
   }
 
   private async onPublish(p: IPublishPacket): Promise<void> {
@@ -199,17 +199,11 @@ export class Session {
     m.inc('kiot_mqtt_publishes_total', { qos: String(p.qos) });
     if (p.qos === 2) return this.fail(REASON.qosNotSupported, 'QoS 2 is not supported (Maximum QoS 1)');
     if (p.retain) return this.fail(REASON.retainNotSupported, 'retain is not supported');
-    let topic = p.topic;
-    const alias = p.properties?.topicAlias;
-    if (this.isV5 && alias !== undefined) {
-      if (alias === 0 || alias > this.deps.config.topicAliasMaximum) return this.fail(REASON.topicAliasInvalid, 'topic alias out of range');
-      if (topic !== '') this.aliases.set(alias, topic);
-      else topic = this.aliases.get(alias) ?? '';
-      if (topic === '') return this.fail(REASON.protocolError, 'unknown topic alias');
-    }
+    const resolved = this.isV5 ? this.aliases.resolve(p.topic, p.properties?.topicAlias) : { topic: p.topic };
+    if ('reason' in resolved) return this.fail(resolved.reason, resolved.message);
     if (p.qos === 1 && this.acks.length >= this.deps.config.receiveMaximum) return this.fail(REASON.receiveMaximumExceeded, 'receive maximum exceeded');
     const payload = Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload);
-    const built = buildEvent(this.identity, topic, payload, publishProps(p.properties), this.deps.now());
+    const built = buildEvent(this.identity, resolved.topic, payload, publishProps(p.properties), this.deps.now());
     if (!built.ok) {
       m.inc('kiot_mqtt_publishes_refused_total', { reason: `0x${built.reason.toString(16)}` });
       if (p.qos === 0) return undefined;
@@ -241,33 +235,6 @@ export class Session {
     });
   }
 
-  /** A reason string for a PUBACK or SUBACK, unless the client asked for none (v5 Request Problem Information 0). */
-  private problem(message: string): { properties?: { reasonString: string } } {
-    return this.problemInformation ? { properties: { reasonString: message } } : {};
-  }
-
-  private write(packet: Record<string, unknown>): void {
-    if (this.socket.destroyed) return;
-    let bytes = mqtt.generate(packet as unknown as Packet, { protocolVersion: this.version });
-    if (this.clientMaxPacket !== undefined && bytes.length > this.clientMaxPacket) {
-      // Above the client's Maximum Packet Size: the reason string goes (MQTT 5 3.4.2.2.2); a packet still too large is not sent.
-      const kept = { ...(packet['properties'] ?? {}) } as Record<string, unknown>;
-      delete kept['reasonString'];
-      bytes = mqtt.generate({ ...packet, properties: kept } as unknown as Packet, { protocolVersion: this.version });
-      if (bytes.length > this.clientMaxPacket) return;
-    }
-    // Packets written in one turn of the event loop leave in one system call (a write per PUBACK was a quarter of the CPU).
-    if (!this.corked) {
-      this.corked = true;
-      this.socket.cork();
-      setImmediate(() => {
-        this.corked = false;
-        this.socket.uncork();
-      });
-    }
-    this.socket.write(bytes);
-  }
-
   /** A protocol violation: v5 gets DISCONNECT with the reason (after CONNECT), then the connection closes. */
   private fail(reason: number, message: string): void {
     this.deps.metrics.inc('kiot_mqtt_protocol_errors_total', { reason: `0x${reason.toString(16)}` });
@@ -277,7 +244,7 @@ export class Session {
 
   private disconnect(reason: number, message: string): void {
     if (this.closing) return;
-    if (this.isV5 && this.connected) this.write({ cmd: 'disconnect', reasonCode: reason, properties: { reasonString: message } });
+    if (this.isV5 && this.connected) this.out.send({ cmd: 'disconnect', reasonCode: reason, properties: { reasonString: message } });
     this.end();
   }
 
