@@ -2,7 +2,7 @@
  * `tail` and `replay` for Kafka topics of CloudEvents (the broker's topic, dead letters).
  * The record decoding is the writer's; the transport is passed in.
  */
-import { Kafka, logLevel, type KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type KafkaMessage } from 'kafkajs';
 import { HTTP, type CloudEvent } from 'cloudevents';
 import { createPost } from '@kiot/core/exchange';
 import { toCloudEvent } from '@kiot/core';
@@ -61,7 +61,8 @@ export async function replay(brokers: string[], topic: string, range: Range, to:
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);
   await admin.disconnect();
-  const producer = to.topic !== undefined ? kafka.producer() : undefined;
+  // Java's partitioner (murmur2 of the key), as the Knative Kafka broker uses: a replayed record lands where the broker would put it.
+  const producer = to.topic !== undefined ? kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner }) : undefined;
   await producer?.connect();
   const post = createPost(16);
   const consumer = kafka.consumer({ groupId: `kiot-replay-${process.pid}-${Date.now()}` });

@@ -3,7 +3,7 @@
  * their topic, and commits a batch's offsets only after all of that succeeded (at-least-once:
  * a crash before the commit means the batch is read again; identical points overwrite).
  */
-import { Kafka, logLevel, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import type { BatchResult, DeadLetter } from './pipeline';
 import type { RawRecord } from '@kiot/core';
 
@@ -40,7 +40,8 @@ function deadLetterMessage(d: DeadLetter, topic: string, partition: number, offs
 export async function runConsumer(target: KafkaTarget, handle: (records: RawRecord[]) => Promise<BatchResult>, log: Log): Promise<RunningConsumer> {
   const kafka = new Kafka({ clientId: target.clientId, brokers: [...target.brokers], logLevel: logLevel.WARN, retry: { retries: 8, initialRetryTime: 300 } });
   const consumer: Consumer = kafka.consumer({ groupId: target.groupId, maxBytesPerPartition: 4 * 1024 * 1024, ...(target.sessionTimeoutMs !== undefined ? { sessionTimeout: target.sessionTimeoutMs, heartbeatInterval: Math.max(500, Math.floor(target.sessionTimeoutMs / 10)) } : {}) });
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false });
+  // Named, so kafkajs does not warn at every start that its default changed: Java's partitioner, as Knative's Kafka components use.
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   await consumer.connect();
   for (const topic of target.topics) await consumer.subscribe({ topic, fromBeginning: target.fromBeginning });
