@@ -67,6 +67,14 @@ export function cpuSeconds(pid) {
 /** CPU seconds so far of each named process: { name: pid } → { name: seconds }. */
 export const processCpu = (pids) => Object.fromEntries(Object.entries(pids).map(([name, pid]) => [name, cpuSeconds(pid)]));
 
+/** CPU seconds so far: the whole machine's busy time, and each named process's own (undefined pids left out). */
+export function cpuNow(pids) {
+  return { machine: machineCpu().busy, ...processCpu(Object.fromEntries(Object.entries(pids).filter(([, pid]) => pid !== undefined))) };
+}
+
+/** CPU microseconds per unit (point, publish) between two cpuNow() readings, per key. */
+export const cpuPerUnit = (a, b, units) => Object.fromEntries(Object.keys(b).map((k) => [k, Math.round(((b[k] - a[k]) * 1e8) / units) / 100]));
+
 /** Busy and total CPU seconds of the whole machine (all cores), from /proc/stat. */
 export function machineCpu() {
   const [, ...t] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/).map(Number);

@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { CloudEvent, Kafka as CE } from 'cloudevents';
-import { machineCpu, processCpu, root, sleep, stats, round, startProcess } from '../lib.mjs';
+import { cpuNow, cpuPerUnit as perPoint, root, sleep, stats, round, startProcess } from '../lib.mjs';
 import { VM_URL, vmAvailable, vmSettled } from './targets.mjs';
 import { CONNECTIONS, postAll, startWriter } from './writer-http.mjs';
 import { profileDir, summariseLatest } from '../profile.mjs';
@@ -27,14 +27,6 @@ function servicePid(pattern) {
     return undefined;
   }
 }
-
-/** CPU seconds so far: the whole machine's busy time, and each named process's own. */
-function cpuNow(pids) {
-  return { machine: machineCpu().busy, ...processCpu(Object.fromEntries(Object.entries(pids).filter(([, pid]) => pid !== undefined))) };
-}
-
-/** CPU microseconds per point between two cpuNow() readings, per key. */
-const perPoint = (a, b, points) => Object.fromEntries(Object.keys(b).map((k) => [k, round(((b[k] - a[k]) * 1e6) / points)]));
 
 export async function kafkaDirect(s, say) {
   if (!(await vmAvailable())) throw new Error('VictoriaMetrics is not running (scripts/services/start)');

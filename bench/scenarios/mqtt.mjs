@@ -4,11 +4,19 @@ import { spawn } from 'node:child_process';
 import { existsSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort, nodeJson, root, sleep, stats, round, startProcess } from '../lib.mjs';
+import { availableParallelism } from 'node:os';
+import { cpuNow, cpuPerUnit, freePort, nodeJson, root, sleep, stats, round, startProcess } from '../lib.mjs';
 import { profileDir, summariseLatest } from '../profile.mjs';
 import { startBare } from './targets.mjs';
 
 const load = (url, s, creds = []) => nodeJson('bench/load/mqtt-pub.mjs', [url, '8', String(Math.max(1, s.duration)), '16', ...creds]);
+
+/** A load run with the CPU microseconds per acked publish of the machine and of each named process. */
+async function measured(pids, run) {
+  const c0 = cpuNow(pids);
+  const r = await run();
+  return { ...r, cpu: cpuPerUnit(c0, cpuNow(pids), Math.max(1, r.acked)) };
+}
 
 const tcpProbe = (port) => () => new Promise((resolve) => {
   import('node:net').then(({ connect }) => {
@@ -33,7 +41,7 @@ export async function mqttScenario(s, say) {
       let subOut = '';
       sub.stdout.on('data', (d) => (subOut += d));
       while (!subOut.includes('ready')) await sleep(20);
-      const r = await load(`mqtt://127.0.0.1:${mport}`, s);
+      const r = await measured({ mosquitto: mosq.child.pid, subscriber: sub.pid }, () => load(`mqtt://127.0.0.1:${mport}`, s));
       sub.kill('SIGTERM');
       await new Promise((res) => sub.once('exit', res));
       r.delivered = JSON.parse(subOut.split('\n').filter((l) => l.startsWith('{')).at(-1) ?? '{"received":0}').received;
@@ -56,7 +64,7 @@ export async function mqttScenario(s, say) {
   let profile;
   try {
     for (let i = 0; i < s.runs; i++) {
-      const r = await load(`mqtt://127.0.0.1:${kport}`, s, ['gateway1@demo', 'demo-gateway-secret']);
+      const r = await measured({ endpoint: endpoint.child.pid, sink: sink.child.pid }, () => load(`mqtt://127.0.0.1:${kport}`, s, ['gateway1@demo', 'demo-gateway-secret']));
       runs.kiot.push(r);
       say(`kiot mqtt-endpoint: ${r.rate}/s acked after forwarding, p99 ${r.p99} ms${r.failed ? `, ${r.failed} failed` : ''}`);
     }
@@ -83,6 +91,16 @@ export async function mqttScenario(s, say) {
   out.table.push(`| Mosquitto + 1 subscriber (ceiling) | ${fmt(m.rate)} | ${fmt(m.p99)} | — |`);
   out.table.push(`| kiot mqtt-endpoint → sink 202 | ${fmt(k.rate)} | ${fmt(k.p99)} | ${out.figures.ratio} (${verdict}) |`);
   if (profile) out.notes.push(`kiot's endpoint misses its target; CPU profile in an extra run (bench/results/profiles/mqtt-endpoint, ${profile.busyMs} ms busy): hottest frames ${profile.self.join(', ')}; inclusive in kiot code: ${profile.kiot.join(', ')}.`);
+  const cpuOf = (rs) => Object.fromEntries(Object.keys(rs[0]?.cpu ?? {}).map((k) => [k, stats(rs.map((r) => r.cpu[k])).median]));
+  const [mc, kc] = [cpuOf(runs.mosquitto), cpuOf(runs.kiot)];
+  out.figures.cpuPerPublishUs = { mosquitto: mc, kiot: kc };
+  if (mc.machine > 0 && kc.machine > 0) {
+    // At 0.5 of Mosquitto the machine's cores can spend this much per publish; the sink and the load generator take theirs first.
+    const cores = availableParallelism();
+    const budget = (cores * 1e6) / (0.5 * m.rate.median);
+    const others = round(kc.machine - kc.endpoint - kc.sink);
+    out.notes.push(`CPU per acked publish in µs, from /proc over each run (median): Mosquitto's path costs the machine ${mc.machine} (mosquitto ${mc.mosquitto}, its subscriber ${mc.subscriber}, the load generator and the rest ${round(mc.machine - mc.mosquitto - mc.subscriber)}); kiot's ${kc.machine} (the endpoint ${kc.endpoint}, the sink ${kc.sink}, the load generator and the rest ${others}). At 0.5 of Mosquitto, ${cores} cores allow ${round(budget)} µs per publish in all: with the sink and the load generator as measured, the endpoint would have to get by on ${round(budget - kc.sink - others)} µs.`);
+  }
   out.notes.push('Load: 8 MQTT.js v5 clients, 16 QoS 1 publishes in flight each, from a separate process; kiot acks only after the sink (a bare node:http server) answered 202.');
   return out;
 }
