@@ -29,9 +29,10 @@ export interface SessionDeps extends ConnectDeps {
 const CLOSE_REASONS = ['no CONNECT in time', 'socket error', 'first packet is not CONNECT', 'internal error', 'client disconnected', 'sink failed'];
 
 export class Session {
-  /** A CONNECT arrived (it may still be authenticating): later frames are not the first. */
-  private connecting = false;
+  /** The first frame was a CONNECT: what follows it may arrive before the CONNACK. */
   private sawConnect = false;
+  /** A CONNECT is being (or was) decided: a second one is a protocol error. */
+  private connecting = false;
   private connected = false;
   private closing = false;
   private clientId = '';
