@@ -92,10 +92,18 @@ describe('Kafka-direct batch pipeline', () => {
 
   it('counts records of other types as skipped and dead-letters records that are no CloudEvent', async () => {
     const raw = brokerRecord(new CloudEvent({ type: 'io.kiot.telemetry.raw.v1', source: 'kiot://demo/x', application: 'demo', device: 'x', data: { t: 1 } }));
-    const records: RawRecord[] = [record('a', 2), { key: null, value: Buffer.from(raw.value), headers: raw.headers, timestamp: '0' }, { key: null, value: Buffer.from('nope'), headers: {}, timestamp: '0' }];
+    // An MQTT PUBLISH with an empty payload becomes an event without data: the Kafka broker stores it with a null value.
+    const empty = brokerRecord(new CloudEvent({ type: 'io.kiot.telemetry.raw.v1', source: 'kiot://demo/x', application: 'demo', device: 'x' }));
+    const records: RawRecord[] = [
+      record('a', 2),
+      { key: null, value: Buffer.from(raw.value), headers: raw.headers, timestamp: '0' },
+      { key: null, value: null, headers: empty.headers, timestamp: '0' },
+      { key: null, value: Buffer.from('nope'), headers: {}, timestamp: '0' },
+    ];
     const result = await processBatch(records, async () => undefined, mapping, 5000);
     assert.equal(result.written, 2);
-    assert.equal(result.skipped, 1);
+    assert.equal(result.skipped, 2);
+    assert.equal(result.dead.length, 1);
     assert.match(result.dead[0]!.reason, /no ce_specversion/);
   });
 });

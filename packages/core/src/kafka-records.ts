@@ -35,7 +35,6 @@ export interface RecordEvent {
  * the SDK, whose parse, class construction and schema validation cost half the CPU of each record.
  */
 export function recordEvent(r: RawRecord): RecordEvent {
-  if (r.value === null) throw new PoisonRecord('record has no value');
   // One pass over the headers: the ce_* attributes and the content type, nothing else kept.
   let contentType: string | undefined;
   let attrs: Record<string, unknown> = {};
@@ -50,6 +49,7 @@ export function recordEvent(r: RawRecord): RecordEvent {
   let data: unknown;
   if (contentType?.toLowerCase().startsWith('application/cloudevents')) {
     if (contentType.toLowerCase().startsWith('application/cloudevents-batch')) throw new PoisonRecord('batched records are not supported');
+    if (r.value === null) throw new PoisonRecord('not a CloudEvent: a structured mode record has no value');
     const doc = parseJson(r.value, 'structured mode value');
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new PoisonRecord('not a CloudEvent: a structured mode value must be a JSON object');
     attrs = doc as Record<string, unknown>;
@@ -57,7 +57,8 @@ export function recordEvent(r: RawRecord): RecordEvent {
   } else {
     if (attrs['specversion'] === undefined) throw new PoisonRecord('not a CloudEvent: no ce_specversion header and not application/cloudevents+json');
     if (contentType !== undefined) attrs['datacontenttype'] = contentType;
-    data = r.value.length === 0 ? undefined : isJsonMedia(contentType) ? parseJson(r.value, 'data') : r.value;
+    // An event without data is headers only: its value is null (a tombstone, as the Knative Kafka broker writes it) or empty.
+    data = r.value === null || r.value.length === 0 ? undefined : isJsonMedia(contentType) ? parseJson(r.value, 'data') : r.value;
   }
   const problems = attributeProblems(attrs);
   if (problems.length > 0) throw new PoisonRecord(`invalid CloudEvent: ${problems.join('; ')}`.slice(0, 300));

@@ -27,8 +27,17 @@ describe('recordEvent reads Kafka records as the Knative Kafka broker writes the
     assert.deepEqual(recordEvent(binary({ 'content-type': 'application/cloudevents+json' }, JSON.stringify({ ...doc, data_base64: 'AAE=' }))).data, Buffer.from([0, 1]));
   });
 
+  it('binary mode: a record with no value (null or empty) is an event without data, as the Knative Kafka broker writes one', () => {
+    for (const value of [null, '']) {
+      const ev = recordEvent(binary({ ...ce, ce_type: 'io.kiot.telemetry.raw.v1' }, value));
+      assert.equal(ev.type, 'io.kiot.telemetry.raw.v1');
+      assert.equal(ev.data, undefined);
+    }
+  });
+
   const poison: [string, RawRecord, RegExp][] = [
-    ['no value', binary(ce, null), /no value/],
+    ['no value and no ce_specversion', binary({}, null), /not a CloudEvent/],
+    ['a structured record with no value', binary({ 'content-type': 'application/cloudevents+json' }, null), /structured mode record has no value/],
     ['no ce_specversion', binary({ 'content-type': 'application/json' }), /not a CloudEvent/],
     ['a time that is not RFC 3339', binary({ ...ce, ce_time: 'lunchtime' }), /invalid CloudEvent: time/],
     ['another spec version', binary({ ...ce, ce_specversion: '0.3' }), /invalid CloudEvent: specversion/],
