@@ -87,7 +87,8 @@ export function buildEvent(who: Identity, topic: string, payload: Buffer, props:
     source: sourceFor(who.application, device),
     subject: parts[0],
     time: now.toISOString(),
-    datacontenttype: props.contentType ?? sniff(payload, utf8),
+    // An empty payload is an event without data: no content type unless the client declared one.
+    datacontenttype: props.contentType ?? (payload.length > 0 ? sniff(payload, utf8) : undefined),
     application: who.application,
     device,
     partitionkey: partitionKeyFor(who.application, device),

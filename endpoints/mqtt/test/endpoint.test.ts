@@ -58,6 +58,13 @@ for (const protocolVersion of [4, 5] as const) {
       assert.equal(ctx.h.sink.received.length, 1);
     });
 
+    it('forwards an empty payload as an event without data, and acks it', async () => {
+      const c = await client(ctx.h, { ...DEVICE, protocolVersion });
+      await c.publishAsync('presence', '', { qos: 1 });
+      const got = ctx.h.sink.received.at(-1)!;
+      assert.deepEqual([got.headers['ce-type'], got.headers['ce-subject'], got.body.length, got.headers['content-type']], ['io.kiot.telemetry.raw.v1', 'presence', 0, undefined]);
+    });
+
     it('refuses QoS 2 and retain by closing the connection (v5: DISCONNECT 0x9B / 0x9A)', async () => {
       for (const [opts, code] of [[{ qos: 2 as const }, 0x9b], [{ qos: 1 as const, retain: true }, 0x9a]] as const) {
         const c = await client(ctx.h, { ...DEVICE, protocolVersion });

@@ -36,6 +36,14 @@ describe('converter in faas-js-runtime', () => {
     assert.equal(res.headers.get('kne-reason'), 'unsupported content type');
   });
 
+  it('answers 422 with kne-reason to an event without data (an empty MQTT payload): no reading to normalise', async () => {
+    // As a broker delivers it: ce-* headers and no body, no content type (the SDK would add one).
+    const headers = { 'ce-specversion': '1.0', 'ce-id': 'e1', 'ce-type': 'io.kiot.telemetry.raw.v1', 'ce-source': 'kiot://demo/device1', 'ce-subject': 'presence', 'ce-application': 'demo', 'ce-device': 'device1' };
+    const res = await post({ headers, body: undefined });
+    assert.equal(res.status, 422);
+    assert.equal(res.headers.get('kne-reason'), 'no data');
+  });
+
   it('answers 422 to an event of the wrong type instead of converting it twice', async () => {
     const msg = HTTP.binary(new CloudEvent({ type: 'io.kiot.telemetry.converted.v1', source: 'kiot://demo/d', data: { records: [] } }));
     assert.equal((await post(msg)).status, 422);
