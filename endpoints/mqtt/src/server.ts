@@ -8,7 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { FailureLimiter, processMetrics, type AuthOutcome, type SendEvent, type VerifyGate } from '@kiot/core';
 import type { MqttConfig } from './config';
 import { Metrics } from './metrics';
+import { REASON } from './publish';
+import { refuseConnection } from './refuse';
 import { Session, type Connection } from './session';
+
+/** Connections over the limit that are waiting for their CONNECT to be refused with a CONNACK. */
+const MAX_REFUSING = 64;
 
 export interface EndpointDeps {
   readonly authenticate: (application: string, device: string, password: string, gate?: VerifyGate) => Promise<AuthOutcome>;
@@ -37,10 +42,16 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
   const sessions = new Set<Session>();
   const byClientId = new Map<string, Session>();
   let accepting = true;
+  let refusing = 0;
   const onSocket = (socket: Connection): void => {
     if (!accepting || sessions.size >= config.maxConnections) {
       metrics.inc('kiot_mqtt_connections_refused_total');
-      socket.destroy();
+      // A flood beyond the limit is closed at once: only a few refusals wait for their CONNECT.
+      if (refusing >= MAX_REFUSING) return void socket.destroy();
+      refusing++;
+      socket.once('close', () => refusing--);
+      const [reason, message] = accepting ? [REASON.serverBusy, 'too many connections: try again later'] : [REASON.serverUnavailable, 'server shutting down'];
+      refuseConnection(socket, reason, message, { bytes: config.maxPacketBytes, ms: config.connectTimeoutMs });
       return;
     }
     if ('setNoDelay' in socket) (socket as Socket).setNoDelay(true);

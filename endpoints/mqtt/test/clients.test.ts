@@ -2,7 +2,7 @@
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync } from 'node:fs';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -116,24 +116,29 @@ describe('mqtt endpoint over WebSocket, and its connection limit', function () {
     }
   });
 
-  it('closes connections beyond MQTT_MAX_CONNECTIONS at once, and counts them', async () => {
+  it('refuses connections beyond MQTT_MAX_CONNECTIONS with a CONNACK in their version (v5 0x89 server busy, v3.1.1 3), and counts them', async () => {
     const h = await startHarness({ maxConnections: 2 });
     const clients: mqtt.MqttClient[] = [];
+    const opened: Socket[] = [];
     try {
       for (let i = 0; i < 2; i++) clients.push(await mqtt.connectAsync(h.url, { username: 'device1@demo', password: 'demo-secret', reconnectPeriod: 0, clientId: `max-${i}` }));
-      // The third TCP connection is closed by the server straight away, before any CONNECT.
-      const closedAfter = await new Promise<number>((resolve) => {
-        const t0 = Date.now();
-        const s = connect(h.endpoint.port, '127.0.0.1');
-        s.on('error', () => undefined);
-        s.resume();
-        s.on('close', () => resolve(Date.now() - t0));
-      });
-      assert.ok(closedAfter < 400, `closed after ${closedAfter} ms (the CONNECT timeout is 500 ms)`);
-      assert.equal(h.endpoint.metrics.get('kiot_mqtt_connections_refused_total'), 1);
+      for (const [protocolVersion, code] of [[5, 0x89], [4, 3]] as const) {
+        await assert.rejects(mqtt.connectAsync(h.url, { username: 'device1@demo', password: 'demo-secret', reconnectPeriod: 0, protocolVersion, clientId: `over-${protocolVersion}` }), (e: { code?: number }) => e.code === code, `MQTT ${protocolVersion}`);
+      }
+      assert.equal(h.endpoint.metrics.get('kiot_mqtt_connections_refused_total'), 2);
+      // A connection over the limit that sends no CONNECT is closed after the CONNECT timeout; a flood beyond 64 of them at once.
+      const closedAfter = (s: Socket) => new Promise<number>((resolve) => { const t0 = Date.now(); s.on('close', () => resolve(Date.now() - t0)); });
+      const raw = () => { const s = connect(h.endpoint.port, '127.0.0.1'); s.on('error', () => undefined); s.resume(); opened.push(s); return s; };
+      const waiting = Array.from({ length: 64 }, () => closedAfter(raw()));
+      await new Promise((r) => setTimeout(r, 100));
+      const flood = await closedAfter(raw());
+      assert.ok(flood < 300, `the 65th waiting connection closed after ${flood} ms`);
+      const waited = await Promise.all(waiting);
+      assert.ok(Math.min(...waited) >= 400, `a refusal waited ${Math.min(...waited)} ms for its CONNECT (timeout 500)`);
       await clients[0]!.publishAsync('temperature', '1', { qos: 1 });
       assert.equal(h.sink.received.length, 1, 'the connections within the limit carry on');
     } finally {
+      opened.forEach((s) => s.destroy());
       await Promise.all(clients.map((c) => c.endAsync(true)));
       await h.close();
     }
