@@ -149,6 +149,8 @@ export class Session {
       case 'unsubscribe':
         return this.out.send(this.isV5 ? { cmd: 'unsuback', messageId: p.messageId, granted: p.unsubscriptions.map(() => 0x11) } : { cmd: 'unsuback', messageId: p.messageId });
       case 'disconnect':
+        // The CONNACK set the Session Expiry Interval to 0, so a DISCONNECT raising it is no valid DISCONNECT (MQTT 5 3.14.2.2.2): the will stays.
+        if (this.isV5 && (p.properties?.sessionExpiryInterval ?? 0) > 0) return this.fail(REASON.protocolError, 'session expiry interval on DISCONNECT after a session expiry of 0');
         // A normal DISCONNECT discards the will; v5 0x04 asks for it.
         if (!(this.isV5 && p.reasonCode === DISCONNECT_WITH_WILL)) this.will = undefined;
         return this.destroy('client disconnected');

@@ -109,6 +109,13 @@ describe('mqtt endpoint will messages, MQTT 5.0 specifics', function () {
     assert.equal((await willsAfter(ctx.h, 3000, 1)).length, 1);
   });
 
+  it('publishes the will after a DISCONNECT that raises the session expiry kiot set to 0 (a protocol error, not a normal end)', async () => {
+    const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5, will: WILL });
+    await c.endAsync(false, { reasonCode: 0, properties: { sessionExpiryInterval: 60 } });
+    assert.equal((await willsAfter(ctx.h, 3000, 1)).length, 1);
+    assert.equal(ctx.h.endpoint.metrics.get('kiot_mqtt_protocol_errors_total{reason="0x82"}'), 1);
+  });
+
   it('maps the will\'s content type and user properties as a PUBLISH\'s', async () => {
     const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5, will: { ...WILL, payload: Buffer.from('offline'), properties: { contentType: 'text/plain', userProperties: { reason: 'power' } } } });
     drop(c);
