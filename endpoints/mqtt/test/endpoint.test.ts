@@ -176,6 +176,21 @@ describe('mqtt endpoint, MQTT 5.0 specifics', function () {
     assert.deepEqual([small.suback, small.puback, small.granted], [undefined, 'not accepted', [0x87]], 'the PUBACK with its reason string fits in 40 bytes, the SUBACK with its does not');
   });
 
+  it('disconnects a client whose PUBLISH carries a Subscription Identifier (0x82), forwarding nothing', async () => {
+    const s = await raw(ctx.h);
+    const answers: mqttPacket.Packet[] = [];
+    const parser = mqttPacket.parser({ protocolVersion: 5 });
+    parser.on('packet', (p) => answers.push(p));
+    s.on('data', (d: Buffer) => parser.parse(d));
+    s.write(Buffer.concat([
+      mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'subid', keepalive: 0, username: 'device1@demo', password: Buffer.from('demo-secret') }),
+      mqttPacket.generate({ cmd: 'publish', topic: 'temperature', payload: Buffer.from('1'), qos: 1, messageId: 1, retain: false, dup: false, properties: { subscriptionIdentifier: 7 } }, { protocolVersion: 5 }),
+    ]));
+    await closed(s);
+    assert.deepEqual(answers.map((p) => [p.cmd, (p as { reasonCode?: number }).reasonCode]), [['connack', 0], ['disconnect', 0x82]]);
+    assert.equal(ctx.h.sink.received.length, 0);
+  });
+
   it('forwards a user property HTTP headers cannot carry percent-encoded, as the CloudEvents HTTP binding says', async () => {
     const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
     await c.publishAsync('temperature', '{"t":1}', { qos: 1, properties: { userProperties: { place: 'Zürich €' } } });
