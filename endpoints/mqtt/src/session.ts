@@ -202,6 +202,7 @@ export class Session {
     m.inc('kiot_mqtt_publishes_total', { qos: String(p.qos) });
     if (p.qos === 2) return this.fail(REASON.qosNotSupported, 'QoS 2 is not supported (Maximum QoS 1)');
     if (p.retain) return this.fail(REASON.retainNotSupported, 'retain is not supported');
+    if (p.qos === 1 && !p.messageId) return this.fail(REASON.protocolError, 'a QoS 1 PUBLISH needs a non-zero packet identifier');
     // Subscription Identifiers travel from server to client only (MQTT 5 3.3.4).
     if (p.properties?.subscriptionIdentifier !== undefined) return this.fail(REASON.protocolError, 'a client PUBLISH carries no subscription identifier');
     const resolved = this.isV5 ? this.aliases.resolve(p.topic, p.properties?.topicAlias) : { topic: p.topic };

@@ -258,6 +258,16 @@ describe('mqtt endpoint against hostile connections', function () {
     s.destroy();
   });
 
+  it('closes a connection whose QoS 1 PUBLISH has packet identifier 0, forwarding nothing', async () => {
+    const s = await raw(ctx.h);
+    const topic = Buffer.from('temperature');
+    const body = Buffer.concat([Buffer.from([0, topic.length]), topic, Buffer.from([0, 0]), Buffer.from('1')]);
+    s.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'zero-id', keepalive: 0, username: 'device1@demo', password: Buffer.from('demo-secret') }));
+    s.write(Buffer.concat([Buffer.from([0x32, body.length]), body]));
+    await closed(s);
+    assert.equal(ctx.h.sink.received.length, 0);
+  });
+
   it('closes a connection silent for 1.5 × its keep-alive', async () => {
     const s = await raw(ctx.h);
     s.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'ka', keepalive: 1, username: 'device1@demo', password: Buffer.from('demo-secret') }));
