@@ -3,6 +3,7 @@
  * CloudEvent attributes. Returns the event or the v5 reason code that refuses it.
  */
 import { isUtf8 } from 'node:buffer';
+import type { IPublishPacket } from 'mqtt-packet';
 import { EVENT_TYPES, InvalidAttributes, mayPublishFor, newEvent, partitionKeyFor, sourceFor, type AttributeValue, type BinaryEvent, type DeviceEntry } from '@kiot/core';
 
 export const REASON = {
@@ -55,6 +56,16 @@ export function publishProps(p: PublishProps | undefined): PublishProps {
     ...(p.messageExpiryInterval !== undefined ? { messageExpiryInterval: p.messageExpiryInterval } : {}),
     ...(p.userProperties !== undefined ? { userProperties: p.userProperties } : {}),
   };
+}
+
+/** What makes a PUBLISH a protocol violation here, before its topic is read: the reason code for the DISCONNECT, or undefined. */
+export function publishViolation(p: IPublishPacket): { readonly reason: number; readonly message: string } | undefined {
+  if (p.qos === 2) return { reason: REASON.qosNotSupported, message: 'QoS 2 is not supported (Maximum QoS 1)' };
+  if (p.retain) return { reason: REASON.retainNotSupported, message: 'retain is not supported' };
+  if (p.qos === 1 && !p.messageId) return { reason: REASON.protocolError, message: 'a QoS 1 PUBLISH needs a non-zero packet identifier' };
+  // Subscription Identifiers travel from server to client only (MQTT 5 3.3.4).
+  if (p.properties?.subscriptionIdentifier !== undefined) return { reason: REASON.protocolError, message: 'a client PUBLISH carries no subscription identifier' };
+  return undefined;
 }
 
 export type Built = { readonly ok: true; readonly event: BinaryEvent } | { readonly ok: false; readonly reason: number; readonly message: string };

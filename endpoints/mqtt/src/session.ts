@@ -12,7 +12,7 @@ import { negotiate, type ConnectDeps } from './connect';
 import { Framer } from './framing';
 import { Outbox } from './outbox';
 import type { Metrics } from './metrics';
-import { buildEvent, publishProps, REASON, type Identity } from './publish';
+import { buildEvent, publishProps, publishViolation, REASON, type Identity } from './publish';
 import { DISCONNECT_WITH_WILL, sendWill, willEvent, type Will } from './will';
 
 /** A TCP or TLS socket, or a WebSocket stream: what a session reads from and writes to. */
@@ -200,11 +200,8 @@ export class Session {
     if (!this.connected || !this.identity) return this.fail(REASON.protocolError, 'PUBLISH before CONNECT');
     const m = this.deps.metrics;
     m.inc('kiot_mqtt_publishes_total', { qos: String(p.qos) });
-    if (p.qos === 2) return this.fail(REASON.qosNotSupported, 'QoS 2 is not supported (Maximum QoS 1)');
-    if (p.retain) return this.fail(REASON.retainNotSupported, 'retain is not supported');
-    if (p.qos === 1 && !p.messageId) return this.fail(REASON.protocolError, 'a QoS 1 PUBLISH needs a non-zero packet identifier');
-    // Subscription Identifiers travel from server to client only (MQTT 5 3.3.4).
-    if (p.properties?.subscriptionIdentifier !== undefined) return this.fail(REASON.protocolError, 'a client PUBLISH carries no subscription identifier');
+    const violation = publishViolation(p);
+    if (violation !== undefined) return this.fail(violation.reason, violation.message);
     const resolved = this.isV5 ? this.aliases.resolve(p.topic, p.properties?.topicAlias) : { topic: p.topic };
     if ('reason' in resolved) return this.fail(resolved.reason, resolved.message);
     if (p.qos === 1 && this.acks.length >= this.deps.config.receiveMaximum) return this.fail(REASON.receiveMaximumExceeded, 'receive maximum exceeded');
