@@ -45,11 +45,15 @@ export interface Refused {
   readonly connack: Connack;
 }
 
-function refusal(version: Version, v5: number, v3: number, message: string): Refused {
-  const connack: Connack = version === 5
+/** A CONNACK that refuses: the v5 reason code with its reason string, or the v3.1.1 return code. */
+export function refusingConnack(version: Version, v5: number, v3: number, message: string): Connack {
+  return version === 5
     ? { cmd: 'connack', sessionPresent: false, reasonCode: v5, properties: { reasonString: message } }
     : { cmd: 'connack', sessionPresent: false, returnCode: v3 };
-  return { ok: false, version, result: message, connack };
+}
+
+function refusal(version: Version, v5: number, v3: number, message: string): Refused {
+  return { ok: false, version, result: message, connack: refusingConnack(version, v5, v3, message) };
 }
 
 /** Decides a CONNECT from `address`: accepted with its CONNACK, or refused with the version's code. */

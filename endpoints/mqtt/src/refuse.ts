@@ -5,6 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import mqtt, { type Packet } from 'mqtt-packet';
+import { refusingConnack } from './connect';
 
 export interface RefusalLimits {
   /** Bytes read at most before giving up on a CONNECT. */
@@ -26,9 +27,8 @@ export function refuseConnection(socket: Duplex, v5Reason: number, message: stri
     socket.removeAllListeners('data');
     socket.resume(); // anything after the CONNECT is discarded
     if (p.cmd !== 'connect') return void socket.destroy();
-    const v5 = p.protocolVersion === 5;
-    const connack = v5 ? { cmd: 'connack', sessionPresent: false, reasonCode: v5Reason, properties: { reasonString: message } } : { cmd: 'connack', sessionPresent: false, returnCode: 3 };
-    socket.end(mqtt.generate(connack as Packet, { protocolVersion: v5 ? 5 : 4 }));
+    const version = p.protocolVersion === 5 ? 5 : 4;
+    socket.end(mqtt.generate(refusingConnack(version, v5Reason, 3, message) as unknown as Packet, { protocolVersion: version }));
   });
   socket.on('data', (chunk: Buffer) => {
     read += chunk.length;
