@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
-import { client, closeClients, closed, connackOf, DEVICE, disconnectReason, freshHarness, GATEWAY, raw, startHarness, tracked } from './support';
+import { client, closeClients, closed, connackOf, DEVICE, deviceConnect, disconnectReason, freshHarness, GATEWAY, raw, rawAnswers, startHarness, tracked } from './support';
 
 for (const protocolVersion of [4, 5] as const) {
   const v = protocolVersion === 5 ? 'MQTT 5.0' : 'MQTT 3.1.1';
@@ -177,13 +177,9 @@ describe('mqtt endpoint, MQTT 5.0 specifics', function () {
   });
 
   it('disconnects a client whose PUBLISH carries a Subscription Identifier (0x82), forwarding nothing', async () => {
-    const s = await raw(ctx.h);
-    const answers: mqttPacket.Packet[] = [];
-    const parser = mqttPacket.parser({ protocolVersion: 5 });
-    parser.on('packet', (p) => answers.push(p));
-    s.on('data', (d: Buffer) => parser.parse(d));
+    const { socket: s, answers } = await rawAnswers(ctx.h, 5);
     s.write(Buffer.concat([
-      mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'subid', keepalive: 0, username: 'device1@demo', password: Buffer.from('demo-secret') }),
+      deviceConnect(5, 'subid'),
       mqttPacket.generate({ cmd: 'publish', topic: 'temperature', payload: Buffer.from('1'), qos: 1, messageId: 1, retain: false, dup: false, properties: { subscriptionIdentifier: 7 } }, { protocolVersion: 5 }),
     ]));
     await closed(s);
@@ -225,7 +221,7 @@ describe('mqtt endpoint against hostile connections', function () {
 
   it('closes only the offending connection for random bytes, a bad remaining length, a truncated packet or an oversized one', async () => {
     const good = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
-    const connect = mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 5, clean: true, clientId: 'x', keepalive: 0, username: 'device1@demo', password: Buffer.from('demo-secret') });
+    const connect = deviceConnect(5, 'x');
     const attacks: [string, Buffer[]][] = [
       ['random bytes', [Buffer.from([0x00, 0xff, 0x13, 0x37, 0x42, 0x99, 0xab, 0xcd])]],
       ['a remaining length of five bytes', [Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x01])]],
@@ -242,13 +238,9 @@ describe('mqtt endpoint against hostile connections', function () {
   });
 
   it('takes a PUBLISH sent with its CONNECT in one write, as MQTT lets a client do before the CONNACK', async () => {
-    const s = await raw(ctx.h);
-    const answers: mqttPacket.Packet[] = [];
-    const parser = mqttPacket.parser({ protocolVersion: 4 });
-    parser.on('packet', (p) => answers.push(p));
-    s.on('data', (d: Buffer) => parser.parse(d));
+    const { socket: s, answers } = await rawAnswers(ctx.h, 4);
     s.write(Buffer.concat([
-      mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'eager', keepalive: 0, username: 'device1@demo', password: Buffer.from('demo-secret') }),
+      deviceConnect(4, 'eager'),
       mqttPacket.generate({ cmd: 'publish', topic: 'temperature', payload: Buffer.from('{"t":1}'), qos: 1, messageId: 7, retain: false, dup: false }),
     ]));
     for (let i = 0; i < 100 && answers.length < 2; i++) await new Promise((r) => setTimeout(r, 20));
@@ -262,7 +254,7 @@ describe('mqtt endpoint against hostile connections', function () {
     const s = await raw(ctx.h);
     const topic = Buffer.from('temperature');
     const body = Buffer.concat([Buffer.from([0, topic.length]), topic, Buffer.from([0, 0]), Buffer.from('1')]);
-    s.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'zero-id', keepalive: 0, username: 'device1@demo', password: Buffer.from('demo-secret') }));
+    s.write(deviceConnect(4, 'zero-id'));
     s.write(Buffer.concat([Buffer.from([0x32, body.length]), body]));
     await closed(s);
     assert.equal(ctx.h.sink.received.length, 0);
@@ -270,7 +262,7 @@ describe('mqtt endpoint against hostile connections', function () {
 
   it('closes a connection silent for 1.5 × its keep-alive', async () => {
     const s = await raw(ctx.h);
-    s.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion: 4, clean: true, clientId: 'ka', keepalive: 1, username: 'device1@demo', password: Buffer.from('demo-secret') }));
+    s.write(deviceConnect(4, 'ka', { keepalive: 1 }));
     const ms = await closed(s, 5000);
     assert.ok(ms >= 1400 && ms < 3500, `closed after ${ms} ms`);
   });

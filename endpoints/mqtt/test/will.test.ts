@@ -5,11 +5,10 @@
  */
 import { strict as assert } from 'node:assert';
 import type { IClientOptions, MqttClient } from 'mqtt';
-import mqttPacket from 'mqtt-packet';
 import type { BinaryEvent } from '@kiot/core';
 import type { Received } from '../../../test/support/sink';
 import { sendWill } from '../src/will';
-import { client, closed, connackOf, DEVICE, freshHarness, GATEWAY, raw, type Harness } from './support';
+import { client, closed, connackOf, DEVICE, deviceConnect, freshHarness, GATEWAY, raw, type Harness } from './support';
 
 const WILL = { topic: 'status', payload: Buffer.from('{"online":false}'), qos: 1 as const, retain: false };
 const wills = (h: Harness): Received[] => h.sink.received.filter((e) => e.headers['ce-kiotwill'] === 'true');
@@ -75,7 +74,7 @@ for (const protocolVersion of [4, 5] as const) {
 
     it('publishes the will of a connection closed for a silent keep-alive', async () => {
       const s = await raw(ctx.h);
-      s.write(mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion, clean: true, clientId: `ka-will-${protocolVersion}`, keepalive: 1, username: DEVICE.username, password: Buffer.from(DEVICE.password), will: WILL }));
+      s.write(deviceConnect(protocolVersion, `ka-will-${protocolVersion}`, { keepalive: 1, will: WILL }));
       await closed(s, 5000);
       assert.equal((await willsAfter(ctx.h, 3000, 1)).length, 1);
     });
