@@ -31,8 +31,6 @@ const CLOSE_REASONS = ['no CONNECT in time', 'socket error', 'first packet is no
 export class Session {
   /** The first frame was a CONNECT: what follows it may arrive before the CONNACK. */
   private sawConnect = false;
-  /** A CONNECT is being (or was) decided: a second one is a protocol error. */
-  private connecting = false;
   private connected = false;
   private closing = false;
   private clientId = '';
@@ -165,8 +163,8 @@ export class Session {
   }
 
   private async onConnect(p: IConnectPacket): Promise<void> {
-    if (this.connected || this.connecting) return this.fail(REASON.protocolError, 'second CONNECT');
-    this.connecting = true;
+    // Packets are handled one at a time, so a second CONNECT comes only after the first was decided: accepted, or closing.
+    if (this.connected) return this.fail(REASON.protocolError, 'second CONNECT');
     clearTimeout(this.connectTimer);
     const address = (this.socket as { remoteAddress?: string }).remoteAddress ?? 'unknown';
     const outcome = await negotiate(p, address, this.deps);

@@ -250,6 +250,13 @@ describe('mqtt endpoint against hostile connections', function () {
     s.destroy();
   });
 
+  it('disconnects a client that sends a second CONNECT, even right behind its first (v5 0x82)', async () => {
+    const { socket: s, answers } = await rawAnswers(ctx.h, 5);
+    s.write(Buffer.concat([deviceConnect(5, 'twice'), deviceConnect(5, 'twice')]));
+    await closed(s);
+    assert.deepEqual(answers.map((p) => [p.cmd, (p as { reasonCode?: number }).reasonCode]), [['connack', 0], ['disconnect', 0x82]]);
+  });
+
   it('closes a connection whose QoS 1 PUBLISH has packet identifier 0, forwarding nothing', async () => {
     const s = await raw(ctx.h);
     const topic = Buffer.from('temperature');
