@@ -155,6 +155,9 @@ export function stats(values) {
   return { median: round(median), min: round(s[0]), max: round(s.at(-1)), runs: s.length };
 }
 
+/** Per key, the median over rows of like objects (CPU readings of several runs). */
+export const medians = (rows) => Object.fromEntries(Object.keys(rows[0] ?? {}).map((key) => [key, stats(rows.map((r) => r[key])).median]));
+
 export const round = (v) => (v >= 100 ? Math.round(v) : Math.round(v * 100) / 100);
 
 export function environment() {

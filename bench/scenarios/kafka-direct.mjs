@@ -8,7 +8,7 @@ import { gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
 import { CloudEvent, Kafka as CE } from 'cloudevents';
-import { cpuNow, cpuPerUnit as perPoint, root, sleep, stats, round, startProcess } from '../lib.mjs';
+import { cpuNow, cpuPerUnit as perPoint, medians, root, sleep, stats, round, startProcess } from '../lib.mjs';
 import { VM_URL, vmAvailable, vmSettled } from './targets.mjs';
 import { CONNECTIONS, postAll, startWriter } from './writer-http.mjs';
 import { profileDir, summariseLatest } from '../profile.mjs';
@@ -129,10 +129,9 @@ export async function kafkaDirect(s, say) {
   if (p) out.notes.push(`Kafka-direct misses its target; CPU profile of the consumer in an extra run (bench/results/profiles/kafka-direct, ${p.busyMs} ms busy): hottest frames ${p.self.join(', ')}; inclusive in kiot code: ${p.kiot.join(', ')}.`);
   const pp = out.figures.packsRatio < 0.9 ? summariseLatest(profPacks) : undefined;
   if (pp) out.notes.push(`In packs of ${PACK} it misses too; CPU profile of the consumer (bench/results/profiles/kafka-direct-packs, ${pp.busyMs} ms busy): hottest frames ${pp.self.join(', ')}; inclusive in kiot code: ${pp.kiot.join(', ')}.`);
-  const median = (rows) => Object.fromEntries(Object.keys(rows[0] ?? {}).map((key) => [key, stats(rows.map((r) => r[key])).median]));
-  const cc = median(cpu.ceiling);
-  const cp = median(cpu.packs);
-  const cr = median(cpu.replicas);
+  const cc = medians(cpu.ceiling);
+  const cp = medians(cpu.packs);
+  const cr = medians(cpu.replicas);
   out.figures.cpuPerPointUs = { ceiling: cc, packs: cp, replicas: cr };
   if (cc.machine > 0 && cp.machine > 0) {
     const cores = availableParallelism();

@@ -5,7 +5,7 @@ import { existsSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { cpuNow, cpuPerUnit, freePort, nodeJson, root, sleep, stats, round, startProcess } from '../lib.mjs';
+import { cpuNow, cpuPerUnit, freePort, medians, nodeJson, root, sleep, stats, round, startProcess } from '../lib.mjs';
 import { profileDir, summariseLatest } from '../profile.mjs';
 import { startBare } from './targets.mjs';
 
@@ -91,8 +91,7 @@ export async function mqttScenario(s, say) {
   out.table.push(`| Mosquitto + 1 subscriber (ceiling) | ${fmt(m.rate)} | ${fmt(m.p99)} | — |`);
   out.table.push(`| kiot mqtt-endpoint → sink 202 | ${fmt(k.rate)} | ${fmt(k.p99)} | ${out.figures.ratio} (${verdict}) |`);
   if (profile) out.notes.push(`kiot's endpoint misses its target; CPU profile in an extra run (bench/results/profiles/mqtt-endpoint, ${profile.busyMs} ms busy): hottest frames ${profile.self.join(', ')}; inclusive in kiot code: ${profile.kiot.join(', ')}.`);
-  const cpuOf = (rs) => Object.fromEntries(Object.keys(rs[0]?.cpu ?? {}).map((k) => [k, stats(rs.map((r) => r.cpu[k])).median]));
-  const [mc, kc] = [cpuOf(runs.mosquitto), cpuOf(runs.kiot)];
+  const [mc, kc] = [medians(runs.mosquitto.map((r) => r.cpu)), medians(runs.kiot.map((r) => r.cpu))];
   out.figures.cpuPerPublishUs = { mosquitto: mc, kiot: kc };
   if (mc.machine > 0 && kc.machine > 0) {
     // At 0.5 of Mosquitto the machine's cores can spend this much per publish; the sink and the load generator take theirs first.
