@@ -45,6 +45,8 @@ export class Session {
     puback: (messageId, reason) => {
       this.deps.metrics.inc('kiot_mqtt_pubacks_total', { reason: `0x${reason.toString(16)}` });
       this.out.send(this.isV5 ? { cmd: 'puback', messageId, reasonCode: reason, ...(reason !== 0 ? this.out.problem('not accepted') : {}) } : { cmd: 'puback', messageId });
+      // A 3.1.1 session may have been waiting for this PUBACK to read on (see full).
+      void this.drain();
     },
     closeUnacked: () => {
       this.deps.metrics.inc('kiot_mqtt_closed_unacked_total');
@@ -53,6 +55,8 @@ export class Session {
     closing: () => this.closing,
   });
   private inflight = 0;
+  /** Server shutdown began: reading stays paused. */
+  private stopping = false;
   /** Parsed packets waiting their turn: handled one at a time, in order. */
   private readonly packets: Packet[] = [];
   private draining = false;
@@ -85,6 +89,7 @@ export class Session {
   /** Server shutdown: waits for forwards in flight, then DISCONNECT 0x8B. */
   async shutdown(deadline: number): Promise<void> {
     this.will = undefined; // kiot is going away, not the device
+    this.stopping = true;
     this.socket.pause();
     while (this.acks.length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.disconnect(REASON.serverShuttingDown, 'server shutting down');
@@ -107,22 +112,32 @@ export class Session {
   }
 
   /**
+   * Reading waits while the Receive Maximum of forwards is in flight. A 3.1.1 client was never told
+   * a Receive Maximum (v5 enforces it with 0x93), so its reading also waits while that many
+   * PUBLISHes are unacknowledged: PUBACKs go in order, and one slow forward would otherwise let the
+   * unacknowledged ones pile up behind it.
+   */
+  private get full(): boolean {
+    const max = this.deps.config.receiveMaximum;
+    return this.inflight >= max || (!this.isV5 && this.acks.length >= max);
+  }
+
+  /**
    * Handles queued packets in order (a pipelined PUBLISH waits for its CONNECT's authentication).
-   * While the Receive Maximum of forwards is in flight, the socket stays paused and packets wait:
-   * at most one read's worth is ever held.
+   * While full, the socket stays paused and packets wait: at most one read's worth is ever held.
    */
   private async drain(): Promise<void> {
     if (this.draining) return;
     this.draining = true;
     try {
       while (this.packets.length > 0 && !this.closing) {
-        if (this.inflight >= this.deps.config.receiveMaximum) {
+        if (this.full) {
           this.socket.pause();
           return;
         }
         await this.onPacket(this.packets.shift()!);
       }
-      if (!this.closing) this.socket.resume();
+      if (!this.closing && !this.stopping) this.socket.resume();
     } catch {
       this.destroy('internal error');
     } finally {
@@ -202,7 +217,7 @@ export class Session {
     if (violation !== undefined) return this.fail(violation.reason, violation.message);
     const resolved = this.isV5 ? this.aliases.resolve(p.topic, p.properties?.topicAlias) : { topic: p.topic };
     if ('reason' in resolved) return this.fail(resolved.reason, resolved.message);
-    if (p.qos === 1 && this.acks.length >= this.deps.config.receiveMaximum) return this.fail(REASON.receiveMaximumExceeded, 'receive maximum exceeded');
+    if (this.isV5 && p.qos === 1 && this.acks.length >= this.deps.config.receiveMaximum) return this.fail(REASON.receiveMaximumExceeded, 'receive maximum exceeded');
     const payload = Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload);
     const built = buildEvent(this.identity, resolved.topic, payload, publishProps(p.properties), this.deps.now());
     if (!built.ok) {
@@ -223,10 +238,10 @@ export class Session {
     }));
   }
 
-  /** Counts a forward in flight; reading pauses while the Receive Maximum is reached (backpressure). */
+  /** Counts a forward in flight; reading pauses while full (backpressure). */
   private track(sent: Promise<void>): Promise<boolean> {
     this.inflight++;
-    if (this.inflight >= this.deps.config.receiveMaximum) this.socket.pause();
+    if (this.full) this.socket.pause();
     return sent.then(() => true, (err: unknown) => {
       if (!(err instanceof KiotError)) throw err;
       return false;

@@ -290,6 +290,36 @@ describe('mqtt endpoint against hostile connections', function () {
     assert.ok(peak <= 8, `peak in flight ${peak} > receive maximum 8`);
   });
 
+  // One slow forward holds every later PUBACK back (they go in order): 12 QoS 1 publishes, the first answered after 400 ms.
+  const slowHead = (): void => {
+    let n = 0;
+    ctx.h.sink.respond = () => (n++ === 0 ? { status: 202, delayMs: 400 } : { status: 202 });
+  };
+
+  it('MQTT 3.1.1, which has no Receive Maximum: stops reading at that many unacknowledged publishes, and acks them all', async () => {
+    slowHead();
+    const c = await client(ctx.h, { ...DEVICE, protocolVersion: 4 });
+    let closedEarly = false;
+    c.once('close', () => (closedEarly = true));
+    const acked = Promise.all(Array.from({ length: 12 }, (_, i) => c.publishAsync('temperature', String(i), { qos: 1 })));
+    await new Promise((r) => setTimeout(r, 250));
+    assert.equal(ctx.h.sink.received.length, 8, 'while the first is unacknowledged, no more than the receive maximum (8) was read');
+    await acked;
+    assert.equal(closedEarly, false);
+    assert.deepEqual(ctx.h.sink.received.map((e) => e.body.toString()), Array.from({ length: 12 }, (_, i) => String(i)));
+  });
+
+  it('MQTT 5.0: a client past the Receive Maximum it was given is disconnected with 0x93', async () => {
+    slowHead();
+    // MQTT.js does not hold itself to the server's Receive Maximum.
+    const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
+    const reason = disconnectReason(c);
+    for (let i = 0; i < 12; i++) c.publish('temperature', String(i), { qos: 1 });
+    assert.equal(await reason, 0x93);
+    await new Promise((r) => setTimeout(r, 600));
+    assert.equal(ctx.h.sink.received.length, 8, 'the 8 within the receive maximum were forwarded, nothing past it');
+  });
+
   it('on shutdown finishes forwards in flight, acks them, then sends DISCONNECT 0x8B', async () => {
     ctx.h.sink.respond = () => ({ status: 202, delayMs: 300 });
     const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
@@ -299,5 +329,20 @@ describe('mqtt endpoint against hostile connections', function () {
     await ctx.h.endpoint.shutdown();
     await acked;
     assert.equal(await reason, 0x8b);
+  });
+
+  it('on shutdown reads nothing more: a publish sent after it began is left to the client to resend elsewhere', async () => {
+    ctx.h.sink.respond = () => ({ status: 202, delayMs: 300 });
+    const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
+    const reason = disconnectReason(c);
+    const first = c.publishAsync('temperature', '1', { qos: 1 });
+    await new Promise((r) => setTimeout(r, 50));
+    const stopped = ctx.h.endpoint.shutdown();
+    await new Promise((r) => setTimeout(r, 50));
+    c.publish('temperature', '2', { qos: 1 });
+    await first;
+    await stopped;
+    assert.equal(await reason, 0x8b);
+    assert.deepEqual(ctx.h.sink.received.map((e) => e.body.toString()), ['1']);
   });
 });
