@@ -57,6 +57,8 @@ export class Session {
   private inflight = 0;
   /** Server shutdown began: reading stays paused. */
   private stopping = false;
+  /** Reading is paused for backpressure: the client's packets, PINGREQ too, wait unread, so its keep-alive is not counted. */
+  private held = false;
   /** Parsed packets waiting their turn: handled one at a time, in order. */
   private readonly packets: Packet[] = [];
   private draining = false;
@@ -131,13 +133,15 @@ export class Session {
     this.draining = true;
     try {
       while (this.packets.length > 0 && !this.closing) {
-        if (this.full) {
-          this.socket.pause();
-          return;
-        }
+        if (this.full) return this.hold();
         await this.onPacket(this.packets.shift()!);
       }
-      if (!this.closing && !this.stopping) this.socket.resume();
+      if (this.closing || this.stopping) return;
+      if (this.held) {
+        this.held = false;
+        this.lastSeen = Date.now();
+      }
+      this.socket.resume();
     } catch {
       this.destroy('internal error');
     } finally {
@@ -201,7 +205,7 @@ export class Session {
     if (keepAlive > 0) {
       // MQTT: close after 1.5 × keep-alive without a packet.
       this.keepAliveTimer = setInterval(() => {
-        if (Date.now() - this.lastSeen > keepAlive * 1500) this.disconnect(REASON.keepAliveTimeout, 'keep alive timeout');
+        if (!this.held && Date.now() - this.lastSeen > keepAlive * 1500) this.disconnect(REASON.keepAliveTimeout, 'keep alive timeout');
       }, Math.max(250, keepAlive * 250));
     }
     this.out.send(outcome.connack);
@@ -241,7 +245,7 @@ export class Session {
   /** Counts a forward in flight; reading pauses while full (backpressure). */
   private track(sent: Promise<void>): Promise<boolean> {
     this.inflight++;
-    if (this.full) this.socket.pause();
+    if (this.full) this.hold();
     return sent.then(() => true, (err: unknown) => {
       if (!(err instanceof KiotError)) throw err;
       return false;
@@ -249,6 +253,11 @@ export class Session {
       this.inflight--;
       if (!this.closing) void this.drain();
     });
+  }
+
+  private hold(): void {
+    this.held = true;
+    this.socket.pause();
   }
 
   /** A protocol violation: v5 gets DISCONNECT with the reason (after CONNECT), then the connection closes. */

@@ -274,6 +274,27 @@ describe('mqtt endpoint against hostile connections', function () {
     assert.ok(ms >= 1400 && ms < 3500, `closed after ${ms} ms`);
   });
 
+  it('does not count keep-alive while it holds a client\'s reading back for a slow sink (its PINGREQ waits unread)', async () => {
+    const h = await startHarness({ sinkTimeoutMs: 5000 });
+    try {
+      h.sink.respond = () => ({ status: 202, delayMs: 2500 });
+      // Keep-alive 1 s: closed after 1.5 s of silence. Eight publishes fill the receive maximum, so reading stops for 2.5 s.
+      const { socket: s, answers } = await rawAnswers(h, 5);
+      const publish = (messageId: number): Buffer => mqttPacket.generate({ cmd: 'publish', topic: 'temperature', payload: Buffer.from(String(messageId)), qos: 1, messageId, retain: false, dup: false }, { protocolVersion: 5 });
+      s.write(Buffer.concat([deviceConnect(5, 'held', { keepalive: 1 }), ...Array.from({ length: 8 }, (_, i) => publish(i + 1))]));
+      // A client keeping its keep-alive: a PINGREQ every second, which the endpoint reads once the sink answered.
+      const pings = setInterval(() => s.write(mqttPacket.generate({ cmd: 'pingreq' })), 1000);
+      await new Promise((r) => setTimeout(r, 2800));
+      clearInterval(pings);
+      assert.equal(s.destroyed, false, 'still connected');
+      assert.deepEqual(answers.filter((p) => p.cmd === 'puback').map((p) => (p as mqttPacket.IPubackPacket).messageId), [1, 2, 3, 4, 5, 6, 7, 8]);
+      assert.ok(answers.some((p) => p.cmd === 'pingresp'));
+      s.destroy();
+    } finally {
+      await h.close();
+    }
+  });
+
   it('never has more forwards in flight per connection than its receive maximum (backpressure, not buffering)', async () => {
     let inflight = 0;
     let peak = 0;
