@@ -140,11 +140,16 @@ describe('http-ingest in faas-js-runtime against a real sink', function () {
     assert.equal(sink.received[0]!.body.toString(), '[{"n":"t","v":1}]');
   });
 
-  it('never answers with a wildcard CORS origin', async () => {
-    const res = await post('/', '{"t":1}', { authorization: DEVICE, origin: 'https://evil.example' });
-    assert.notEqual(res.headers.get('access-control-allow-origin'), '*');
+  it('grants CORS to a listed origin only: never a wildcard, and never `null`, which sandboxed pages send as their origin', async () => {
+    for (const origin of ['https://evil.example', 'null', undefined]) {
+      const res = await post('/', '{"t":1}', { authorization: DEVICE, ...(origin !== undefined ? { origin } : {}) });
+      assert.equal(res.status, 202);
+      assert.equal(res.headers.get('access-control-allow-origin'), null, `no Access-Control-Allow-Origin for origin ${String(origin)}`);
+      assert.equal(res.headers.get('access-control-allow-methods'), null, 'Allow-Methods belongs to the preflight');
+    }
     const ok = await post('/', '{"t":1}', { authorization: DEVICE, origin: 'https://console.example' });
     assert.equal(ok.headers.get('access-control-allow-origin'), 'https://console.example');
+    assert.equal(ok.headers.get('vary'), 'Origin', 'caches keep one answer per origin');
   });
 
   it('answers a CORS preflight from INGEST_CORS_ORIGINS only (the runtime alone would answer `*`)', async () => {

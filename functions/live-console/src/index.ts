@@ -18,14 +18,12 @@ export const init = (): void => {
   maxDataBytes = config.maxDataBytes;
 };
 
-// Same-origin only: the page polls its own origin; no other site may read device data.
+// Same-origin only: the page polls its own origin; no other site may read device data (the start
+// entry sends no Access-Control-Allow-Origin to an origin not listed here: core launch.ts).
 export const cors = (): string[] => [];
 
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
-// The runtime answers a refused origin with `Access-Control-Allow-Origin: null`, which an opaque
-// origin (a sandboxed iframe) matches: an empty value matches no origin.
-const SAME_ORIGIN = { 'access-control-allow-origin': '' } as const;
-const page = (body: string, type: string) => ({ statusCode: 200, headers: { ...SAME_ORIGIN, 'content-type': type, 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' }, body });
+const page = (body: string, type: string) => ({ statusCode: 200, headers: { 'content-type': type, 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' }, body });
 
 function keep(data: unknown): unknown {
   const json = JSON.stringify(data ?? null);
@@ -44,7 +42,7 @@ export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
       if (asset === 'style.css') return page(STYLE, 'text/css; charset=utf-8');
       if (q['view'] === 'events') {
         const since = Number(text(q['since']) || '0');
-        return { statusCode: 200, headers: { ...SAME_ORIGIN, 'content-type': 'application/json', 'cache-control': 'no-store' }, body: { last: events.last, events: events.after(Number.isFinite(since) ? since : 0, 500) } };
+        return { statusCode: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: { last: events.last, events: events.after(Number.isFinite(since) ? since : 0, 500) } };
       }
       if (asset !== '' || Object.keys(q).length > 0) throw new KiotError('NOT_FOUND', 'no such page');
       return page(PAGE, 'text/html; charset=utf-8');

@@ -2,7 +2,8 @@
  * A function's process: faas-js-runtime started as its CLI starts it (the same FUNC_* variables
  * and `--include-raw`), with one change. The runtime answers every CORS preflight (OPTIONS) itself
  * with `Access-Control-Allow-Origin: *` whatever the function's `cors()` says (hard-coded in its
- * invocation handler, nodeshift/faas-js-runtime#359); here the preflight is answered from `cors()`.
+ * invocation handler, nodeshift/faas-js-runtime#359); here the preflight is answered from `cors()`,
+ * and the CORS headers of every other answer are tidied (tidyCors).
  * Not exported from the package index: only the functions' start entry (scripts/build.mjs) bundles
  * it, so nothing else pulls faas-js-runtime in.
  */
@@ -12,12 +13,36 @@ import type { Env } from './config';
 
 type Launchable = FaasFunction & { readonly cors?: () => string[] };
 
-/** Answers OPTIONS from `allowed()` before the runtime sees the request; everything else goes to the runtime. */
+type WriteHead = (status: number, headers?: Record<string, unknown>) => ServerResponse;
+
+/**
+ * The runtime puts CORS headers on every answer: `Access-Control-Allow-Origin: null` for an origin
+ * cors() does not list, and the preflight's Allow-Methods. The Fetch standard warns against `null`:
+ * sandboxed pages and data: URLs send `Origin: null`, so it grants them. Here an unlisted origin
+ * gets no Access-Control-Allow-Origin at all, and an answer that names the origin varies by it, so
+ * caches keep one per origin. The runtime hands fastify's headers to writeHead, so they are
+ * tidied there.
+ */
+function tidyCors(res: ServerResponse): void {
+  const writeHead = res.writeHead.bind(res) as WriteHead;
+  (res as unknown as { writeHead: WriteHead }).writeHead = (status, headers) => {
+    if (headers !== undefined) {
+      const origin = headers['access-control-allow-origin'];
+      delete headers['access-control-allow-methods'];
+      if (origin === null || origin === undefined || origin === '' || origin === 'null') delete headers['access-control-allow-origin'];
+      else if (origin !== '*') headers['vary'] = 'Origin';
+    }
+    return writeHead(status, headers);
+  };
+}
+
+/** Answers OPTIONS from `allowed()` before the runtime sees the request; everything else goes to the runtime, its CORS headers tidied. */
 export function answerPreflights(server: Server, allowed: () => readonly string[]): void {
   const runtime = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'OPTIONS') {
+      tidyCors(res);
       for (const listener of runtime) listener.call(server, req, res);
       return;
     }
