@@ -20,6 +20,9 @@ export function fromSenml(pack: unknown, eventTime: string): Normalized {
   const byTime = new Map<number, NormalizedRecord>();
   pack.forEach((rec: unknown, i) => {
     if (!isPlainObject(rec)) throw bad(`record ${i} is not an object`);
+    // RFC 8428 §4.4: a label ending in "_" must be understood, or the pack rejected; kiot knows none.
+    const mandatory = Object.keys(rec).find((k) => k.endsWith('_'));
+    if (mandatory !== undefined) throw bad(`record ${i}: field ${JSON.stringify(mandatory.slice(0, 32))} must be understood (it ends in _), and kiot does not know it`);
     if (rec['bver'] !== undefined && rec['bver'] !== 10 && typeof rec['bver'] === 'number' && rec['bver'] > 10) throw bad(`record ${i}: unsupported bver ${String(rec['bver'])}`);
     if (rec['bn'] !== undefined) bn = str(rec['bn'], i, 'bn');
     if (rec['bt'] !== undefined) bt = num(rec['bt'], i, 'bt');
