@@ -16,6 +16,11 @@ async function main(): Promise<void> {
   const write = createInfluxWriter({ ...writer, precision: writer.mapping.precision });
   const running = await runConsumer(kafka, (records) => processBatch(records, write, writer.mapping, writer.maxBatchLines, writer.inputTypes), log);
   log({ msg: 'consuming', topics: kafka.topics, group: kafka.groupId });
+  // A consumer kafkajs will not restart reads nothing more: exit, so the Deployment restarts the pod and shows it.
+  void running.failed.then((err) => {
+    log({ msg: 'consumer stopped for good: exiting', error: err.message });
+    process.exit(1);
+  });
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;

@@ -75,6 +75,16 @@ describe('influx-writer Kafka-direct mode', function () {
     assert.equal(committed, 303, 'every record, poison and skipped ones included, is committed once written');
   });
 
+  it('says when kafkajs gives up for good (here: the broker refuses the session timeout), so the process can exit', async () => {
+    const running = await runConsumer({ ...target(`g-refused-${run}`), sessionTimeoutMs: 1000 }, async () => ({ written: 0, skipped: 0, dead: [] }), () => undefined);
+    try {
+      const err = await Promise.race([running.failed, new Promise<undefined>((r) => setTimeout(() => r(undefined), 20_000))]);
+      assert.match(err?.message ?? 'still running after 20 s', /session timeout/i);
+    } finally {
+      await running.stop().catch(() => undefined);
+    }
+  });
+
   it('commits nothing when the write fails, and a restart reads the batch again (at-least-once)', async () => {
     const t0 = Date.parse('2026-04-02T00:00:00Z');
     const group = `g2-${run}`;

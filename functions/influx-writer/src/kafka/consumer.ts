@@ -22,6 +22,11 @@ export interface KafkaTarget {
 
 export interface RunningConsumer {
   stop(): Promise<void>;
+  /**
+   * Settles when kafkajs gave up for good (a crash it will not restart from: the broker refused
+   * the group's session timeout, authorization failed, …). The consumer then reads nothing more.
+   */
+  readonly failed: Promise<Error>;
 }
 
 export type Log = (line: Record<string, unknown>) => void;
@@ -42,6 +47,10 @@ export async function runConsumer(target: KafkaTarget, handle: (records: RawReco
   const consumer: Consumer = kafka.consumer({ groupId: target.groupId, maxBytesPerPartition: 4 * 1024 * 1024, ...(target.sessionTimeoutMs !== undefined ? { sessionTimeout: target.sessionTimeoutMs, heartbeatInterval: Math.max(500, Math.floor(target.sessionTimeoutMs / 10)) } : {}) });
   // Named, so kafkajs does not warn at every start that its default changed: Java's partitioner, as Knative's Kafka components use.
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
+  // Registered before anything runs: a group join the broker refuses crashes the consumer at once.
+  const failed = new Promise<Error>((resolve) => consumer.on(consumer.events.CRASH, (e) => {
+    if (!e.payload.restart) resolve(e.payload.error);
+  }));
   await producer.connect();
   await consumer.connect();
   for (const topic of target.topics) await consumer.subscribe({ topic, fromBeginning: target.fromBeginning });
@@ -69,6 +78,7 @@ export async function runConsumer(target: KafkaTarget, handle: (records: RawReco
     },
   });
   return {
+    failed,
     async stop() {
       // disconnect() waits for the batch in progress, which commits only after its write.
       await consumer.disconnect();
