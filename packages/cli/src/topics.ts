@@ -2,7 +2,7 @@
  * `tail` and `replay` for Kafka topics of CloudEvents (the broker's topic, dead letters).
  * The record decoding is the writer's; the transport is passed in.
  */
-import { Kafka, logLevel, Partitioners, type KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type EachMessagePayload, type KafkaMessage } from 'kafkajs';
 import { HTTP, type CloudEvent } from 'cloudevents';
 import { createPost } from '@kiot/core/exchange';
 import { toCloudEvent } from '@kiot/core';
@@ -72,27 +72,41 @@ export async function replay(brokers: string[], topic: string, range: Range, to:
   const remaining = new Set(ends.filter((p) => BigInt(p.high) > BigInt(p.low)).map((p) => p.partition));
   const highs = new Map(ends.map((p) => [p.partition, BigInt(p.high)]));
   let last = Date.now();
+  // A record being handed on is no quiet spell: a slow target must not end the replay early.
+  let busy = false;
+  let crashed = false;
+  consumer.on(consumer.events.CRASH, (e) => {
+    if (!e.payload.restart) crashed = true;
+  });
+  const replayOne = async ({ partition, message }: EachMessagePayload): Promise<void> => {
+    if (BigInt(message.offset) + 1n >= (highs.get(partition) ?? 0n)) remaining.delete(partition);
+    if (inRange(message, range) !== 'in') return void counts.skipped++;
+    if (producer) {
+      await producer.send({ topic: to.topic!, messages: [{ key: message.key, value: message.value, headers: message.headers ?? {} }] });
+      return void counts.replayed++;
+    }
+    const ev = decode(message);
+    if (typeof ev === 'string') return void counts.failed++;
+    const m = HTTP.binary(ev);
+    const headers = Object.fromEntries(Object.entries(m.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+    const status = await post(new URL(to.url!), headers, typeof m.body === 'string' ? m.body : Buffer.from(m.body as Uint8Array), 10_000).catch(() => 0);
+    if (status >= 200 && status < 300) counts.replayed++;
+    else counts.failed++;
+  };
   await consumer.run({
     autoCommit: false,
-    eachMessage: async ({ partition, message }) => {
-      last = Date.now();
-      if (BigInt(message.offset) + 1n >= (highs.get(partition) ?? 0n)) remaining.delete(partition);
-      if (inRange(message, range) !== 'in') return void counts.skipped++;
-      if (producer) {
-        await producer.send({ topic: to.topic!, messages: [{ key: message.key, value: message.value, headers: message.headers ?? {} }] });
-        return void counts.replayed++;
+    eachMessage: async (payload) => {
+      busy = true;
+      try {
+        await replayOne(payload);
+      } finally {
+        busy = false;
+        last = Date.now();
       }
-      const ev = decode(message);
-      if (typeof ev === 'string') return void counts.failed++;
-      const m = HTTP.binary(ev);
-      const headers = Object.fromEntries(Object.entries(m.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
-      const status = await post(new URL(to.url!), headers, typeof m.body === 'string' ? m.body : Buffer.from(m.body as Uint8Array), 10_000).catch(() => 0);
-      if (status >= 200 && status < 300) counts.replayed++;
-      else counts.failed++;
     },
   });
-  // Stops at the end of the topic as it was when the replay started (or after a quiet spell).
-  while (remaining.size > 0 && Date.now() - last < idleMs) await new Promise((r) => setTimeout(r, 100));
+  // Stops at the end of the topic as it was when the replay started (or after a quiet spell, or when kafkajs gave up).
+  while (remaining.size > 0 && !crashed && (busy || Date.now() - last < idleMs)) await new Promise((r) => setTimeout(r, 100));
   await consumer.disconnect();
   await producer?.disconnect();
   return counts;

@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { CloudEvent, Kafka as CE } from 'cloudevents';
 import { Kafka, logLevel } from 'kafkajs';
-import { inRange } from '../src/topics';
+import { inRange, replay } from '../src/topics';
 import { needService } from '../../../test/support/services';
 import { startSink, type TestSink } from '../../../test/support/sink';
 
@@ -74,5 +74,18 @@ describe('kiot tail / replay', function () {
     assert.deepEqual(sink.received.map((x) => x.headers['ce-id']), ['e1', 'e2', 'e3']);
     assert.equal(sink.received[0]!.headers['ce-type'], 'io.kiot.telemetry.raw.v1');
     assert.equal(sink.received[0]!.body.toString(), '{"i":1}');
+  });
+
+  it('replay waits for a slow target: a record being handed on is not a quiet spell', async () => {
+    sink.received.length = 0;
+    sink.respond = () => ({ status: 202, delayMs: 1200 });
+    try {
+      // Each post takes longer than the quiet spell that ends a replay.
+      const counts = await replay([BROKER], topic, { fromOffset: 1n, untilOffset: 3n }, { url: sink.url }, 500);
+      assert.deepEqual(counts, { replayed: 3, failed: 0, skipped: 2 });
+      assert.deepEqual(sink.received.map((x) => x.headers['ce-id']), ['e1', 'e2', 'e3']);
+    } finally {
+      sink.respond = () => ({ status: 202 });
+    }
   });
 });
