@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applicationForTts, Authenticator, FailureLimiter, hashSecret, loadRegistryFile, mayPublishFor, parseRegistry, verifySecret, watchRegistryFile } from '../src';
@@ -97,6 +97,32 @@ describe('device registry', () => {
       writeFileSync(file, `applications: [`);
       for (let i = 0; i < 40 && errors.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
       assert.equal(errors.length, 1);
+    } finally {
+      stop();
+    }
+  });
+
+  it('reloads a Kubernetes Secret mount, where every update swaps the ..data symlink to a new directory', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiot-secret-'));
+    // As the kubelet lays a Secret out: registry.yaml -> ..data/registry.yaml, ..data -> ..<timestamp>/.
+    const publish = (version: number, apps: string): void => {
+      mkdirSync(join(dir, `..v${version}`));
+      writeFileSync(join(dir, `..v${version}`, 'registry.yaml'), `applications:\n  ${apps}: {}\n`);
+      symlinkSync(`..v${version}`, join(dir, '..data_tmp'));
+      renameSync(join(dir, '..data_tmp'), join(dir, '..data'));
+      if (version > 1) rmSync(join(dir, `..v${version - 1}`), { recursive: true });
+    };
+    publish(1, 'first');
+    symlinkSync('..data/registry.yaml', join(dir, 'registry.yaml'));
+    const seen: string[] = [];
+    const stop = watchRegistryFile(join(dir, 'registry.yaml'), (r) => seen.push(Object.keys(r.applications).join()), () => undefined, 50);
+    try {
+      for (const [version, apps] of [[2, 'second'], [3, 'third']] as const) {
+        await new Promise((r) => setTimeout(r, 120));
+        publish(version, apps);
+        for (let i = 0; i < 40 && seen.at(-1) !== apps; i++) await new Promise((r) => setTimeout(r, 50));
+        assert.equal(seen.at(-1), apps, `update ${version} was picked up`);
+      }
     } finally {
       stop();
     }
