@@ -2,7 +2,7 @@
 import { request, type Server } from 'node:http';
 import { createServer } from 'node:net';
 import { start, type Function as FaasFunction, type InvokerOptions } from 'faas-js-runtime';
-import { answerPreflights } from '../../packages/core/src/launch';
+import { adaptRuntime } from '../../packages/core/src/launch';
 
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -25,8 +25,8 @@ export interface Running {
 export async function startFunction(fn: FaasFunction, options: { includeRaw?: boolean; bodyLimit?: number } = {}): Promise<Running> {
   const port = await freePort();
   const server: Server = await start(fn, { port, logLevel: 'silent', ...options } as unknown as InvokerOptions);
-  // As the function's start entry does (build/start.js): CORS preflights answered from its cors().
-  answerPreflights(server, () => (fn as { cors?: () => string[] }).cors?.() ?? []);
+  // As the function's start entry does (build/start.js): CORS from its cors(), bodies as bytes when it asks.
+  adaptRuntime(server, fn);
   return {
     url: `http://127.0.0.1:${port}`,
     close: () => new Promise((resolve) => server.close(() => resolve())),

@@ -1,6 +1,6 @@
 /** http-ingest: devices' HTTP requests → io.kiot.telemetry.raw.v1 CloudEvents at K_SINK. */
 import type { Context } from 'faas-js-runtime';
-import { answer, Authenticator, claimsCloudEvent, createSink, FailureLimiter, KiotError, loadRegistryFile, RateLimiter, watchRegistryFile, type Log } from '@kiot/core';
+import { answer, Authenticator, claimsCloudEvent, createSink, FailureLimiter, KiotError, loadRegistryFile, RateLimiter, sentHeaders, watchRegistryFile, type Log } from '@kiot/core';
 import { createPost } from '@kiot/core/exchange';
 import { parseConfig, type IngestConfig } from './config';
 import { ingest, type IngestDeps } from './ingest';
@@ -41,10 +41,17 @@ export const shutdown = (): void => stopWatching?.();
 /** No wildcard: only the configured origins may read answers in a browser. */
 export const cors = (): string[] => [...(config?.corsOrigins ?? [])];
 
+/**
+ * Every body as the bytes the device sent (core sent-bytes.ts): forwarded unchanged, and JSON parsed
+ * here, so one that does not parse gets kiot's own 400 rather than fastify's.
+ */
+export const bodyAsBytes = true;
+
 function bodyBytes(context: Context): Buffer {
-  const raw = context.rawBody;
   const body: unknown = context.body;
   if (Buffer.isBuffer(body)) return body;
+  // Started without kiot's start entry (the runtime's own CLI): what --include-raw kept, else what the runtime parsed.
+  const raw = context.rawBody;
   if (typeof raw === 'string') return Buffer.from(raw, 'utf8');
   if (typeof body === 'string') return Buffer.from(body, 'utf8');
   if (body === undefined || body === null) return Buffer.alloc(0);
@@ -56,10 +63,9 @@ export const handle = async (context: Context) =>
     if (!deps) init();
     // Checked before anything reads context.body: the runtime copies query keys onto the context.
     const query = checkQuery(context.query ?? {});
-    // Valid or not: the runtime reads a CloudEvent only from a request that claims to be one, and hands on one it could not read.
-    if (claimsCloudEvent(context.headers)) throw new KiotError('BAD_REQUEST', 'http-ingest takes device readings, not CloudEvents: post to the broker instead');
-    const headers: Record<string, string | undefined> = {};
-    for (const [k, v] of Object.entries(context.headers)) headers[k] = Array.isArray(v) ? v.join(', ') : v;
+    const headers = sentHeaders(context.headers);
+    // Valid or not: a request that claims to be a CloudEvent is not a device's reading.
+    if (claimsCloudEvent(headers)) throw new KiotError('BAD_REQUEST', 'http-ingest takes device readings, not CloudEvents: post to the broker instead');
     const req: IngestRequest = {
       method: context.method,
       query,

@@ -42,7 +42,7 @@ describe('kiot simulate', function () {
     before(async () => {
       sink = await startSink();
       restoreEnv.push(setEnv({ K_SINK: sink.url, INGEST_REGISTRY_FILE: join(ROOT, 'scripts/stack/demo-registry.yaml'), INGEST_RATE_PER_SECOND: '1000', INGEST_RATE_BURST: '1000' }));
-      running = await startFunction(ingest, { includeRaw: true });
+      running = await startFunction(ingest);
     });
     after(async () => { await running.close(); await sink.close(); });
 

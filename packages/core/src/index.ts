@@ -11,3 +11,4 @@ export * from './normalized';
 export * from './kafka-records';
 export * from './ratelimit';
 export * from './process-metrics';
+export * from './sent-bytes';

@@ -1,17 +1,19 @@
 /**
  * A function's process: faas-js-runtime started as its CLI starts it (the same FUNC_* variables
- * and `--include-raw`), with one change. The runtime answers every CORS preflight (OPTIONS) itself
- * with `Access-Control-Allow-Origin: *` whatever the function's `cors()` says (hard-coded in its
- * invocation handler, nodeshift/faas-js-runtime#359); here the preflight is answered from `cors()`,
- * and the CORS headers of every other answer are tidied (tidyCors).
+ * and `--include-raw`), with kiot's changes in front (adaptRuntime). The runtime answers every CORS
+ * preflight (OPTIONS) itself with `Access-Control-Allow-Origin: *` whatever the function's `cors()`
+ * says (hard-coded in its invocation handler, nodeshift/faas-js-runtime#359); here the preflight is
+ * answered from `cors()`, the CORS headers of every other answer are tidied (tidyCors), and a
+ * function can take its bodies as bytes (sent-bytes.ts).
  * Not exported from the package index: only the functions' start entry (scripts/build.mjs) bundles
  * it, so nothing else pulls faas-js-runtime in.
  */
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { defaults, start, type Function as FaasFunction, type InvokerOptions } from 'faas-js-runtime';
 import type { Env } from './config';
+import { BYTES_CONTENT_TYPE, SENT_CONTENT_TYPE } from './sent-bytes';
 
-type Launchable = FaasFunction & { readonly cors?: () => string[] };
+type Launchable = FaasFunction & { readonly cors?: () => string[]; readonly bodyAsBytes?: boolean };
 
 type WriteHead = (status: number, headers?: Record<string, unknown>) => ServerResponse;
 
@@ -36,12 +38,28 @@ function tidyCors(res: ServerResponse): void {
   };
 }
 
-/** Answers OPTIONS from `allowed()` before the runtime sees the request; everything else goes to the runtime, its CORS headers tidied. */
-export function answerPreflights(server: Server, allowed: () => readonly string[]): void {
+/** For a function with `bodyAsBytes` (sent-bytes.ts): the runtime sees a body of bytes, the sent Content-Type rides along. */
+function asBytes(req: IncomingMessage): void {
+  const sent = req.headers['content-type'];
+  delete req.headers[SENT_CONTENT_TYPE];
+  if (sent === undefined) return;
+  req.headers[SENT_CONTENT_TYPE] = sent;
+  req.headers['content-type'] = BYTES_CONTENT_TYPE;
+}
+
+/**
+ * Puts kiot's changes in front of the runtime: OPTIONS answered from the function's `cors()`
+ * before the runtime sees it; every other request goes to the runtime, its body as bytes when the
+ * function asks for that, and the CORS headers of its answer tidied.
+ */
+export function adaptRuntime(server: Server, fn: Launchable): void {
+  const allowed = (): readonly string[] => fn.cors?.() ?? [];
+  const bytes = fn.bodyAsBytes === true;
   const runtime = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'OPTIONS') {
+      if (bytes) asBytes(req);
       tidyCors(res);
       for (const listener of runtime) listener.call(server, req, res);
       return;
@@ -70,6 +88,6 @@ export async function launch(fn: Launchable, argv: readonly string[], env: Env):
   };
   // What the runtime's CLI passes; its typings lack bodyLimit and type logLevel as an enum of these strings.
   const server = await start(fn, options as unknown as InvokerOptions);
-  answerPreflights(server, () => fn.cors?.() ?? []);
+  adaptRuntime(server, fn);
   return server;
 }
