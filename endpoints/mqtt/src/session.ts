@@ -46,7 +46,7 @@ export class Session {
       this.deps.metrics.inc('kiot_mqtt_pubacks_total', { reason: `0x${reason.toString(16)}` });
       this.out.send(this.isV5 ? { cmd: 'puback', messageId, reasonCode: reason, ...(reason !== 0 ? this.out.problem('not accepted') : {}) } : { cmd: 'puback', messageId });
       // A 3.1.1 session may have been waiting for this PUBACK to read on (see full).
-      void this.drain();
+      if (this.held) void this.drain();
     },
     closeUnacked: () => {
       this.deps.metrics.inc('kiot_mqtt_closed_unacked_total');
