@@ -6,7 +6,7 @@ import { applicationForTts, EVENT_TYPES, InvalidAttributes, KiotError, mayPublis
 import type { IngestConfig } from './config';
 import { basicCredentials } from './credentials';
 import { chooseDialect, type Envelope } from './dialects';
-import { parseJson, type IngestRequest } from './request';
+import { decodedBody, parseJson, type IngestRequest } from './request';
 
 export interface IngestDeps {
   readonly config: Readonly<IngestConfig>;
@@ -84,9 +84,11 @@ function rawEvent(attrs: Readonly<Record<string, AttributeValue | undefined>>, d
   }
 }
 
-export async function ingest(req: IngestRequest, deps: IngestDeps): Promise<IngestAnswer> {
-  if (req.method !== 'POST') throw new KiotError('METHOD_NOT_ALLOWED', 'send readings with POST', undefined, { headers: { allow: 'POST, OPTIONS' } });
-  if (req.body.length > deps.config.bodyLimit) throw new KiotError('PAYLOAD_TOO_LARGE', `the body is above ${deps.config.bodyLimit} bytes`);
+export async function ingest(sent: IngestRequest, deps: IngestDeps): Promise<IngestAnswer> {
+  if (sent.method !== 'POST') throw new KiotError('METHOD_NOT_ALLOWED', 'send readings with POST', undefined, { headers: { allow: 'POST, OPTIONS' } });
+  if (sent.body.length > deps.config.bodyLimit) throw new KiotError('PAYLOAD_TOO_LARGE', `the body is above ${deps.config.bodyLimit} bytes`);
+  const encoding = sent.headers['content-encoding'];
+  const req = encoding === undefined ? sent : { ...sent, body: decodedBody(sent.body, encoding, deps.config.bodyLimit) };
   let parsed: { value: unknown } | undefined;
   const json = (): unknown => (parsed ??= { value: parseJson(req.body, 'body') }).value;
   const dialect = chooseDialect(req, json);

@@ -1,4 +1,5 @@
 /** The parts of an HTTP request the ingest logic needs, checked before any dialect sees them. */
+import { gunzipSync, inflateSync } from 'node:zlib';
 import { KiotError } from '@kiot/core';
 
 export interface IngestRequest {
@@ -48,4 +49,30 @@ export function parseJson(body: Buffer, what: string): unknown {
   } catch {
     throw new KiotError('BAD_REQUEST', `${what}: the body is declared JSON but does not parse`);
   }
+}
+
+const DECODERS: Readonly<Record<string, (b: Buffer, o: { maxOutputLength: number }) => Buffer>> = { gzip: gunzipSync, 'x-gzip': gunzipSync, deflate: inflateSync };
+
+/**
+ * The body as the device meant it. A body sent with Content-Encoding gzip or deflate (devices on
+ * thin links compress) is decoded here, and the limit holds for what it decodes to, so a small
+ * bomb cannot grow past it. Any other coding gets 415 with the codings taken (RFC 9110 §12.5.3):
+ * forwarded as it came, the event would carry bytes nobody can read, the coding being lost.
+ */
+export function decodedBody(body: Buffer, contentEncoding: string | undefined, limit: number): Buffer {
+  const codings = (contentEncoding ?? '').toLowerCase().split(',').map((c) => c.trim()).filter((c) => c !== '' && c !== 'identity');
+  let out = body;
+  // Listed in the order they were applied: undone last first.
+  for (const coding of codings.reverse()) {
+    const decode = DECODERS[coding];
+    if (decode === undefined) throw new KiotError('UNSUPPORTED_MEDIA_TYPE', `content coding ${JSON.stringify(coding.slice(0, 32))} is not taken; send gzip, deflate or none`, undefined, { headers: { 'accept-encoding': 'gzip, deflate, identity' } });
+    try {
+      out = decode(out, { maxOutputLength: limit + 1 });
+    } catch (err) {
+      if ((err as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw new KiotError('PAYLOAD_TOO_LARGE', `the body decodes to more than ${limit} bytes`);
+      throw new KiotError('BAD_REQUEST', `the body is not valid ${coding}`);
+    }
+    if (out.length > limit) throw new KiotError('PAYLOAD_TOO_LARGE', `the body decodes to more than ${limit} bytes`);
+  }
+  return out;
 }

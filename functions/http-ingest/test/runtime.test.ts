@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
+import { deflateSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import * as ingest from '../src/index';
 import { setEnv } from '../../../test/support/env';
@@ -106,6 +107,24 @@ describe('http-ingest in faas-js-runtime against a real sink', function () {
   it('answers 413 above the body limit and 415 for a dialect given the wrong content type', async () => {
     assert.equal((await post('/', JSON.stringify({ pad: 'x'.repeat(2000) }), { authorization: DEVICE })).status, 413);
     assert.equal((await post('/?dialect=senml', 'x', { authorization: DEVICE, 'content-type': 'text/plain' })).status, 415);
+  });
+
+  it('decodes a gzip or deflate body within the body limit; answers any other content coding 415 with the ones it takes', async () => {
+    const reading = '{"temperature": 21.5}';
+    for (const [coding, body] of [['gzip', gzipSync(reading)], ['deflate', deflateSync(reading)]] as const) {
+      assert.equal((await post('/', body, { authorization: DEVICE, 'content-encoding': coding })).status, 202, coding);
+      assert.equal(sink.received.at(-1)!.body.toString(), reading, `${coding}: the event carries the reading, not its coding`);
+    }
+    const forwarded = sink.received.length;
+    // 2 KB of zeros compress to a few dozen bytes, under the 1 KiB limit: what it decodes to is what counts.
+    const bomb = gzipSync(Buffer.alloc(2048));
+    assert.ok(bomb.length < 1024);
+    assert.equal((await post('/', bomb, { authorization: DEVICE, 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' })).status, 413);
+    assert.equal((await post('/', Buffer.from('not gzip'), { authorization: DEVICE, 'content-type': 'application/octet-stream', 'content-encoding': 'gzip' })).status, 400);
+    const br = await post('/', reading, { authorization: DEVICE, 'content-encoding': 'br' });
+    assert.equal(br.status, 415);
+    assert.equal(br.headers.get('accept-encoding'), 'gzip, deflate, identity');
+    assert.equal(sink.received.length, forwarded, 'nothing forwarded for the refused ones');
   });
 
   it('answers 400 naming the attribute when the request cannot make a valid CloudEvent (a content type that is no media type)', async () => {
