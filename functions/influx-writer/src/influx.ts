@@ -30,6 +30,15 @@ export interface InfluxTarget {
 const gzipAsync = promisify(gzip);
 
 /**
+ * The answers that blame the lines themselves: 400 (bad line protocol, a field type conflict), 413
+ * (too large: halving helps), 422 (InfluxDB 2: points outside the retention period). Any other
+ * answer is about InfluxDB or kiot's settings, not the data: 401 and 403 (a wrong token), 404 (no
+ * such bucket or database), 429, 5xx. Those are retried, so a bad token or a bucket not created yet
+ * holds the points back instead of dead-lettering every one of them.
+ */
+const DATA_PROBLEMS: readonly number[] = [400, 413, 422];
+
+/**
  * The client's send with a body of bytes, encoded once: its request() takes only a string, and turns anything else into JSON.
  * send() hands the body to Buffer.from, which copies bytes as they are (a test holds this on the wire).
  */
@@ -62,8 +71,7 @@ export function createInfluxWriter(t: InfluxTarget): WriteLines {
       else await sendBytes(transport, path, body, plain);
     } catch (err) {
       if (err instanceof HttpError) {
-        const transient = err.statusCode >= 500 || err.statusCode === 429 || err.statusCode === 408;
-        throw new WriteFailure(transient ? 'transient' : 'rejected', err.statusCode, `InfluxDB answered ${err.statusCode}: ${(err.body ?? err.message).slice(0, 300)}`);
+        throw new WriteFailure(DATA_PROBLEMS.includes(err.statusCode) ? 'rejected' : 'transient', err.statusCode, `InfluxDB answered ${err.statusCode}: ${(err.body ?? err.message).slice(0, 300)}`);
       }
       throw new WriteFailure('transient', 0, `InfluxDB unreachable: ${(err as Error).message}`);
     }

@@ -58,8 +58,9 @@ describe('influx-writer request bodies, as they go on the wire', () => {
     assert.equal(got[2]!.headers['authorization'], 'Token t');
   });
 
-  for (const [status, kind] of [[400, 'rejected'], [503, 'transient']] as const) {
-    for (const n of [3, 200]) {
+  // Only the data's own problems are 'rejected' (split, then dead-lettered); settings and outages are retried.
+  for (const [status, kind] of [[400, 'rejected'], [413, 'rejected'], [422, 'rejected'], [401, 'transient'], [403, 'transient'], [404, 'transient'], [429, 'transient'], [503, 'transient']] as const) {
+    for (const n of status === 400 || status === 503 ? [3, 200] : [3]) {
       it(`turns a ${status} into a ${kind} WriteFailure carrying InfluxDB's message, for a ${n > 3 ? 'gzipped' : 'plain'} body`, async () => {
         answer = status;
         await assert.rejects(createInfluxWriter(target)(lines(n)), (e: unknown) => e instanceof WriteFailure && e.kind === kind && e.status === status && /field type conflict/.test(e.message));

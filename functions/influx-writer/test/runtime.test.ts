@@ -149,4 +149,16 @@ describe('influx-writer against InfluxDB 1.x (INFLUX_API=v1), which enforces fie
     const rows = (await influxQL('SELECT count(level) FROM status', db)).results[0]!.series![0]!.values;
     assert.equal(rows[0]![1], 41); // d0 plus the 40 good ones
   });
+
+  it('answers 503, not 422, while the database does not exist (a setting, not bad data), and writes once it does', async () => {
+    await influxQL(`DROP DATABASE "${db}"`);
+    const event = status('late', { level: 7 }, '2026-03-02T11:00:00.000Z');
+    const refused = await post(running!.url, event);
+    assert.equal(refused.status, 503, 'retried by the broker, not dead-lettered');
+    assert.ok(refused.headers.get('retry-after'));
+    await influxQL(`CREATE DATABASE "${db}"`);
+    assert.equal((await post(running!.url, event)).status, 204);
+    const rows = (await influxQL('SELECT level FROM status', db)).results[0]!.series![0]!.values;
+    assert.deepEqual(rows.map((r) => r[1]), [7]);
+  });
 });
