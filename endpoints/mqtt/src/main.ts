@@ -13,6 +13,7 @@ async function main(): Promise<void> {
   const endpoint = await startEndpoint(config, {
     authenticate: (application, device, password, gate) => auth.device(application, device, password, gate),
     send: createSink({ url: config.sink, timeoutMs: config.sinkTimeoutMs, retryAfterSeconds: 1, post: createPost() }),
+    log,
   });
   log({ msg: 'mqtt endpoint ready', port: endpoint.port, tlsPort: endpoint.tlsPort, metricsPort: endpoint.metricsPort });
   let stopping = false;

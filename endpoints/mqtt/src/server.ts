@@ -1,11 +1,11 @@
 /** The listeners (TCP, TLS when configured), the client-id table, metrics and health, and shutdown. */
-import { readFileSync } from 'node:fs';
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
 import { FailureLimiter, processMetrics, type AuthOutcome, type SendEvent, type VerifyGate } from '@kiot/core';
+import { readCertificate, reloadCertificate } from './certificates';
 import type { MqttConfig } from './config';
 import { Metrics } from './metrics';
 import { REASON } from './publish';
@@ -18,6 +18,8 @@ const MAX_REFUSING = 64;
 export interface EndpointDeps {
   readonly authenticate: (application: string, device: string, password: string, gate?: VerifyGate) => Promise<AuthOutcome>;
   readonly send: SendEvent;
+  /** Operator-facing lines (a renewed TLS certificate); never device data. */
+  readonly log?: (line: Record<string, unknown>) => void;
 }
 
 export interface RunningEndpoint {
@@ -79,9 +81,13 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
   const port = await listen(tcp, config.port, config.host);
   let tls: Server | undefined;
   let tlsPort: number | undefined;
+  let stopReloading: (() => void) | undefined;
   if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) {
-    tls = createTlsServer({ cert: readFileSync(config.tlsCertFile), key: readFileSync(config.tlsKeyFile) }, onSocket);
-    tlsPort = await listen(tls, config.tlsPort, config.host);
+    const files = { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile };
+    const tlsServer = createTlsServer(readCertificate(files), onSocket);
+    tls = tlsServer;
+    tlsPort = await listen(tlsServer, config.tlsPort, config.host);
+    stopReloading = reloadCertificate(tlsServer, files, (o) => deps.log?.(o.ok ? { msg: 'TLS certificate reloaded' } : { msg: 'TLS certificate reload failed; keeping the previous one', error: o.error }));
   }
   // MQTT over WebSocket (subprotocol "mqtt"), for browsers and networks that only pass HTTP.
   let ws: WebSocketServer | undefined;
@@ -114,6 +120,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
     async shutdown() {
       accepting = false;
       tcp.close();
+      stopReloading?.();
       tls?.close();
       ws?.close();
       wsHttp?.close();

@@ -1,10 +1,11 @@
 /** The MQTT endpoint with Debian's mosquitto clients, and over TLS with a real certificate. */
 import { strict as assert } from 'node:assert';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { connect as tlsConnect } from 'node:tls';
 import mqtt from 'mqtt';
 import { needService } from '../../../test/support/services';
 import { startHarness, type Harness } from './support';
@@ -90,6 +91,34 @@ describe('mqtt endpoint over TLS', function () {
     await c.endAsync();
     assert.equal(h.sink.received.at(-1)!.body.toString(), '{"temperature":2}');
     await assert.rejects(mqtt.connectAsync(`mqtts://127.0.0.1:${h.endpoint.tlsPort}`, { username: 'device1@demo', password: 'demo-secret', reconnectPeriod: 0, connectTimeout: 2000 }));
+  });
+
+  it('serves a renewed certificate to new connections once its files change (as cert-manager renews a Secret)', async () => {
+    const served = (): Promise<string> => new Promise((resolve, reject) => {
+      const s = tlsConnect({ host: '127.0.0.1', port: h.endpoint.tlsPort!, rejectUnauthorized: false }, () => {
+        resolve(s.getPeerCertificate().subject.CN as string);
+        s.destroy();
+      });
+      s.on('error', reject);
+    });
+    assert.equal(await served(), 'localhost');
+    const open = await mqtt.connectAsync(`mqtts://127.0.0.1:${h.endpoint.tlsPort}`, { username: 'device1@demo', password: 'demo-secret', ca: readFileSync(join(dir, 'cert.pem')), reconnectPeriod: 0, protocolVersion: 5 });
+    const next = mkdtempSync(join(tmpdir(), 'kiot-tls-next-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=renewed', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(next, 'key.pem'), '-out', join(next, 'cert.pem')], { stdio: 'ignore' });
+    writeFileSync(join(dir, 'key.pem'), readFileSync(join(next, 'key.pem')));
+    writeFileSync(join(dir, 'cert.pem'), readFileSync(join(next, 'cert.pem')));
+    let cn = '';
+    for (let i = 0; i < 50 && cn !== 'renewed'; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      cn = await served();
+    }
+    assert.equal(cn, 'renewed');
+    const renewed = await mqtt.connectAsync(`mqtts://127.0.0.1:${h.endpoint.tlsPort}`, { username: 'device1@demo', password: 'demo-secret', ca: readFileSync(join(next, 'cert.pem')), reconnectPeriod: 0, protocolVersion: 5 });
+    await renewed.publishAsync('temperature', '{"temperature":5}', { qos: 1 });
+    // The connection opened before the renewal carries on.
+    await open.publishAsync('temperature', '{"temperature":6}', { qos: 1 });
+    await Promise.all([renewed.endAsync(), open.endAsync()]);
+    assert.deepEqual(h.sink.received.slice(-2).map((e) => e.body.toString()), ['{"temperature":5}', '{"temperature":6}']);
   });
 
   it('accepts mosquitto_pub over TLS', async function () {
