@@ -3,8 +3,9 @@
  * `matches` and `convert`, plus one line here; first match wins.
  */
 import { decodeFirstSync as decodeCbor } from 'cbor';
-import { unprocessable, isPlainObject, type Normalized, type Value } from '@kiot/core';
+import { unprocessable, type Normalized } from '@kiot/core';
 import { CODECS, decodeWith, selectCodec, type CodecName } from './codecs';
+import { fromJson } from './json';
 import { fromChirpstackUplink, fromTtsUplink, isChirpstackUplink, isTtsUplink } from './lorawan';
 import { fromSenml, senmlFromCbor } from './senml';
 
@@ -39,15 +40,8 @@ export const FORMATS: readonly Format[] = [
   },
   { name: 'ttsv3', matches: (i) => isJsonType(i.mediaType) && isTtsUplink(i.data), convert: (i) => fromTtsUplink(i.data as Record<string, unknown>, i.time, i) },
   { name: 'chirpstack', matches: (i) => isJsonType(i.mediaType) && isChirpstackUplink(i.data), convert: (i) => fromChirpstackUplink(i.data as Record<string, unknown>, i.time, i) },
-  { name: 'json', matches: (i) => isJsonType(i.mediaType), convert: fromJson },
+  { name: 'json', matches: (i) => isJsonType(i.mediaType), convert: (i) => fromJson(i.data, i.time) },
 ];
-
-function fromJson(input: RawInput): Normalized {
-  const { data, time } = input;
-  if (isPlainObject(data)) return { records: [{ time, values: data as Record<string, Value> }] };
-  if (Array.isArray(data) && data.length > 0 && data.every(isPlainObject)) return { records: data.map((values) => ({ time, values: values as Record<string, Value> })) };
-  throw unprocessable('json: a reading is a JSON object or a non-empty array of objects', 'json: not an object');
-}
 
 function bytes(data: unknown): Buffer {
   return Buffer.isBuffer(data) ? data : Buffer.from(String(data), 'utf8');

@@ -42,9 +42,9 @@ describe('converter formats', () => {
     for (const [name, pack] of bad) it(`answers 422 with a reason for ${name}`, () => assert.throws(() => fromSenml(pack, T), (e: { status?: number; headers?: Record<string, string> }) => e.status === 422 && /^senml: /.test(e.headers?.['kne-reason'] ?? '')));
   });
 
-  it('passes JSON objects and arrays of objects through as records at the event time', () => {
+  it('takes plain JSON (application/json, +json or none) as readings (json.ts)', () => {
     assert.deepEqual(convert(input({ mediaType: 'application/json', data: { temperature: 21.5 } })), { format: 'json', normalized: { records: [{ time: T, values: { temperature: 21.5 } }] } });
-    assert.equal(convert(input({ mediaType: '', data: [{ a: 1 }, { a: 2 }] })).normalized.records.length, 2);
+    assert.equal(convert(input({ mediaType: '', data: [{ ts: 1767225605000, a: 1 }, { a: 2 }] })).normalized.records.length, 2);
   });
 
   it('takes decoded_payload, received_at and the best gateway from a The Things Stack v3 uplink', () => {

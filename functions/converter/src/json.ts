@@ -1,0 +1,55 @@
+/**
+ * Plain JSON readings: an object is one reading, an array of objects one reading each. A reading
+ * carries its own time in `time` or `timestamp` (an RFC 3339 string) or `ts` (epoch milliseconds,
+ * as ThingsBoard devices send it, also in its {"ts", "values"} form); without one it takes the
+ * event time. Readings of one time are
+ * one point in InfluxDB, so they are merged into one record; two values for the same key at the
+ * same time would overwrite each other there, so such a payload is refused (422) rather than
+ * stored with one of them silently gone.
+ */
+import { isPlainObject, unprocessable, type Normalized, type NormalizedRecord, type Value } from '@kiot/core';
+
+const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
+
+/** The reading's own time as epoch ms, and the key it came from; undefined when it has none. */
+function ownTime(reading: Readonly<Record<string, unknown>>): { ms: number; key: string } | undefined {
+  for (const key of ['time', 'timestamp']) {
+    const v = reading[key];
+    if (typeof v === 'string' && RFC3339.test(v)) {
+      const ms = Date.parse(v);
+      if (!Number.isNaN(ms)) return { ms, key };
+    }
+  }
+  const ts = reading['ts'];
+  // Epoch milliseconds from 2001 on: smaller numbers are more likely seconds or a counter, not a time to guess at.
+  if (typeof ts === 'number' && Number.isInteger(ts) && ts >= 1e12 && ts < 1e14) return { ms: ts, key: 'ts' };
+  return undefined;
+}
+
+export function fromJson(data: unknown, eventTime: string): Normalized {
+  const readings = isPlainObject(data) ? [data] : Array.isArray(data) && data.length > 0 && data.every(isPlainObject) ? data : undefined;
+  if (readings === undefined) throw unprocessable('json: a reading is a JSON object or a non-empty array of objects', 'json: not an object');
+  const eventMs = Date.parse(eventTime);
+  const byTime = new Map<number, { record: NormalizedRecord; from: number[] }>();
+  readings.forEach((reading: Record<string, unknown>, i) => {
+    const own = ownTime(reading);
+    const ms = own?.ms ?? eventMs;
+    // ThingsBoard's own form, {"ts": …, "values": {…}}: the values are the reading.
+    const wrapped = own?.key === 'ts' && Object.keys(reading).length === 2 && isPlainObject(reading['values']) ? (reading['values'] as Record<string, unknown>) : undefined;
+    const values: Record<string, Value> = {};
+    for (const [k, v] of Object.entries(wrapped ?? reading)) if (wrapped !== undefined || k !== own?.key) values[k] = v as Value;
+    const at = byTime.get(ms);
+    if (at === undefined) {
+      byTime.set(ms, { record: { time: own === undefined ? eventTime : new Date(ms).toISOString(), values }, from: [i] });
+      return;
+    }
+    for (const [k, v] of Object.entries(values)) {
+      if (k in at.record.values && JSON.stringify(at.record.values[k]) !== JSON.stringify(v)) {
+        throw unprocessable(`json: readings ${at.from[0]} and ${i} both give ${JSON.stringify(k.slice(0, 64))} at ${new Date(ms).toISOString()}; one would overwrite the other, so give each reading its own time`, 'json: readings overwrite each other');
+      }
+    }
+    Object.assign(at.record.values, values);
+    at.from.push(i);
+  });
+  return { records: [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r.record) };
+}
