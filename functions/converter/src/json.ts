@@ -2,12 +2,10 @@
  * Plain JSON readings: an object is one reading, an array of objects one reading each. A reading
  * carries its own time in `time` or `timestamp` (an RFC 3339 string) or `ts` (epoch milliseconds,
  * as ThingsBoard devices send it, also in its {"ts", "values"} form); without one it takes the
- * event time. Readings of one time are
- * one point in InfluxDB, so they are merged into one record; two values for the same key at the
- * same time would overwrite each other there, so such a payload is refused (422) rather than
- * stored with one of them silently gone.
+ * event time. Readings of one time become one record (records.ts).
  */
-import { isPlainObject, unprocessable, type Normalized, type NormalizedRecord, type Value } from '@kiot/core';
+import { isPlainObject, unprocessable, type Normalized, type Value } from '@kiot/core';
+import { RecordsByTime } from './records';
 
 const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
 
@@ -30,26 +28,14 @@ export function fromJson(data: unknown, eventTime: string): Normalized {
   const readings = isPlainObject(data) ? [data] : Array.isArray(data) && data.length > 0 && data.every(isPlainObject) ? data : undefined;
   if (readings === undefined) throw unprocessable('json: a reading is a JSON object or a non-empty array of objects', 'json: not an object');
   const eventMs = Date.parse(eventTime);
-  const byTime = new Map<number, { record: NormalizedRecord; from: number[] }>();
+  const records = new RecordsByTime('json');
   readings.forEach((reading: Record<string, unknown>, i) => {
     const own = ownTime(reading);
-    const ms = own?.ms ?? eventMs;
     // ThingsBoard's own form, {"ts": …, "values": {…}}: the values are the reading.
     const wrapped = own?.key === 'ts' && Object.keys(reading).length === 2 && isPlainObject(reading['values']) ? (reading['values'] as Record<string, unknown>) : undefined;
     const values: Record<string, Value> = {};
     for (const [k, v] of Object.entries(wrapped ?? reading)) if (wrapped !== undefined || k !== own?.key) values[k] = v as Value;
-    const at = byTime.get(ms);
-    if (at === undefined) {
-      byTime.set(ms, { record: { time: own === undefined ? eventTime : new Date(ms).toISOString(), values }, from: [i] });
-      return;
-    }
-    for (const [k, v] of Object.entries(values)) {
-      if (k in at.record.values && JSON.stringify(at.record.values[k]) !== JSON.stringify(v)) {
-        throw unprocessable(`json: readings ${at.from[0]} and ${i} both give ${JSON.stringify(k.slice(0, 64))} at ${new Date(ms).toISOString()}; one would overwrite the other, so give each reading its own time`, 'json: readings overwrite each other');
-      }
-    }
-    Object.assign(at.record.values, values);
-    at.from.push(i);
+    records.add(own?.ms ?? eventMs, own === undefined ? eventTime : new Date(own.ms).toISOString(), values, i);
   });
-  return { records: [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r.record) };
+  return { records: records.records() };
 }

@@ -1,8 +1,10 @@
 /**
  * SenML JSON packs (RFC 8428 §4): base fields carry over to later records, relative times
- * resolve against the reference time, one normalized record per resolved timestamp.
+ * resolve against the reference time, one normalized record per resolved timestamp (records.ts:
+ * two values for one name at one time are refused, not one of them dropped).
  */
-import { unprocessable, isPlainObject, type KiotError, type Normalized, type NormalizedRecord, type Value } from '@kiot/core';
+import { unprocessable, isPlainObject, type KiotError, type Normalized, type Value } from '@kiot/core';
+import { RecordsByTime } from './records';
 
 /** RFC 8428 §4.5.3: times below 2**28 are relative to now (here: the event time). */
 const RELATIVE_LIMIT = 2 ** 28;
@@ -17,7 +19,7 @@ export function fromSenml(pack: unknown, eventTime: string): Normalized {
   let bu: string | undefined;
   let bv = 0;
   let bs = 0;
-  const byTime = new Map<number, NormalizedRecord>();
+  const byTime = new RecordsByTime('senml');
   pack.forEach((rec: unknown, i) => {
     if (!isPlainObject(rec)) throw bad(`record ${i} is not an object`);
     // RFC 8428 §4.4: a label ending in "_" must be understood, or the pack rejected; kiot knows none.
@@ -46,13 +48,11 @@ export function fromSenml(pack: unknown, eventTime: string): Normalized {
       else values[name] = str(v, i, k);
     }
     if (unit !== undefined) values[`${name}.unit`] = unit;
-    const key = Math.round(t * 1000);
-    const record = byTime.get(key) ?? { time: new Date(key).toISOString(), values: {} };
-    Object.assign(record.values, values);
-    byTime.set(key, record);
+    const ms = Math.round(t * 1000);
+    byTime.add(ms, new Date(ms).toISOString(), values, i);
   });
   if (byTime.size === 0) throw bad('the pack has no values');
-  return { records: [...byTime.entries()].sort((a, b) => a[0] - b[0]).map(([, r]) => r) };
+  return { records: byTime.records() };
 }
 
 function num(v: unknown, i: number, field: string): number {

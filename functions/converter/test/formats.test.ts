@@ -38,6 +38,7 @@ describe('converter formats', () => {
       ['a record that is not an object', [1]],
       ['a name with spaces', [{ n: 'a b', v: 1 }]],
       ['a must-understand field kiot does not know (RFC 8428 §4.4: its label ends in _)', [{ n: 'x', v: 1, ct_: 5 }]],
+      ['two values for one name at one time (one would overwrite the other)', [{ n: 'x', v: 1 }, { n: 'x', v: 2 }]],
     ];
     for (const [name, pack] of bad) it(`answers 422 with a reason for ${name}`, () => assert.throws(() => fromSenml(pack, T), (e: { status?: number; headers?: Record<string, string> }) => e.status === 422 && /^senml: /.test(e.headers?.['kne-reason'] ?? '')));
   });
