@@ -34,7 +34,7 @@ describe('local stack plan', () => {
     const folder = join(__dirname, '../functions/http-ingest');
     const direct = directStart(folder, ['--cpu-prof'], {});
     assert.equal(direct.command, process.execPath);
-    assert.deepEqual(direct.args, ['--cpu-prof', './build/start.js', '--include-raw']);
+    assert.deepEqual(direct.args, ['--cpu-prof', './build/start.js']);
     assert.deepEqual(direct.env, { MALLOC_MMAP_THRESHOLD_: '131072' });
     // As in sh's ${NAME:-default}: an operator's own value wins.
     assert.deepEqual(directStart(folder, [], { MALLOC_MMAP_THRESHOLD_: '65536' }).env, { MALLOC_MMAP_THRESHOLD_: '65536' });
