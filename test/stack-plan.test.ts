@@ -1,6 +1,8 @@
 /** The local stack's plan (scripts/stack/plan.mjs): which processes `npm start` runs, from env alone. */
 import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { StackPlan } from '../scripts/stack/plan.mjs';
@@ -23,6 +25,33 @@ describe('local stack plan', () => {
     const broker = p.processes.find((x) => x.name === 'broker')!;
     assert.equal(broker.env['BROKER_ABSENT_SERVICES'], 'live-console');
     assert.ok(!broker.env['BROKER_SERVICES']!.includes('live-console='));
+  });
+
+  it('knows every port each process listens on and the variable that moves it, and refuses one port given twice', async () => {
+    const p = await plan({ INFLUX_URL: 'http://127.0.0.1:8428', CONVERTER_PORT: '9001' });
+    const listens = Object.fromEntries(p.processes.flatMap((x) => x.listens.map((l) => [l.variable, l.port])));
+    assert.deepEqual(listens, { BROKER_PORT: 8081, CONVERTER_PORT: 9001, HTTP_INGEST_PORT: 8080, INFLUX_WRITER_PORT: 8091, CONSOLE_PORT: 8088, VALIDATOR_PORT: 8092, MQTT_PORT: 1883, MQTT_METRICS_PORT: 9464 });
+    await assert.rejects(plan({ CONSOLE_PORT: '8080' }), /CONSOLE_PORT and HTTP_INGEST_PORT are both 8080|HTTP_INGEST_PORT and CONSOLE_PORT are both 8080/);
+  });
+
+  it('does not start when a port is taken: names each one and the variable to change, and exits 1', async function () {
+    this.timeout(20_000);
+    const holder = createServer();
+    await new Promise<void>((r) => holder.listen(0, '127.0.0.1', r));
+    const taken = (holder.address() as { port: number }).port;
+    let child: ReturnType<typeof spawn> | undefined;
+    try {
+      child = spawn(process.execPath, [join(__dirname, '../scripts/stack/start.mjs')], { env: { ...process.env, HTTP_INGEST_PORT: String(taken), KIOT_VAR_DIR: mkdtempSync(join(tmpdir(), 'kiot-ports-')) }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout!.on('data', (d) => (out += d));
+      const code = await new Promise<number | null>((r) => child!.on('exit', r));
+      assert.equal(code, 1, out);
+      assert.match(out, new RegExp(`port ${taken} \\(http-ingest\\) is in use: stop what listens there, or set HTTP_INGEST_PORT to another port`));
+      assert.doesNotMatch(out, /started/, 'nothing was started');
+    } finally {
+      if (child?.exitCode === null) child.kill('SIGINT');
+      holder.close();
+    }
   });
 
   it('refuses a name that is no function, listing the functions', async () => {

@@ -7,6 +7,8 @@ export interface StackProcess {
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
   readonly port: number;
+  /** Every port the process listens on, and the variable that sets it. */
+  readonly listens: readonly { readonly port: number; readonly variable: string }[];
   readonly ready: string;
 }
 

@@ -14,6 +14,9 @@ const int = (env, name, fallback) => {
   return n;
 };
 
+/** The variables of the ports that do not follow portVar. */
+const PORT_VARS = { 'http-ingest': 'HTTP_INGEST_PORT', 'live-console': 'CONSOLE_PORT' };
+
 /** Env var holding a function's port: converter → CONVERTER_PORT. */
 export const portVar = (name) => `${name.toUpperCase().replace(/-/g, '_')}_PORT`;
 
@@ -70,16 +73,22 @@ export function stackPlan(env = process.env) {
       if (!influx) { absent.push(name); continue; }
       Object.assign(local, influx);
     }
-    processes.push({ name, kind: 'function', cwd: join(root, 'functions', name), command: 'npm', args: ['start', '--silent'], env: local, port: ports[name], ready: `http://${host}:${ports[name]}/health/readiness` });
+    processes.push({ name, kind: 'function', cwd: join(root, 'functions', name), command: 'npm', args: ['start', '--silent'], env: local, port: ports[name], listens: [{ port: ports[name], variable: PORT_VARS[name] ?? portVar(name) }], ready: `http://${host}:${ports[name]}/health/readiness` });
   }
   const services = functions.filter((n) => !absent.includes(n)).map((n) => `${n}=http://${host}:${ports[n]}`).join(',');
   processes.unshift({
-    name: 'broker', kind: 'broker', cwd: root, command: process.execPath, args: [join(root, 'broker/build/main.js')], port: ports.broker, ready: `http://${host}:${ports.broker}/readyz`,
+    name: 'broker', kind: 'broker', cwd: root, command: process.execPath, args: [join(root, 'broker/build/main.js')], port: ports.broker, listens: [{ port: ports.broker, variable: 'BROKER_PORT' }], ready: `http://${host}:${ports.broker}/readyz`,
     env: { BROKER_PORT: String(ports.broker), BROKER_HOST: host, BROKER_SERVICES: services, BROKER_ABSENT_SERVICES: absent.join(','), BROKER_EVENTING_DIRS: env.KIOT_EVENTING_DIRS ?? join(root, 'eventing/base'), BROKER_SINKS_DIR: join(varDir, 'sinks'), BROKER_JOURNAL_DIR: join(varDir, 'broker') },
   });
   if (existsSync(join(root, 'endpoints/mqtt/build/main.js'))) {
     // Started as its container starts it: `npm start` in its folder.
-    processes.push({ name: 'mqtt-endpoint', kind: 'endpoint', cwd: join(root, 'endpoints/mqtt'), command: 'npm', args: ['start', '--silent'], port: ports.mqtt, ready: `http://${host}:${ports['mqtt-metrics']}/readyz`, env: { MQTT_HOST: host, MQTT_PORT: String(ports.mqtt), MQTT_METRICS_PORT: String(ports['mqtt-metrics']), K_SINK: brokerUrl, MQTT_REGISTRY_FILE: registry } });
+    processes.push({ name: 'mqtt-endpoint', kind: 'endpoint', cwd: join(root, 'endpoints/mqtt'), command: 'npm', args: ['start', '--silent'], port: ports.mqtt, listens: [{ port: ports.mqtt, variable: 'MQTT_PORT' }, { port: ports['mqtt-metrics'], variable: 'MQTT_METRICS_PORT' }], ready: `http://${host}:${ports['mqtt-metrics']}/readyz`, env: { MQTT_HOST: host, MQTT_PORT: String(ports.mqtt), MQTT_METRICS_PORT: String(ports['mqtt-metrics']), K_SINK: brokerUrl, MQTT_REGISTRY_FILE: registry } });
+  }
+  // Two processes told to listen on one port would fail only when the second starts.
+  const seen = new Map();
+  for (const { port, variable } of processes.flatMap((p) => p.listens)) {
+    if (seen.has(port)) throw new Error(`${variable} and ${seen.get(port)} are both ${port}: give each its own port`);
+    seen.set(port, variable);
   }
   return { host, ports, brokerUrl, influx, absent, registry, processes: processes.map((p) => profiled(p, env.KIOT_CPU_PROF_DIR)) };
 }

@@ -2,13 +2,37 @@
 // `npm start`: the whole kiot pipeline on one machine, wired by eventing/ through the embedded
 // broker. Each function runs exactly as its container does (`npm start` in its folder).
 import { spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { stackPlan } from './plan.mjs';
 
-const plan = stackPlan(process.env);
+const say = (line) => process.stdout.write(`${line}\n`);
+
+let plan;
+try {
+  plan = stackPlan(process.env);
+} catch (err) {
+  say(`[stack] ${err.message}`);
+  process.exit(1);
+}
+
+/** Whether a port can be listened on: tried on :: (which conflicts with 127.0.0.1 too), or 127.0.0.1 where there is no IPv6. */
+function free(port, host = '::') {
+  return new Promise((resolve) => {
+    const s = createServer();
+    s.once('error', (e) => resolve(e.code === 'EADDRINUSE' ? false : host === '::' ? free(port, '127.0.0.1') : true));
+    s.listen({ port, host, exclusive: true }, () => s.close(() => resolve(true)));
+  });
+}
+
+// A port already taken stops the start with every one named: a function that cannot listen would otherwise be restarted forever.
+const listens = plan.processes.flatMap((p) => p.listens.map((l) => ({ ...l, name: p.name })));
+const taken = (await Promise.all(listens.map(async (l) => ((await free(l.port)) ? undefined : l)))).filter(Boolean);
+if (taken.length > 0) {
+  for (const l of taken) say(`[stack] port ${l.port} (${l.name}) is in use: stop what listens there, or set ${l.variable} to another port`);
+  process.exit(1);
+}
 const children = new Map();
 let stopping = false;
-
-const say = (line) => process.stdout.write(`${line}\n`);
 
 function launch(p, attempt = 0) {
   const child = spawn(p.command, p.args, { cwd: p.cwd, env: { ...process.env, ...p.env }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
