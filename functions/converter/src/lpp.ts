@@ -56,7 +56,10 @@ export function decodeLpp(payload: Buffer): Record<string, Value> {
     const type = LPP_TYPES[payload[o + 1]!];
     if (!type) throw new LppError(`lpp: unknown type 0x${payload[o + 1]!.toString(16).padStart(2, '0')} at offset ${o + 1}`);
     if (o + 2 + type.size > payload.length) throw new LppError(`lpp: ${type.name} cut short at offset ${o}`);
-    out[`${type.name}_${channel}`] = type.read(payload, o + 2);
+    const key = `${type.name}_${channel}`;
+    // A reading keyed by channel and type: a second one would overwrite the first.
+    if (key in out) throw new LppError(`lpp: channel ${channel} has two ${type.name} readings (offset ${o}); one would overwrite the other`);
+    out[key] = type.read(payload, o + 2);
     o += 2 + type.size;
   }
   return out;

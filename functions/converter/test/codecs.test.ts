@@ -34,7 +34,7 @@ describe('Cayenne LPP', () => {
     });
   }
 
-  for (const [name, h, msg] of [['a record cut short', '03 67 01', /cut short at offset 0/], ['an unknown type', '03 FF 01', /unknown type 0xff at offset 1/], ['an empty payload', '', /empty/], ['a lone channel byte', '03 67 01 10 05', /cut short at offset 4/]] as const) {
+  for (const [name, h, msg] of [['a record cut short', '03 67 01', /cut short at offset 0/], ['an unknown type', '03 FF 01', /unknown type 0xff at offset 1/], ['an empty payload', '', /empty/], ['a lone channel byte', '03 67 01 10 05', /cut short at offset 4/], ['two readings of one type on one channel (one would overwrite the other)', '03 67 01 10 03 67 01 11', /channel 3 has two temperature readings \(offset 4\)/]] as const) {
     it(`refuses ${name} with the offset`, () => assert.throws(() => decodeLpp(hex(h)), (e: Error) => e instanceof LppError && msg.test(e.message)));
   }
 });
