@@ -16,12 +16,17 @@ export interface Identity {
 
 const bad = (message: string): KiotError => unprocessable(message);
 
-/** Every numeric, boolean and string leaf, nested keys joined with '.'. */
+/**
+ * Every numeric, boolean and string leaf, nested keys joined with '.'. Two leaves that join to one
+ * name ({"a.b": 1, "a": {"b": 2}}) would be one field, one value lost: refused (422).
+ */
 export function leaves(values: Readonly<Record<string, Value>>, prefix = '', out: Record<string, number | boolean | string> = {}): Record<string, number | boolean | string> {
   for (const [k, v] of Object.entries(values)) {
     const key = prefix === '' ? k : `${prefix}.${k}`;
-    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') out[key] = v;
-    else if (Array.isArray(v)) leaves(Object.fromEntries(v.map((x, i) => [String(i), x])), key, out);
+    if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string') {
+      if (key in out) throw bad(`two values make the field ${JSON.stringify(key.slice(0, 64))}; one would be lost`);
+      out[key] = v;
+    } else if (Array.isArray(v)) leaves(Object.fromEntries(v.map((x, i) => [String(i), x])), key, out);
     else if (v !== null && typeof v === 'object') leaves(v as Record<string, Value>, key, out);
   }
   return out;

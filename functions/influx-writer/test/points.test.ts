@@ -24,6 +24,8 @@ describe('points: normalized records → line protocol', () => {
 
   it('joins nested keys with dots, honours an explicit field list, measurement map and extra tags', () => {
     assert.deepEqual(leaves({ a: { b: 1, c: [true, 'x'] } }), { 'a.b': 1, 'a.c.0': true, 'a.c.1': 'x' });
+    // Two leaves that join to one field name: one would be lost, so the event is refused.
+    assert.throws(() => leaves({ 'a.b': 1, a: { b: 2 } }), (e: { status?: number; message?: string }) => e.status === 422 && /two values make the field "a.b"/.test(e.message ?? ''));
     const line = toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { a: { b: 1 }, skip: 2 } }], meta: { f_port: 7 } }, mapping({ fields: ['a.b'], measurements: { 'demo/temperature': 'climate' }, tags: ['f_port', 'lorawanfport'] }))[0]!;
     assert.equal(line, 'climate,application=demo,channel=temperature,device=device\\ 1,f_port=7,lorawanfport=1 a.b=1 1767225600000');
   });
