@@ -20,6 +20,8 @@ export interface MqttConfig {
   readonly connectTimeoutMs: number;
   /** QoS 1 publishes in flight per connection (v5 Receive Maximum); reading stops while reached. */
   readonly receiveMaximum: number;
+  /** Payload bytes in flight to the sink across all connections; past it, connections stop reading. */
+  readonly maxInflightBytes: number;
   readonly topicAliasMaximum: number;
   /** When set, overrides the client's keep-alive (v5 Server Keep Alive). */
   readonly serverKeepAlive?: number;
@@ -48,6 +50,7 @@ export function parseConfig(env: Env): Readonly<MqttConfig> {
     maxConnections: r.integer('MQTT_MAX_CONNECTIONS', 10_000, 1),
     connectTimeoutMs: r.integer('MQTT_CONNECT_TIMEOUT_MS', 5000, 100),
     receiveMaximum: r.integer('MQTT_RECEIVE_MAXIMUM', 32, 1, 65535),
+    maxInflightBytes: r.integer('MQTT_MAX_INFLIGHT_BYTES', 64 * 1024 * 1024, 1),
     topicAliasMaximum: r.integer('MQTT_TOPIC_ALIAS_MAXIMUM', 16, 0, 65535),
     drainMs: r.integer('MQTT_DRAIN_MS', 10_000, 0),
     authFailuresPerMinute: r.integer('MQTT_AUTH_FAILURES_PER_MINUTE', 30, 1),

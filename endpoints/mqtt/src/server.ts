@@ -5,6 +5,7 @@ import { createServer as createTlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
 import { FailureLimiter, processMetrics, type AuthOutcome, type SendEvent, type VerifyGate } from '@kiot/core';
+import { InflightBudget } from './budget';
 import { readCertificate, reloadCertificate } from './certificates';
 import type { MqttConfig } from './config';
 import { Metrics } from './metrics';
@@ -43,6 +44,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
   const failures = new FailureLimiter(config.authFailuresPerMinute);
   const sessions = new Set<Session>();
   const byClientId = new Map<string, Session>();
+  const budget = new InflightBudget(config.maxInflightBytes);
   let accepting = true;
   let refusing = 0;
   const onSocket = (socket: Connection): void => {
@@ -61,6 +63,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
       config,
       authenticate: deps.authenticate,
       send: deps.send,
+      budget,
       failures,
       metrics,
       now: () => new Date(),
@@ -77,6 +80,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
     socket.on('close', () => sessions.delete(session));
   };
   metrics.gauge('kiot_mqtt_connections', () => sessions.size);
+  metrics.gauge('kiot_mqtt_inflight_bytes', () => budget.bytes);
   const tcp = createNetServer(onSocket);
   const port = await listen(tcp, config.port, config.host);
   let tls: Server | undefined;

@@ -7,6 +7,7 @@ import type { Duplex } from 'node:stream';
 import mqtt, { type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
 import { KiotError, type SendEvent } from '@kiot/core';
 import { AckQueue } from './acks';
+import type { InflightBudget } from './budget';
 import { TopicAliases } from './aliases';
 import { negotiate, type ConnectDeps } from './connect';
 import { Framer } from './framing';
@@ -20,6 +21,8 @@ export type Connection = Duplex;
 
 export interface SessionDeps extends ConnectDeps {
   readonly send: SendEvent;
+  /** Payload bytes in flight to the sink, shared by every connection. */
+  readonly budget: InflightBudget;
   readonly metrics: Metrics;
   /** Registers a client id; the previous session with that id is taken over (closed). */
   readonly claim: (clientId: string, session: Session) => void;
@@ -63,6 +66,8 @@ export class Session {
   private readonly packets: Packet[] = [];
   private draining = false;
   private lastSeen = Date.now();
+  /** One function per session, so waiting for the budget twice is one wait. */
+  private readonly wake = (): void => void this.drain();
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private readonly connectTimer: NodeJS.Timeout;
 
@@ -134,6 +139,11 @@ export class Session {
     try {
       while (this.packets.length > 0 && !this.closing) {
         if (this.full) return this.hold();
+        const next = this.packets[0]!;
+        if (next.cmd === 'publish' && !this.deps.budget.fits(next.payload.length)) {
+          this.deps.budget.wait(this.wake);
+          return this.hold();
+        }
         await this.onPacket(this.packets.shift()!);
       }
       if (this.closing || this.stopping) return;
@@ -230,7 +240,7 @@ export class Session {
       if (!this.isV5) return this.destroy(built.message);
       return this.acks.push(p.messageId!, Promise.resolve(built.reason));
     }
-    const forwarded = this.track(this.deps.send(built.event));
+    const forwarded = this.track(this.deps.send(built.event), payload.length);
     if (p.qos === 0) {
       void forwarded.then((ok) => m.inc(ok ? 'kiot_mqtt_forwarded_total' : 'kiot_mqtt_forward_failures_total', { qos: '0' }));
       return undefined;
@@ -242,15 +252,17 @@ export class Session {
     }));
   }
 
-  /** Counts a forward in flight; reading pauses while full (backpressure). */
-  private track(sent: Promise<void>): Promise<boolean> {
+  /** Counts a forward in flight, here and in the shared budget; reading pauses while full (backpressure). */
+  private track(sent: Promise<void>, bytes: number): Promise<boolean> {
     this.inflight++;
+    this.deps.budget.take(bytes);
     if (this.full) this.hold();
     return sent.then(() => true, (err: unknown) => {
       if (!(err instanceof KiotError)) throw err;
       return false;
     }).finally(() => {
       this.inflight--;
+      this.deps.budget.give(bytes);
       if (!this.closing) void this.drain();
     });
   }

@@ -311,6 +311,28 @@ describe('mqtt endpoint against hostile connections', function () {
     assert.ok(peak <= 8, `peak in flight ${peak} > receive maximum 8`);
   });
 
+  it('holds the payload bytes in flight to the sink under MQTT_MAX_INFLIGHT_BYTES across connections, and acks everything', async () => {
+    const h = await startHarness({ maxInflightBytes: 8192 });
+    try {
+      let inflight = 0;
+      let peak = 0;
+      h.sink.respond = () => {
+        inflight++;
+        peak = Math.max(peak, inflight);
+        setTimeout(() => inflight--, 150);
+        return { status: 202, delayMs: 150 };
+      };
+      // 3,000-byte payloads: two fit in 8 KiB, a third does not. Each client alone may have 8 in flight.
+      const clients = await Promise.all([1, 2].map(() => client(h, { ...DEVICE, protocolVersion: 5 })));
+      await Promise.all(clients.flatMap((c, n) => Array.from({ length: 6 }, (_, i) => c.publishAsync('temperature', `${n}${i}`.padEnd(3000, 'x'), { qos: 1 }))));
+      assert.equal(h.sink.received.length, 12);
+      assert.ok(peak <= 2, `peak ${peak} forwards in flight, more than the budget holds`);
+    } finally {
+      await closeClients();
+      await h.close();
+    }
+  });
+
   // One slow forward holds every later PUBACK back (they go in order): 12 QoS 1 publishes, the first answered after 400 ms.
   const slowHead = (): void => {
     let n = 0;
