@@ -8,34 +8,46 @@
  * Not exported from the package index: only the functions' start entry (scripts/build.mjs) bundles
  * it, so nothing else pulls faas-js-runtime in.
  */
-import type { IncomingMessage, Server, ServerResponse } from 'node:http';
+import { ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import { defaults, start, type Function as FaasFunction, type InvokerOptions } from 'faas-js-runtime';
 import type { Env } from './config';
 import { BYTES_CONTENT_TYPE, SENT_CONTENT_TYPE } from './sent-bytes';
 
 type Launchable = FaasFunction & { readonly cors?: () => string[]; readonly bodyAsBytes?: boolean };
 
-type WriteHead = (status: number, headers?: Record<string, unknown>) => ServerResponse;
+/** The CORS headers of an answer, tidied in place (see tidyCors). */
+function tidyHeaders(headers: Record<string, unknown>): void {
+  const origin = headers['access-control-allow-origin'];
+  if (origin === undefined && headers['access-control-allow-methods'] === undefined) return;
+  delete headers['access-control-allow-methods'];
+  if (origin === null || origin === undefined || origin === '' || origin === 'null') delete headers['access-control-allow-origin'];
+  else if (origin !== '*') headers['vary'] = 'Origin';
+}
+
+type WriteHead = (this: ServerResponse, status: number, a?: unknown, b?: unknown) => ServerResponse;
+
+/** Node's own writeHead, for the preflight answers kiot writes itself. */
+const plainWriteHead = ServerResponse.prototype.writeHead as WriteHead;
+let tidying = false;
 
 /**
  * The runtime puts CORS headers on every answer: `Access-Control-Allow-Origin: null` for an origin
  * cors() does not list, and the preflight's Allow-Methods. The Fetch standard warns against `null`:
  * sandboxed pages and data: URLs send `Origin: null`, so it grants them. Here an unlisted origin
  * gets no Access-Control-Allow-Origin at all, and an answer that names the origin varies by it, so
- * caches keep one per origin. The runtime hands fastify's headers to writeHead, so they are
- * tidied there.
+ * caches keep one per origin. fastify hands its headers to writeHead, so they are tidied there:
+ * once, on the prototype (a function's process serves one server). Wrapping each response's own
+ * writeHead instead cost every function about 30 MB of memory under load.
  */
-function tidyCors(res: ServerResponse): void {
-  const writeHead = res.writeHead.bind(res) as WriteHead;
-  (res as unknown as { writeHead: WriteHead }).writeHead = (status, headers) => {
-    if (headers !== undefined) {
-      const origin = headers['access-control-allow-origin'];
-      delete headers['access-control-allow-methods'];
-      if (origin === null || origin === undefined || origin === '' || origin === 'null') delete headers['access-control-allow-origin'];
-      else if (origin !== '*') headers['vary'] = 'Origin';
-    }
-    return writeHead(status, headers);
+function tidyCors(): void {
+  if (tidying) return;
+  tidying = true;
+  const tidied = function (this: ServerResponse, status: number, a?: unknown, b?: unknown): ServerResponse {
+    const headers = typeof a === 'object' && a !== null ? a : b;
+    if (typeof headers === 'object' && headers !== null && !Array.isArray(headers)) tidyHeaders(headers as Record<string, unknown>);
+    return arguments.length <= 2 ? plainWriteHead.call(this, status, a) : plainWriteHead.call(this, status, a, b);
   };
+  ServerResponse.prototype.writeHead = tidied as typeof ServerResponse.prototype.writeHead;
 }
 
 /** For a function with `bodyAsBytes` (sent-bytes.ts): the runtime sees a body of bytes, the sent Content-Type rides along. */
@@ -55,12 +67,12 @@ function asBytes(req: IncomingMessage): void {
 export function adaptRuntime(server: Server, fn: Launchable): void {
   const allowed = (): readonly string[] => fn.cors?.() ?? [];
   const bytes = fn.bodyAsBytes === true;
+  tidyCors();
   const runtime = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'OPTIONS') {
       if (bytes) asBytes(req);
-      tidyCors(res);
       for (const listener of runtime) listener.call(server, req, res);
       return;
     }
@@ -75,7 +87,7 @@ export function adaptRuntime(server: Server, fn: Launchable): void {
         'access-control-max-age': '600',
       });
     }
-    res.writeHead(204, headers).end();
+    plainWriteHead.call(res, 204, headers).end();
   });
 }
 
