@@ -9,7 +9,9 @@ import { channelOf, isJsonMediaType } from './request';
 
 export const chirpstack: Dialect = {
   name: 'chirpstack',
-  recognise: (req, json) => isJsonMediaType(req.mediaType) && isPlainObject(json()) && isPlainObject(field(json(), 'deviceInfo')),
+  // ChirpStack's HTTP integration always adds ?event=: a request with it is ChirpStack's, in JSON or not
+  // (its Protobuf encoding then gets a 415 that says which setting to change, not a plain reading).
+  recognise: (req, json) => req.query['event'] !== undefined || (isJsonMediaType(req.mediaType) && isPlainObject(json()) && isPlainObject(field(json(), 'deviceInfo'))),
   parse(req, json) {
     if (!isJsonMediaType(req.mediaType)) throw new KiotError('UNSUPPORTED_MEDIA_TYPE', 'chirpstack events must be application/json (set the integration to JSON encoding)');
     const body = json();
