@@ -8,6 +8,7 @@ import mqtt, { type IConnectPacket, type IPublishPacket, type Packet } from 'mqt
 import { KiotError, type SendEvent } from '@kiot/core';
 import { AckQueue } from './acks';
 import type { InflightBudget } from './budget';
+import { Inbox } from './inbox';
 import { TopicAliases } from './aliases';
 import { negotiate, type ConnectDeps } from './connect';
 import { Framer } from './framing';
@@ -49,7 +50,7 @@ export class Session {
       this.deps.metrics.inc('kiot_mqtt_pubacks_total', { reason: `0x${reason.toString(16)}` });
       this.out.send(this.isV5 ? { cmd: 'puback', messageId, reasonCode: reason, ...(reason !== 0 ? this.out.problem('not accepted') : {}) } : { cmd: 'puback', messageId });
       // A 3.1.1 session may have been waiting for this PUBACK to read on (see full).
-      if (this.held) void this.drain();
+      if (this.inbox.held) void this.inbox.drain();
     },
     closeUnacked: () => {
       this.deps.metrics.inc('kiot_mqtt_closed_unacked_total');
@@ -58,16 +59,8 @@ export class Session {
     closing: () => this.closing,
   });
   private inflight = 0;
-  /** Server shutdown began: reading stays paused. */
-  private stopping = false;
-  /** Reading is paused for backpressure: the client's packets, PINGREQ too, wait unread, so its keep-alive is not counted. */
-  private held = false;
-  /** Parsed packets waiting their turn: handled one at a time, in order. */
-  private readonly packets: Packet[] = [];
-  private draining = false;
+  private readonly inbox: Inbox;
   private lastSeen = Date.now();
-  /** One function per session, so waiting for the budget twice is one wait. */
-  private readonly wake = (): void => void this.drain();
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private readonly connectTimer: NodeJS.Timeout;
 
@@ -76,7 +69,17 @@ export class Session {
     this.out = new Outbox(socket);
     this.aliases = new TopicAliases(deps.config.topicAliasMaximum);
     this.connectTimer = setTimeout(() => this.destroy('no CONNECT in time'), deps.config.connectTimeoutMs);
-    this.parser.on('packet', (p: Packet) => this.packets.push(p));
+    this.inbox = new Inbox({
+      socket,
+      budget: deps.budget,
+      handle: (p) => this.onPacket(p),
+      hasRoom: () => !this.full,
+      closing: () => this.closing,
+      // The client's packets, PINGREQ too, waited unread: its silence is counted from now.
+      released: () => { this.lastSeen = Date.now(); },
+      failed: () => this.destroy('internal error'),
+    });
+    this.parser.on('packet', (p: Packet) => this.inbox.push(p));
     this.parser.on('error', () => this.fail(REASON.malformed, 'malformed packet'));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('error', () => this.destroy('socket error'));
@@ -96,8 +99,7 @@ export class Session {
   /** Server shutdown: waits for forwards in flight, then DISCONNECT 0x8B. */
   async shutdown(deadline: number): Promise<void> {
     this.will = undefined; // kiot is going away, not the device
-    this.stopping = true;
-    this.socket.pause();
+    this.inbox.stop();
     while (this.acks.length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     this.disconnect(REASON.serverShuttingDown, 'server shutting down');
   }
@@ -115,7 +117,7 @@ export class Session {
       this.parser.parse(frame.bytes);
       if (this.closing) return;
     }
-    void this.drain();
+    void this.inbox.drain();
   }
 
   /**
@@ -127,36 +129,6 @@ export class Session {
   private get full(): boolean {
     const max = this.deps.config.receiveMaximum;
     return this.inflight >= max || (!this.isV5 && this.acks.length >= max);
-  }
-
-  /**
-   * Handles queued packets in order (a pipelined PUBLISH waits for its CONNECT's authentication).
-   * While full, the socket stays paused and packets wait: at most one read's worth is ever held.
-   */
-  private async drain(): Promise<void> {
-    if (this.draining) return;
-    this.draining = true;
-    try {
-      while (this.packets.length > 0 && !this.closing) {
-        if (this.full) return this.hold();
-        const next = this.packets[0]!;
-        if (next.cmd === 'publish' && !this.deps.budget.fits(next.payload.length)) {
-          this.deps.budget.wait(this.wake);
-          return this.hold();
-        }
-        await this.onPacket(this.packets.shift()!);
-      }
-      if (this.closing || this.stopping) return;
-      if (this.held) {
-        this.held = false;
-        this.lastSeen = Date.now();
-      }
-      this.socket.resume();
-    } catch {
-      this.destroy('internal error');
-    } finally {
-      this.draining = false;
-    }
   }
 
   private async onPacket(p: Packet): Promise<void> {
@@ -215,7 +187,7 @@ export class Session {
     if (keepAlive > 0) {
       // MQTT: close after 1.5 × keep-alive without a packet.
       this.keepAliveTimer = setInterval(() => {
-        if (!this.held && Date.now() - this.lastSeen > keepAlive * 1500) this.disconnect(REASON.keepAliveTimeout, 'keep alive timeout');
+        if (!this.inbox.held && Date.now() - this.lastSeen > keepAlive * 1500) this.disconnect(REASON.keepAliveTimeout, 'keep alive timeout');
       }, Math.max(250, keepAlive * 250));
     }
     this.out.send(outcome.connack);
@@ -256,20 +228,15 @@ export class Session {
   private track(sent: Promise<void>, bytes: number): Promise<boolean> {
     this.inflight++;
     this.deps.budget.take(bytes);
-    if (this.full) this.hold();
+    this.inbox.check();
     return sent.then(() => true, (err: unknown) => {
       if (!(err instanceof KiotError)) throw err;
       return false;
     }).finally(() => {
       this.inflight--;
       this.deps.budget.give(bytes);
-      if (!this.closing) void this.drain();
+      if (!this.closing) void this.inbox.drain();
     });
-  }
-
-  private hold(): void {
-    this.held = true;
-    this.socket.pause();
   }
 
   /** A protocol violation: v5 gets DISCONNECT with the reason (after CONNECT), then the connection closes. */
