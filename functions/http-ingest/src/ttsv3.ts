@@ -10,9 +10,11 @@ import { channelOf, isJsonMediaType } from './request';
 
 export const ttsv3: Dialect = {
   name: 'ttsv3',
-  recognise: (req, json) => isJsonMediaType(req.mediaType) && isPlainObject(json()) && isPlainObject(field(json(), 'end_device_ids')),
+  // The Things Stack adds X-Tts-Domain to every webhook request: such a request is its, in JSON or not
+  // (its Protobuf format then gets a 415 that says which setting to change, not a plain reading).
+  recognise: (req, json) => req.headers['x-tts-domain'] !== undefined || (isJsonMediaType(req.mediaType) && isPlainObject(json()) && isPlainObject(field(json(), 'end_device_ids'))),
   parse(req, json) {
-    if (!isJsonMediaType(req.mediaType)) throw new KiotError('UNSUPPORTED_MEDIA_TYPE', 'ttsv3 webhooks are application/json');
+    if (!isJsonMediaType(req.mediaType)) throw new KiotError('UNSUPPORTED_MEDIA_TYPE', 'ttsv3 webhooks are application/json (set the webhook format to JSON)');
     const body = json();
     if (!isPlainObject(body) || !isPlainObject(body['end_device_ids'])) throw new KiotError('BAD_REQUEST', 'ttsv3: end_device_ids is missing');
     const device = requireName(field(body, 'end_device_ids', 'device_id'), 'ttsv3 end_device_ids.device_id');

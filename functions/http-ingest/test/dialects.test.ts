@@ -78,6 +78,7 @@ describe('http-ingest dialects', () => {
     ['senml declared with another content type', req('[]', 'text/plain', { dialect: 'senml' }), 415],
     ['ttsv3 declared with a non-JSON body', req('x', 'text/plain', { dialect: 'ttsv3' }), 415],
     ['a senml pack that is not an array', req({ n: 'x' }, 'application/senml+json'), 400],
+    ['a The Things Stack webhook in Protobuf (X-Tts-Domain, not JSON)', { ...req(Buffer.from([0x0a, 0x0c]), 'application/octet-stream'), headers: { 'x-tts-domain': 'eu1.cloud.thethings.network' } }, 415],
     ['a ChirpStack event in Protobuf (?event=up, not JSON)', req(Buffer.from([0x0a, 0x24, 0x31]), 'application/octet-stream', { event: 'up' }), 415],
     ['a senml CBOR pack that is not an array (a text string)', req(Buffer.from('xyz'), 'application/senml+cbor'), 400],
     ['a senml CBOR pack that is not an array (a map)', req(Buffer.from([0xa1, 0x00, 0x01]), 'application/senml+cbor'), 400],
