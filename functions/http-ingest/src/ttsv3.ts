@@ -3,23 +3,20 @@
  * as the event data; f_port, received_at and simulated surface as extensions. Other message
  * types (join_accept, downlink_ack, location_solved, …) are not telemetry: answered 204.
  */
-import { isPlainObject, KiotError } from '@kiot/core';
+import { isPlainObject } from '@kiot/core';
 import type { Dialect, ExtensionValue } from './dialects';
-import { field, requireName } from './envelope';
-import { channelOf, isJsonMediaType } from './request';
+import { hasEnvelope, readEnvelope, type EnvelopeShape } from './envelope';
+import { channelOf } from './request';
+
+const SHAPE: EnvelopeShape = { dialect: 'ttsv3', root: 'end_device_ids', device: ['end_device_ids', 'device_id'], application: ['end_device_ids', 'application_ids', 'application_id'], jsonSetting: 'set the webhook format to JSON' };
 
 export const ttsv3: Dialect = {
   name: 'ttsv3',
   // The Things Stack adds X-Tts-Domain to every webhook request: such a request is its, in JSON or not
   // (its Protobuf format then gets a 415 that says which setting to change, not a plain reading).
-  recognise: (req, json) => req.headers['x-tts-domain'] !== undefined || (isJsonMediaType(req.mediaType) && isPlainObject(json()) && isPlainObject(field(json(), 'end_device_ids'))),
+  recognise: (req, json) => req.headers['x-tts-domain'] !== undefined || hasEnvelope(req, json, SHAPE),
   parse(req, json) {
-    if (!isJsonMediaType(req.mediaType)) throw new KiotError('UNSUPPORTED_MEDIA_TYPE', 'ttsv3 webhooks are application/json (set the webhook format to JSON)');
-    const body = json();
-    if (!isPlainObject(body) || !isPlainObject(body['end_device_ids'])) throw new KiotError('BAD_REQUEST', 'ttsv3: end_device_ids is missing');
-    const device = requireName(field(body, 'end_device_ids', 'device_id'), 'ttsv3 end_device_ids.device_id');
-    const lorawanApplication = requireName(field(body, 'end_device_ids', 'application_ids', 'application_id'), 'ttsv3 end_device_ids.application_ids.application_id');
-    const identity = { kind: 'envelope' as const, application: lorawanApplication, device, lorawanApplication };
+    const { body, identity } = readEnvelope(req, json, SHAPE);
     const up = body['uplink_message'];
     const channel = channelOf(req.query, 'uplink');
     if (!isPlainObject(up)) {
