@@ -8,15 +8,23 @@ import { fileURLToPath } from 'node:url';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const bin = (name) => join(root, 'node_modules/.bin', name);
 
-export function freePort() {
-  return new Promise((resolve, reject) => {
+/**
+ * `n` distinct free ports. Every socket stays open until all the ports are known: taken one after
+ * another, the kernel may hand out the same port twice.
+ */
+export async function freePorts(n) {
+  const servers = await Promise.all(Array.from({ length: n }, () => new Promise((resolve, reject) => {
     const s = createServer();
     s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
+    s.listen(0, '127.0.0.1', () => resolve(s));
+  })));
+  const ports = servers.map((s) => s.address().port);
+  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
+  return ports;
+}
+
+export async function freePort() {
+  return (await freePorts(1))[0];
 }
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));

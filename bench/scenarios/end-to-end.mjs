@@ -4,7 +4,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { cannon, freePort, machineCpu, processCpu, root, sleep, round } from '../lib.mjs';
+import { cannon, freePorts, machineCpu, processCpu, root, sleep, round } from '../lib.mjs';
 import { INFLUX1_URL, VM_URL, influx1Available, vmAvailable } from './targets.mjs';
 import { profileDir, summariseLatest } from '../profile.mjs';
 
@@ -32,7 +32,9 @@ const metric = async (brokerPort, trigger, result) => (await brokerMetrics(broke
 async function startStack(extraEnv = {}) {
   // A fresh journal each time: events a stopped stack left in its journal would be delivered again and counted.
   const varDir = mkdtempSync(join(tmpdir(), 'kiot-bench-'));
-  const ports = { HTTP_INGEST_PORT: await freePort(), BROKER_PORT: await freePort(), CONSOLE_PORT: await freePort(), MQTT_PORT: await freePort(), MQTT_METRICS_PORT: await freePort(), CONVERTER_PORT: await freePort(), VALIDATOR_PORT: await freePort(), INFLUX_WRITER_PORT: await freePort() };
+  const names = ['HTTP_INGEST_PORT', 'BROKER_PORT', 'CONSOLE_PORT', 'MQTT_PORT', 'MQTT_METRICS_PORT', 'CONVERTER_PORT', 'VALIDATOR_PORT', 'INFLUX_WRITER_PORT'];
+  const free = await freePorts(names.length);
+  const ports = Object.fromEntries(names.map((k, i) => [k, free[i]]));
   const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', KIOT_VAR_DIR: varDir, INGEST_RATE_PER_SECOND: '10000000', INGEST_RATE_BURST: '10000000', ...extraEnv };
   const stack = spawn(process.execPath, [`${root}/scripts/stack/start.mjs`], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
   let log = '';

@@ -5,7 +5,7 @@ import { existsSync, writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { cpuNow, cpuPerUnit, freePort, medians, nodeJson, root, sleep, stats, round, startProcess } from '../lib.mjs';
+import { cpuNow, cpuPerUnit, freePort, freePorts, medians, nodeJson, root, sleep, stats, round, startProcess } from '../lib.mjs';
 import { profileDir, summariseLatest } from '../profile.mjs';
 import { startBare } from './targets.mjs';
 
@@ -53,8 +53,7 @@ export async function mqttScenario(s, say) {
   }
   // kiot's endpoint, forwarding to a bare sink answering 202 (another process).
   const sink = await startBare();
-  const kport = await freePort();
-  const metrics = await freePort();
+  const [kport, metrics] = await freePorts(2);
   const startEndpoint = (extra = []) => startProcess({
     command: process.execPath, args: [...extra, join(root, 'endpoints/mqtt/build/main.js')], cwd: join(root, 'endpoints/mqtt'),
     env: { MQTT_HOST: '127.0.0.1', MQTT_PORT: String(kport), MQTT_METRICS_PORT: String(metrics), K_SINK: sink.url, MQTT_REGISTRY_FILE: join(root, 'scripts/stack/demo-registry.yaml') },
