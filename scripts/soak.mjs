@@ -11,6 +11,7 @@ import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { freePorts, root, rssMb } from '../bench/lib.mjs';
+import { stackPortVariables } from './stack/plan.mjs';
 
 const { values: args } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, seconds: { type: 'string' }, rate: { type: 'string', default: '50' }, 'sample-seconds': { type: 'string', default: '10' }, 'max-slope': { type: 'string', default: '1' }, out: { type: 'string', default: join(root, 'bench/results/soak.md') } } });
 const durationMs = (args.seconds !== undefined ? Number(args.seconds) : Number(args.minutes) * 60) * 1000;
@@ -20,7 +21,7 @@ const maxSlope = Number(args['max-slope']); // MB per minute
 const say = (l) => process.stdout.write(`${l}\n`);
 
 const ports = {};
-const portNames = ['HTTP_INGEST_PORT', 'BROKER_PORT', 'CONSOLE_PORT', 'MQTT_PORT', 'MQTT_METRICS_PORT', 'CONVERTER_PORT', 'VALIDATOR_PORT', 'INFLUX_WRITER_PORT'];
+const portNames = stackPortVariables();
 (await freePorts(portNames.length)).forEach((port, i) => (ports[portNames[i]] = port));
 const varDir = mkdtempSync(join(tmpdir(), 'kiot-soak-'));
 // The writer runs when a TSDB is configured, or found where scripts/services/start puts VictoriaMetrics.

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { cannon, freePorts, machineCpu, processCpu, root, sleep, round } from '../lib.mjs';
 import { INFLUX1_URL, VM_URL, influx1Available, vmAvailable } from './targets.mjs';
 import { profileDir, summariseLatest } from '../profile.mjs';
+import { stackPortVariables } from '../../scripts/stack/plan.mjs';
 
 /**
  * One read of the broker's /metrics: deliveries waiting or in flight (`total`, and `perTrigger` by
@@ -32,7 +33,7 @@ const metric = async (brokerPort, trigger, result) => (await brokerMetrics(broke
 async function startStack(extraEnv = {}) {
   // A fresh journal each time: events a stopped stack left in its journal would be delivered again and counted.
   const varDir = mkdtempSync(join(tmpdir(), 'kiot-bench-'));
-  const names = ['HTTP_INGEST_PORT', 'BROKER_PORT', 'CONSOLE_PORT', 'MQTT_PORT', 'MQTT_METRICS_PORT', 'CONVERTER_PORT', 'VALIDATOR_PORT', 'INFLUX_WRITER_PORT'];
+  const names = stackPortVariables();
   const free = await freePorts(names.length);
   const ports = Object.fromEntries(names.map((k, i) => [k, free[i]]));
   const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', KIOT_VAR_DIR: varDir, INGEST_RATE_PER_SECOND: '10000000', INGEST_RATE_BURST: '10000000', ...extraEnv };

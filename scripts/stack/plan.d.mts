@@ -6,7 +6,6 @@ export interface StackProcess {
   readonly command: string;
   readonly args: readonly string[];
   readonly env: Readonly<Record<string, string>>;
-  readonly port: number;
   /** Every port the process listens on, and the variable that sets it. */
   readonly listens: readonly { readonly port: number; readonly variable: string }[];
   readonly ready: string;
@@ -25,3 +24,5 @@ export interface StackPlan {
 
 export function stackPlan(env?: Readonly<Record<string, string | undefined>>): StackPlan;
 export function directStart(folder: string, nodeFlags: readonly string[], env?: Readonly<Record<string, string | undefined>>): { command: string; args: string[]; env: Record<string, string> };
+/** Every variable that moves a port of the whole stack: what a test or a soak run sets to free ports. */
+export function stackPortVariables(): string[];

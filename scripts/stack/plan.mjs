@@ -14,11 +14,19 @@ const int = (env, name, fallback) => {
   return n;
 };
 
-/** The variables of the ports that do not follow portVar. */
-const PORT_VARS = { 'http-ingest': 'HTTP_INGEST_PORT', 'live-console': 'CONSOLE_PORT' };
+/** The ports a user moves by name, with their defaults; internal functions' ports follow portVar. */
+const NAMED_PORTS = { 'http-ingest': ['HTTP_INGEST_PORT', 8080], broker: ['BROKER_PORT', 8081], 'live-console': ['CONSOLE_PORT', 8088], mqtt: ['MQTT_PORT', 1883], 'mqtt-metrics': ['MQTT_METRICS_PORT', 9464] };
 
 /** Env var holding a function's port: converter → CONVERTER_PORT. */
 export const portVar = (name) => `${name.toUpperCase().replace(/-/g, '_')}_PORT`;
+
+/** The variable that moves a port of the stack (a key of stackPlan's `ports`). */
+const portVariable = (key) => NAMED_PORTS[key]?.[0] ?? portVar(key);
+
+const functionNames = () => readdirSync(join(root, 'functions')).filter((n) => existsSync(join(root, 'functions', n, 'func.yaml'))).sort();
+
+/** Every variable that moves a port of the whole stack: what a test or a soak run sets to free ports. */
+export const stackPortVariables = () => [...new Set([...Object.keys(NAMED_PORTS), ...functionNames()].map(portVariable))];
 
 /**
  * A folder's `npm start` as node run directly: `--cpu-prof` is one of the flags NODE_OPTIONS may not
@@ -45,14 +53,10 @@ function profiled(p, dir) {
 
 export function stackPlan(env = process.env) {
   const host = '127.0.0.1';
-  const ports = {
-    'http-ingest': int(env, 'HTTP_INGEST_PORT', 8080),
-    broker: int(env, 'BROKER_PORT', 8081),
-    'live-console': int(env, 'CONSOLE_PORT', 8088),
-    mqtt: int(env, 'MQTT_PORT', 1883),
-    'mqtt-metrics': int(env, 'MQTT_METRICS_PORT', 9464),
-  };
-  const functions = readdirSync(join(root, 'functions')).filter((n) => existsSync(join(root, 'functions', n, 'func.yaml'))).sort();
+  const ports = Object.fromEntries(Object.entries(NAMED_PORTS).map(([key, [variable, fallback]]) => [key, int(env, variable, fallback)]));
+  /** What a process listens on: the port and the variable that moves it. */
+  const listen = (key) => ({ port: ports[key], variable: portVariable(key) });
+  const functions = functionNames();
   let next = int(env, 'KIOT_INTERNAL_PORT_BASE', 8090);
   for (const name of functions) if (ports[name] === undefined) ports[name] = int(env, portVar(name), next++);
   const brokerUrl = `http://${host}:${ports.broker}/kiot/kiot`;
@@ -73,16 +77,16 @@ export function stackPlan(env = process.env) {
       if (!influx) { absent.push(name); continue; }
       Object.assign(local, influx);
     }
-    processes.push({ name, kind: 'function', cwd: join(root, 'functions', name), command: 'npm', args: ['start', '--silent'], env: local, port: ports[name], listens: [{ port: ports[name], variable: PORT_VARS[name] ?? portVar(name) }], ready: `http://${host}:${ports[name]}/health/readiness` });
+    processes.push({ name, kind: 'function', cwd: join(root, 'functions', name), command: 'npm', args: ['start', '--silent'], env: local, listens: [listen(name)], ready: `http://${host}:${ports[name]}/health/readiness` });
   }
   const services = functions.filter((n) => !absent.includes(n)).map((n) => `${n}=http://${host}:${ports[n]}`).join(',');
   processes.unshift({
-    name: 'broker', kind: 'broker', cwd: root, command: process.execPath, args: [join(root, 'broker/build/main.js')], port: ports.broker, listens: [{ port: ports.broker, variable: 'BROKER_PORT' }], ready: `http://${host}:${ports.broker}/readyz`,
+    name: 'broker', kind: 'broker', cwd: root, command: process.execPath, args: [join(root, 'broker/build/main.js')], listens: [listen('broker')], ready: `http://${host}:${ports.broker}/readyz`,
     env: { BROKER_PORT: String(ports.broker), BROKER_HOST: host, BROKER_SERVICES: services, BROKER_ABSENT_SERVICES: absent.join(','), BROKER_EVENTING_DIRS: env.KIOT_EVENTING_DIRS ?? join(root, 'eventing/base'), BROKER_SINKS_DIR: join(varDir, 'sinks'), BROKER_JOURNAL_DIR: join(varDir, 'broker') },
   });
   if (existsSync(join(root, 'endpoints/mqtt/build/main.js'))) {
     // Started as its container starts it: `npm start` in its folder.
-    processes.push({ name: 'mqtt-endpoint', kind: 'endpoint', cwd: join(root, 'endpoints/mqtt'), command: 'npm', args: ['start', '--silent'], port: ports.mqtt, listens: [{ port: ports.mqtt, variable: 'MQTT_PORT' }, { port: ports['mqtt-metrics'], variable: 'MQTT_METRICS_PORT' }], ready: `http://${host}:${ports['mqtt-metrics']}/readyz`, env: { MQTT_HOST: host, MQTT_PORT: String(ports.mqtt), MQTT_METRICS_PORT: String(ports['mqtt-metrics']), K_SINK: brokerUrl, MQTT_REGISTRY_FILE: registry } });
+    processes.push({ name: 'mqtt-endpoint', kind: 'endpoint', cwd: join(root, 'endpoints/mqtt'), command: 'npm', args: ['start', '--silent'], listens: [listen('mqtt'), listen('mqtt-metrics')], ready: `http://${host}:${ports['mqtt-metrics']}/readyz`, env: { MQTT_HOST: host, MQTT_PORT: String(ports.mqtt), MQTT_METRICS_PORT: String(ports['mqtt-metrics']), K_SINK: brokerUrl, MQTT_REGISTRY_FILE: registry } });
   }
   // Two processes told to listen on one port would fail only when the second starts.
   const seen = new Map();

@@ -24,7 +24,7 @@ export interface Stack {
 }
 
 export async function startStack(extraEnv: Record<string, string> = {}): Promise<Stack> {
-  const names = ['HTTP_INGEST_PORT', 'BROKER_PORT', 'CONSOLE_PORT', 'MQTT_PORT', 'MQTT_METRICS_PORT', 'CONVERTER_PORT', 'VALIDATOR_PORT', 'INFLUX_WRITER_PORT'];
+  const names = (await import('../../scripts/stack/plan.mjs')).stackPortVariables();
   const free = await freePorts(names.length);
   const ports: Record<string, number> = Object.fromEntries(names.map((k, i) => [k, free[i]!]));
   const varDir = mkdtempSync(join(tmpdir(), 'kiot-stack-'));
