@@ -1,7 +1,7 @@
 /** The listeners (TCP, TLS when configured), the client-id table, metrics and health, and shutdown. */
 import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
-import { createServer as createTlsServer } from 'node:tls';
+import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
 import { FailureLimiter, processMetrics, type AuthOutcome, type SendEvent, type VerifyGate } from '@kiot/core';
@@ -83,15 +83,14 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
   metrics.gauge('kiot_mqtt_inflight_bytes', () => budget.bytes);
   const tcp = createNetServer(onSocket);
   const port = await listen(tcp, config.port, config.host);
-  let tls: Server | undefined;
+  let tls: TlsServer | undefined;
   let tlsPort: number | undefined;
   let stopReloading: (() => void) | undefined;
   if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) {
     const files = { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile };
-    const tlsServer = createTlsServer(readCertificate(files), onSocket);
-    tls = tlsServer;
-    tlsPort = await listen(tlsServer, config.tlsPort, config.host);
-    stopReloading = reloadCertificate(tlsServer, files, (o) => deps.log?.(o.ok ? { msg: 'TLS certificate reloaded' } : { msg: 'TLS certificate reload failed; keeping the previous one', error: o.error }));
+    tls = createTlsServer(readCertificate(files), onSocket);
+    tlsPort = await listen(tls, config.tlsPort, config.host);
+    stopReloading = reloadCertificate(tls, files, (o) => deps.log?.(o.ok ? { msg: 'TLS certificate reloaded' } : { msg: 'TLS certificate reload failed; keeping the previous one', error: o.error }));
   }
   // MQTT over WebSocket (subprotocol "mqtt"), for browsers and networks that only pass HTTP.
   let ws: WebSocketServer | undefined;

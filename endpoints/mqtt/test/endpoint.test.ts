@@ -363,18 +363,7 @@ describe('mqtt endpoint against hostile connections', function () {
     assert.equal(ctx.h.sink.received.length, 8, 'the 8 within the receive maximum were forwarded, nothing past it');
   });
 
-  it('on shutdown finishes forwards in flight, acks them, then sends DISCONNECT 0x8B', async () => {
-    ctx.h.sink.respond = () => ({ status: 202, delayMs: 300 });
-    const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
-    const reason = disconnectReason(c);
-    const acked = c.publishAsync('temperature', '1', { qos: 1 });
-    await new Promise((r) => setTimeout(r, 50));
-    await ctx.h.endpoint.shutdown();
-    await acked;
-    assert.equal(await reason, 0x8b);
-  });
-
-  it('on shutdown reads nothing more: a publish sent after it began is left to the client to resend elsewhere', async () => {
+  it('on shutdown finishes forwards in flight, acks them, reads nothing more (a publish sent after it began is left to the client to resend elsewhere), then sends DISCONNECT 0x8B', async () => {
     ctx.h.sink.respond = () => ({ status: 202, delayMs: 300 });
     const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
     const reason = disconnectReason(c);
