@@ -1,6 +1,5 @@
 // Bench helpers: processes on loopback, autocannon in its own process, statistics, RSS.
 import { spawn, execFileSync } from 'node:child_process';
-import { createServer } from 'node:net';
 import { readFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,24 +7,7 @@ import { fileURLToPath } from 'node:url';
 export const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 export const bin = (name) => join(root, 'node_modules/.bin', name);
 
-/**
- * `n` distinct free ports. Every socket stays open until all the ports are known: taken one after
- * another, the kernel may hand out the same port twice.
- */
-export async function freePorts(n) {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  })));
-  const ports = servers.map((s) => s.address().port);
-  await Promise.all(servers.map((s) => new Promise((resolve) => s.close(resolve))));
-  return ports;
-}
-
-export async function freePort() {
-  return (await freePorts(1))[0];
-}
+export { freePort, freePorts } from '../scripts/free-ports.mjs';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 

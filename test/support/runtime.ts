@@ -1,30 +1,10 @@
 /** Starts a function module in the real faas-js-runtime on a free loopback port. */
 import { request, type Server } from 'node:http';
-import { createServer } from 'node:net';
 import { start, type Function as FaasFunction, type InvokerOptions } from 'faas-js-runtime';
 import { adaptRuntime } from '../../packages/core/src/launch';
+import { freePort } from '../../scripts/free-ports.mjs';
 
-/**
- * `n` distinct free ports. Every socket stays open until all the ports are known: taken one after
- * another, the kernel may hand out the same port twice (two stack members on one port).
- */
-export async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<ReturnType<typeof createServer>>((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => resolve(s));
-  })));
-  const ports = servers.map((s) => {
-    const addr = s.address();
-    return typeof addr === 'object' && addr !== null ? addr.port : 0;
-  });
-  await Promise.all(servers.map((s) => new Promise<void>((resolve) => s.close(() => resolve()))));
-  return ports;
-}
-
-export async function freePort(): Promise<number> {
-  return (await freePorts(1))[0]!;
-}
+export { freePort, freePorts } from '../../scripts/free-ports.mjs';
 
 export interface Running {
   readonly url: string;
