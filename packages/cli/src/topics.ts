@@ -33,8 +33,9 @@ function decode(m: KafkaMessage): CloudEvent<unknown> | string {
 /** Prints every event of a topic as one JSON line, live, until `stop` resolves. */
 export async function tail(brokers: string[], topic: string, fromBeginning: boolean, print: (line: string) => void, stop: Promise<void>): Promise<void> {
   const kafka = new Kafka({ clientId: 'kiot-tail', brokers, logLevel: logLevel.WARN });
-  // A group of its own that commits nothing: tailing never moves anyone's offsets.
-  const consumer = kafka.consumer({ groupId: `kiot-tail-${process.pid}-${Date.now()}` });
+  // A group of its own that commits nothing: tailing never moves anyone's offsets. A mistyped
+  // topic is an error, not a new empty topic on a cluster that creates topics on first use.
+  const consumer = kafka.consumer({ groupId: `kiot-tail-${process.pid}-${Date.now()}`, allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning });
   await consumer.run({
@@ -60,12 +61,14 @@ export async function replay(brokers: string[], topic: string, range: Range, to:
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);
+  // Both topics must exist: a mistyped destination would otherwise be created and quietly fed.
+  if (to.topic !== undefined) await admin.fetchTopicMetadata({ topics: [to.topic] });
   await admin.disconnect();
   // Java's partitioner (murmur2 of the key), as the Knative Kafka broker uses: a replayed record lands where the broker would put it.
-  const producer = to.topic !== undefined ? kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner }) : undefined;
+  const producer = to.topic !== undefined ? kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false }) : undefined;
   await producer?.connect();
   const post = createPost(16);
-  const consumer = kafka.consumer({ groupId: `kiot-replay-${process.pid}-${Date.now()}` });
+  const consumer = kafka.consumer({ groupId: `kiot-replay-${process.pid}-${Date.now()}`, allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });
   const counts = { replayed: 0, failed: 0, skipped: 0 };

@@ -76,6 +76,23 @@ describe('kiot tail / replay', function () {
     assert.equal(sink.received[0]!.body.toString(), '{"i":1}');
   });
 
+  it('tail and replay refuse a topic that does not exist, with its name, and create none', async () => {
+    const missing = `${topic}-missing`;
+    const tailed = await cli(['tail', missing]);
+    assert.equal(tailed.code, 1, tailed.err);
+    assert.match(tailed.err, new RegExp(`kiot: the topic ${missing} does not exist on ${BROKER}`));
+    const replayed = await cli(['replay', topic, '--to-topic', missing]);
+    assert.equal(replayed.code, 1, replayed.err);
+    assert.match(replayed.err, new RegExp(`kiot: the topic ${topic} or ${missing} does not exist`));
+    const admin = new Kafka({ clientId: 'kiot-test', brokers: [BROKER], logLevel: logLevel.NOTHING }).admin();
+    await admin.connect();
+    try {
+      assert.ok(!(await admin.listTopics()).includes(missing), 'the mistyped topic was created');
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it('replay waits for a slow target: a record being handed on is not a quiet spell', async () => {
     sink.received.length = 0;
     sink.respond = () => ({ status: 202, delayMs: 1200 });
