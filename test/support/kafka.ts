@@ -1,5 +1,8 @@
 /** Kafka for tests: the real KRaft broker scripts/services/start runs, and records as the Knative Kafka broker writes them. */
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Kafka as CE, type CloudEvent } from 'cloudevents';
 import { needService } from './services';
 
@@ -13,12 +16,28 @@ export function brokerRecord(ev: CloudEvent<unknown>): { key: string | null; val
   return { key: m.key === undefined ? null : String(m.key), value: typeof m.value === 'string' ? m.value : JSON.stringify(m.value), headers };
 }
 
-/** Call in a `before` hook: skips on a laptop without Kafka, fails under CI. */
-export async function needKafka(ctx: Mocha.Context): Promise<void> {
-  const [host, port] = KAFKA_BROKERS[0]!.split(':');
+/** The same broker's TLS listeners (scripts/services/start): SASL_SSL (SCRAM-SHA-512, PLAIN) and SSL with a required client certificate. */
+export const KAFKA_SASL_SSL = process.env['KIOT_KAFKA_SASL_SSL'] ?? '127.0.0.1:19094';
+export const KAFKA_MTLS = process.env['KIOT_KAFKA_MTLS'] ?? '127.0.0.1:19095';
+export const KAFKA_SASL_USER = { user: 'kiot', password: 'kiot-test-secret' };
+const TLS_DIR = process.env['KIOT_KAFKA_TLS_DIR'] ?? join(__dirname, '../../var/services/kafka/tls');
+
+/** One file of the test CA's: ca.crt, client.crt, client.key. */
+export const kafkaTlsFile = (name: string): string => readFileSync(join(TLS_DIR, name), 'utf8');
+
+/** A directory laid out as Knative's Kafka auth Secret is mounted: one file per key. */
+export function authSecretDir(keys: Readonly<Record<string, string>>): string {
+  const dir = mkdtempSync(join(tmpdir(), 'kiot-kafka-auth-'));
+  for (const [k, v] of Object.entries(keys)) writeFileSync(join(dir, k), v);
+  return dir;
+}
+
+/** Call in a `before` hook: skips on a laptop without Kafka (at this listener), fails under CI. */
+export async function needKafka(ctx: Mocha.Context, address = KAFKA_BROKERS[0]!): Promise<void> {
+  const [host, port] = address.split(':');
   const up = await new Promise<boolean>((resolve) => {
     const s = connect(Number(port), host!, () => { s.destroy(); resolve(true); });
     s.on('error', () => resolve(false));
   });
-  if (!up) await needService(ctx, 'Kafka', `http://${KAFKA_BROKERS[0]}/`, 'scripts/services/install && scripts/services/start (Kafka 3.9 from Maven Central, KRaft)');
+  if (!up) await needService(ctx, 'Kafka', `http://${address}/`, 'scripts/services/install && scripts/services/start (Kafka 3.9 from Maven Central, KRaft)');
 }

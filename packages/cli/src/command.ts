@@ -10,11 +10,12 @@ export const USAGE = `usage:
   kiot device add APP DEVICE [--password P | --password-stdin] [--gateway-for a,b] [--registry FILE] [--force]
   kiot device disable|enable APP DEVICE [--registry FILE]
   kiot webhook-secret APP [--secret S | --secret-stdin] [--tts-app ID,...] [--registry FILE]
-  kiot tail TOPIC [--brokers host:port,...] [--from-beginning]
-  kiot replay TOPIC (--to BROKER_URL | --to-topic TOPIC) [--from ISO_TIME | --from-offset N] [--until ISO_TIME | --until-offset N] [--brokers ...]
+  kiot tail TOPIC [--brokers host:port,...] [--auth-dir DIR] [--from-beginning]
+  kiot replay TOPIC (--to BROKER_URL | --to-topic TOPIC) [--from ISO_TIME | --from-offset N] [--until ISO_TIME | --until-offset N] [--brokers ...] [--auth-dir DIR]
   kiot simulate [--devices N] [--rate R] [--count C | --duration S] [--protocol http|mqtt] [--url URL] [--user U --password P] [--channel C] [--concurrency N]
   kiot help
 defaults: --registry $KIOT_REGISTRY_FILE or ./registry.yaml; --brokers $KAFKA_BROKERS or 127.0.0.1:9092;
+  --auth-dir $KAFKA_AUTH_DIR: Kafka TLS and SASL from a directory laid out as Knative's Kafka auth Secret, else plaintext;
   simulate: 10 devices, 10 readings/s, as the local stack's demo gateway (gateway1@demo, password demo-gateway-secret),
   to $KIOT_INGEST_URL or http://127.0.0.1:8080 (mqtt: $KIOT_MQTT_URL or mqtt://127.0.0.1:1883), channel temperature
 exit status: 0 done, 1 failed, 2 usage error`;
@@ -30,9 +31,15 @@ export type Command =
   | { readonly kind: 'device-add'; readonly registry: string; readonly application: string; readonly device: string; readonly password: SecretSource; readonly gatewayFor: readonly string[]; readonly force: boolean }
   | { readonly kind: 'device-enable'; readonly registry: string; readonly application: string; readonly device: string; readonly enabled: boolean }
   | { readonly kind: 'webhook-secret'; readonly registry: string; readonly application: string; readonly secret: SecretSource; readonly ttsApplications: readonly string[] }
-  | { readonly kind: 'tail'; readonly brokers: readonly string[]; readonly topic: string; readonly fromBeginning: boolean }
-  | { readonly kind: 'replay'; readonly brokers: readonly string[]; readonly topic: string; readonly range: Range; readonly to: { readonly url: string } | { readonly topic: string } }
+  | { readonly kind: 'tail'; readonly kafka: KafkaOptions; readonly topic: string; readonly fromBeginning: boolean }
+  | { readonly kind: 'replay'; readonly kafka: KafkaOptions; readonly topic: string; readonly range: Range; readonly to: { readonly url: string } | { readonly topic: string } }
   | { readonly kind: 'simulate'; readonly protocol: 'http' | 'mqtt'; readonly url: string; readonly devices: number; readonly rate: number; readonly count?: number; readonly durationS?: number; readonly concurrency: number; readonly user: string; readonly password: string; readonly channel: string };
+
+/** Brokers, and the directory of a Kafka auth Secret (main reads it). */
+export interface KafkaOptions {
+  readonly brokers: readonly string[];
+  readonly authDir?: string;
+}
 
 type Env = Readonly<Record<string, string | undefined>>;
 type OptionType = 'string' | 'boolean';
@@ -43,8 +50,8 @@ const COMMANDS: Readonly<Record<string, { readonly positionals: readonly string[
   'device disable': { positionals: ['APP', 'DEVICE'], options: { registry: 'string' } },
   'device enable': { positionals: ['APP', 'DEVICE'], options: { registry: 'string' } },
   'webhook-secret': { positionals: ['APP'], options: { secret: 'string', 'secret-stdin': 'boolean', 'tts-app': 'string', registry: 'string' } },
-  tail: { positionals: ['TOPIC'], options: { brokers: 'string', 'from-beginning': 'boolean' } },
-  replay: { positionals: ['TOPIC'], options: { brokers: 'string', to: 'string', 'to-topic': 'string', from: 'string', until: 'string', 'from-offset': 'string', 'until-offset': 'string' } },
+  tail: { positionals: ['TOPIC'], options: { brokers: 'string', 'auth-dir': 'string', 'from-beginning': 'boolean' } },
+  replay: { positionals: ['TOPIC'], options: { brokers: 'string', 'auth-dir': 'string', to: 'string', 'to-topic': 'string', from: 'string', until: 'string', 'from-offset': 'string', 'until-offset': 'string' } },
   simulate: { positionals: [], options: { devices: 'string', rate: 'string', count: 'string', duration: 'string', protocol: 'string', url: 'string', user: 'string', password: 'string', channel: 'string', concurrency: 'string' } },
 };
 
@@ -122,7 +129,8 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
   const args = positionals.slice(name.split(' ').length);
   if (args.length !== spec.positionals.length) throw new UsageError(`${name} takes ${spec.positionals.length === 0 ? 'no arguments' : spec.positionals.join(' ')}${args.length > spec.positionals.length ? `, not ${JSON.stringify(args.slice(spec.positionals.length).join(' '))} as well` : ''}`);
   const registry = str(v, 'registry') ?? env['KIOT_REGISTRY_FILE'] ?? 'registry.yaml';
-  const brokers = list(str(v, 'brokers') ?? env['KAFKA_BROKERS'] ?? '127.0.0.1:9092');
+  const authDir = str(v, 'auth-dir') ?? (env['KAFKA_AUTH_DIR'] || undefined);
+  const kafka: KafkaOptions = { brokers: list(str(v, 'brokers') ?? env['KAFKA_BROKERS'] ?? '127.0.0.1:9092'), ...(authDir !== undefined ? { authDir } : {}) };
   const [a = '', b = ''] = args;
   switch (name) {
     case 'device add':
@@ -133,13 +141,13 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
     case 'webhook-secret':
       return { kind: 'webhook-secret', registry, application: a, secret: secret(v, 'secret'), ttsApplications: list(str(v, 'tts-app')) };
     case 'tail':
-      return { kind: 'tail', brokers, topic: a, fromBeginning: v['from-beginning'] === true };
+      return { kind: 'tail', kafka, topic: a, fromBeginning: v['from-beginning'] === true };
     case 'replay': {
       const url = str(v, 'to');
       const topic = str(v, 'to-topic');
       if ((url === undefined) === (topic === undefined)) throw new UsageError('replay needs exactly one of --to BROKER_URL and --to-topic TOPIC');
       if (url !== undefined && !/^https?:\/\/[^/]/.test(url)) throw new UsageError(`--to must be an http(s) URL, not ${JSON.stringify(url)}`);
-      return { kind: 'replay', brokers, topic: a, range: range(v), to: url !== undefined ? { url } : { topic: topic! } };
+      return { kind: 'replay', kafka, topic: a, range: range(v), to: url !== undefined ? { url } : { topic: topic! } };
     }
     default:
       return simulateCommand(v, env);

@@ -7,10 +7,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dump, load } from 'js-yaml';
 import mqtt from 'mqtt';
-import { parseCommand, USAGE, UsageError, type Command, type SecretSource } from './command';
+import { kafkaSecurityFromDirectory } from '@kiot/core';
+import { parseCommand, USAGE, UsageError, type Command, type KafkaOptions, type SecretSource } from './command';
 import { addDevice, setEnabled, setWebhookSecret } from './registry-edit';
 import { simulate } from './simulate';
-import { replay, tail } from './topics';
+import { replay, tail, type KafkaConnection } from './topics';
 
 /** The secret a command was given; a generated one is also returned, to be printed once. */
 function resolveSecret(source: SecretSource, bytes: number): { secret: string; generated?: string } {
@@ -20,6 +21,14 @@ function resolveSecret(source: SecretSource, bytes: number): { secret: string; g
     return { secret: generated, generated };
   }
   return { secret: source.value };
+}
+
+/** The brokers, with TLS and SASL from the auth Secret's directory when one is given; a Secret that is not right is a usage error. */
+function kafkaConnection(o: KafkaOptions): KafkaConnection {
+  if (o.authDir === undefined) return { brokers: o.brokers };
+  const { security, problems } = kafkaSecurityFromDirectory(o.authDir);
+  if (problems.length > 0) throw new UsageError(problems.join('; '));
+  return { brokers: o.brokers, security };
 }
 
 async function runSimulate(c: Extract<Command, { kind: 'simulate' }>): Promise<number> {
@@ -68,11 +77,11 @@ async function run(c: Command): Promise<number> {
       return 0;
     case 'tail': {
       const stop = new Promise<void>((resolve) => { process.once('SIGINT', resolve); process.once('SIGTERM', resolve); });
-      await tail([...c.brokers], c.topic, c.fromBeginning, (line) => process.stdout.write(`${line}\n`), stop);
+      await tail(kafkaConnection(c.kafka), c.topic, c.fromBeginning, (line) => process.stdout.write(`${line}\n`), stop);
       return 0;
     }
     case 'replay': {
-      const counts = await replay([...c.brokers], c.topic, c.range, c.to);
+      const counts = await replay(kafkaConnection(c.kafka), c.topic, c.range, c.to);
       process.stdout.write(`${JSON.stringify(counts)}\n`);
       return counts.failed === 0 ? 0 : 1;
     }
@@ -88,7 +97,7 @@ function failure(err: unknown, c: Command): string {
   const e = err as { type?: string; message?: string };
   if (e.type === 'UNKNOWN_TOPIC_OR_PARTITION' && (c.kind === 'tail' || c.kind === 'replay')) {
     const topics = [c.topic, ...(c.kind === 'replay' && 'topic' in c.to ? [c.to.topic] : [])].join(' or ');
-    return `the topic ${topics} does not exist on ${c.brokers.join(',')}`;
+    return `the topic ${topics} does not exist on ${c.kafka.brokers.join(',')}`;
   }
   return e.message ?? String(err);
 }
@@ -102,6 +111,10 @@ try {
   process.exit(2);
 }
 run(command).then((code) => process.exit(code), (err: unknown) => {
+  if (err instanceof UsageError) {
+    process.stderr.write(`kiot: ${err.message}\n`);
+    process.exit(2);
+  }
   process.stderr.write(`kiot: ${failure(err, command)}\n`);
   process.exit(1);
 });

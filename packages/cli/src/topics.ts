@@ -5,7 +5,13 @@
 import { Kafka, logLevel, Partitioners, type EachMessagePayload, type KafkaMessage } from 'kafkajs';
 import { HTTP, type CloudEvent } from 'cloudevents';
 import { createPost } from '@kiot/core/exchange';
-import { toCloudEvent } from '@kiot/core';
+import { kafkaClientSecurity, toCloudEvent, type KafkaSecurity } from '@kiot/core';
+
+/** Where the topics are: brokers, and TLS and SASL when the cluster wants them. */
+export interface KafkaConnection {
+  readonly brokers: readonly string[];
+  readonly security?: KafkaSecurity;
+}
 
 export interface Range {
   readonly fromTime?: number;
@@ -31,8 +37,8 @@ function decode(m: KafkaMessage): CloudEvent<unknown> | string {
 }
 
 /** Prints every event of a topic as one JSON line, live, until `stop` resolves. */
-export async function tail(brokers: string[], topic: string, fromBeginning: boolean, print: (line: string) => void, stop: Promise<void>): Promise<void> {
-  const kafka = new Kafka({ clientId: 'kiot-tail', brokers, logLevel: logLevel.WARN });
+export async function tail(conn: KafkaConnection, topic: string, fromBeginning: boolean, print: (line: string) => void, stop: Promise<void>): Promise<void> {
+  const kafka = new Kafka({ clientId: 'kiot-tail', brokers: [...conn.brokers], ...kafkaClientSecurity(conn.security), logLevel: logLevel.WARN });
   // A group of its own that commits nothing: tailing never moves anyone's offsets. A mistyped
   // topic is an error, not a new empty topic on a cluster that creates topics on first use.
   const consumer = kafka.consumer({ groupId: `kiot-tail-${process.pid}-${Date.now()}`, allowAutoTopicCreation: false });
@@ -56,8 +62,8 @@ export interface ReplayTarget {
 }
 
 /** Re-publishes the records of a range (to a broker ingress, binary mode, or to another topic). Returns counts. */
-export async function replay(brokers: string[], topic: string, range: Range, to: ReplayTarget, idleMs = 3000): Promise<{ replayed: number; failed: number; skipped: number }> {
-  const kafka = new Kafka({ clientId: 'kiot-replay', brokers, logLevel: logLevel.WARN });
+export async function replay(conn: KafkaConnection, topic: string, range: Range, to: ReplayTarget, idleMs = 3000): Promise<{ replayed: number; failed: number; skipped: number }> {
+  const kafka = new Kafka({ clientId: 'kiot-replay', brokers: [...conn.brokers], ...kafkaClientSecurity(conn.security), logLevel: logLevel.WARN });
   const admin = kafka.admin();
   await admin.connect();
   const ends = await admin.fetchTopicOffsets(topic);

@@ -7,6 +7,7 @@ import { CloudEvent, Kafka as CE } from 'cloudevents';
 import { Kafka, logLevel } from 'kafkajs';
 import { inRange, replay } from '../src/topics';
 import { needService } from '../../../test/support/services';
+import { authSecretDir, KAFKA_SASL_SSL, KAFKA_SASL_USER, kafkaTlsFile, needKafka } from '../../../test/support/kafka';
 import { startSink, type TestSink } from '../../../test/support/sink';
 
 const ROOT = join(__dirname, '../../..');
@@ -14,9 +15,9 @@ const BROKER = process.env['KIOT_KAFKA_BROKERS'] ?? '127.0.0.1:19092';
 const topic = `kiot-cli-${Date.now()}`;
 
 // stdout carries the results only; kafkajs logs (JSON lines too) go to stderr and stay apart.
-function cli(args: string[], until?: (out: string) => boolean): Promise<{ code: number | null; out: string; err: string }> {
+function cli(args: string[], until?: (out: string) => boolean, brokers = BROKER): Promise<{ code: number | null; out: string; err: string }> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [join(ROOT, 'packages/cli/build/kiot.js'), ...args, '--brokers', BROKER]);
+    const child = spawn(process.execPath, [join(ROOT, 'packages/cli/build/kiot.js'), ...args, '--brokers', brokers]);
     let out = '';
     let err = '';
     child.stdout.on('data', (d) => {
@@ -67,6 +68,16 @@ describe('kiot tail / replay', function () {
     assert.deepEqual(lines.map((l) => l.event.data.i), [0, 1, 2, 3, 4]);
   });
 
+  it('tail reads over SASL_SSL with the Kafka auth Secret mounted as a directory (--auth-dir)', async function () {
+    await needKafka(this, KAFKA_SASL_SSL);
+    const dir = authSecretDir({ protocol: 'SASL_SSL', 'sasl.mechanism': 'PLAIN', ...KAFKA_SASL_USER, 'ca.crt': kafkaTlsFile('ca.crt') });
+    const r = await cli(['tail', topic, '--from-beginning', '--auth-dir', dir], (out) => out.split('\n').filter(Boolean).length >= 5, KAFKA_SASL_SSL);
+    assert.deepEqual(r.out.split('\n').filter(Boolean).map((l) => (JSON.parse(l) as { event: { id: string } }).event.id), ['e0', 'e1', 'e2', 'e3', 'e4'], r.err);
+    const missing = await cli(['tail', topic, '--auth-dir', `${dir}-missing`], undefined, KAFKA_SASL_SSL);
+    assert.equal(missing.code, 2);
+    assert.match(missing.err, /kiot: Kafka auth: .*-missing is not a directory/);
+  });
+
   it('replay re-publishes an offset range to a broker URL in binary mode', async () => {
     const r = await cli(['replay', topic, '--to', sink.url, '--from-offset', '1', '--until-offset', '3']);
     assert.equal(r.code, 0, `${r.out}\n${r.err}`);
@@ -98,7 +109,7 @@ describe('kiot tail / replay', function () {
     sink.respond = () => ({ status: 202, delayMs: 1200 });
     try {
       // Each post takes longer than the quiet spell that ends a replay.
-      const counts = await replay([BROKER], topic, { fromOffset: 1n, untilOffset: 3n }, { url: sink.url }, 500);
+      const counts = await replay({ brokers: [BROKER] }, topic, { fromOffset: 1n, untilOffset: 3n }, { url: sink.url }, 500);
       assert.deepEqual(counts, { replayed: 3, failed: 0, skipped: 2 });
       assert.deepEqual(sink.received.map((x) => x.headers['ce-id']), ['e1', 'e2', 'e3']);
     } finally {

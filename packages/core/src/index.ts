@@ -9,6 +9,7 @@ export * from './registry-file';
 export * from './boundary';
 export * from './normalized';
 export * from './kafka-records';
+export * from './kafka-auth';
 export * from './ratelimit';
 export * from './process-metrics';
 export * from './sent-bytes';

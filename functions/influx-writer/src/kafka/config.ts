@@ -1,5 +1,5 @@
 /** Kafka-direct configuration: the writer's InfluxDB settings plus where to read. */
-import { EnvReader, type Env } from '@kiot/core';
+import { EnvReader, kafkaSecurityFromDirectory, type Env } from '@kiot/core';
 import { parseConfig as parseWriterConfig, type WriterConfig } from '../config';
 import type { KafkaTarget } from './consumer';
 
@@ -12,7 +12,7 @@ export function parseConsumerConfig(env: Env): Readonly<ConsumerConfig> {
   const r = new EnvReader(env);
   const brokers = r.list('KAFKA_BROKERS');
   if (brokers.length === 0) r.problem('KAFKA_BROKERS is required (host:port, comma-separated)');
-  const kafka: KafkaTarget = {
+  let kafka: KafkaTarget = {
     brokers,
     clientId: r.string('KAFKA_CLIENT_ID', 'kiot-influx-writer'),
     groupId: r.string('KAFKA_GROUP_ID', 'kiot-influx-writer'),
@@ -22,7 +22,15 @@ export function parseConsumerConfig(env: Env): Readonly<ConsumerConfig> {
     fromBeginning: r.boolean('KAFKA_FROM_BEGINNING', false),
     concurrency: r.integer('KAFKA_PARTITIONS_CONCURRENTLY', 3, 1, 64),
     sessionTimeoutMs: r.integer('KAFKA_SESSION_TIMEOUT_MS', 30_000, 6000, 300_000),
+    security: {},
   };
+  // TLS and SASL: the Kafka broker's auth Secret, mounted as it is.
+  const authDir = r.optional('KAFKA_AUTH_DIR');
+  if (authDir !== undefined) {
+    const auth = kafkaSecurityFromDirectory(authDir);
+    for (const p of auth.problems) r.problem(p);
+    kafka = { ...kafka, security: auth.security };
+  }
   let writer: Readonly<WriterConfig> | undefined;
   try {
     writer = parseWriterConfig(env);

@@ -5,7 +5,7 @@
  */
 import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
 import type { BatchResult, DeadLetter } from './pipeline';
-import type { RawRecord } from '@kiot/core';
+import { kafkaClientSecurity, type KafkaSecurity, type RawRecord } from '@kiot/core';
 
 export interface KafkaTarget {
   readonly brokers: readonly string[];
@@ -18,6 +18,8 @@ export interface KafkaTarget {
   readonly concurrency: number;
   /** How long a silent member keeps its partitions: a crashed writer's partitions move after this. */
   readonly sessionTimeoutMs?: number;
+  /** TLS and SASL (KAFKA_AUTH_DIR); none is plaintext. */
+  readonly security?: KafkaSecurity;
 }
 
 export interface RunningConsumer {
@@ -43,7 +45,7 @@ function deadLetterMessage(d: DeadLetter, topic: string, partition: number, offs
 }
 
 export async function runConsumer(target: KafkaTarget, handle: (records: RawRecord[]) => Promise<BatchResult>, log: Log): Promise<RunningConsumer> {
-  const kafka = new Kafka({ clientId: target.clientId, brokers: [...target.brokers], logLevel: logLevel.WARN, retry: { retries: 8, initialRetryTime: 300 } });
+  const kafka = new Kafka({ clientId: target.clientId, brokers: [...target.brokers], ...kafkaClientSecurity(target.security), logLevel: logLevel.WARN, retry: { retries: 8, initialRetryTime: 300 } });
   const consumer: Consumer = kafka.consumer({ groupId: target.groupId, maxBytesPerPartition: 4 * 1024 * 1024, ...(target.sessionTimeoutMs !== undefined ? { sessionTimeout: target.sessionTimeoutMs, heartbeatInterval: Math.max(500, Math.floor(target.sessionTimeoutMs / 10)) } : {}) });
   // Named, so kafkajs does not warn at every start that its default changed: Java's partitioner, as Knative's Kafka components use.
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
