@@ -20,7 +20,8 @@ export function brokerRecord(ev: CloudEvent<unknown>): { key: string | null; val
 export const KAFKA_SASL_SSL = process.env['KIOT_KAFKA_SASL_SSL'] ?? '127.0.0.1:19094';
 export const KAFKA_MTLS = process.env['KIOT_KAFKA_MTLS'] ?? '127.0.0.1:19095';
 export const KAFKA_SASL_USER = { user: 'kiot', password: 'kiot-test-secret' };
-const TLS_DIR = process.env['KIOT_KAFKA_TLS_DIR'] ?? join(__dirname, '../../var/services/kafka/tls');
+// Where scripts/services/start keeps them: by the plaintext port, so any checkout finds the running broker's.
+const TLS_DIR = join(tmpdir(), `kiot-kafka-${KAFKA_BROKERS[0]!.split(':')[1]}-tls`);
 
 /** One file of the test CA's: ca.crt, client.crt, client.key. */
 export const kafkaTlsFile = (name: string): string => readFileSync(join(TLS_DIR, name), 'utf8');
