@@ -215,7 +215,7 @@ async function consumeAll(topic, groupId, n, profileTo, services, replicas = 1) 
   const consumers = await Promise.all(Array.from({ length: replicas }, () => startProcess({
     command: process.execPath, args: [...(profileTo ? ['--cpu-prof', `--cpu-prof-dir=${profileTo}`] : []), join(root, 'functions/influx-writer/build/consumer.js')], cwd: join(root, 'functions/influx-writer'),
     // Replicas heartbeat every 600 ms (a tenth of the session timeout), so a busy one hears of a rebalance soon.
-    env: { KAFKA_BROKERS: BROKERS.join(','), KAFKA_TOPICS: topic, KAFKA_GROUP_ID: groupId, KAFKA_FROM_BEGINNING: 'true', INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', ...(replicas > 1 ? { KAFKA_SESSION_TIMEOUT_MS: '6000' } : {}) },
+    env: { KAFKA_BROKERS: BROKERS.join(','), KAFKA_TOPICS: topic, KAFKA_GROUP_ID: groupId, KAFKA_FROM_BEGINNING: 'true', INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', CONSUMER_METRICS_PORT: '0', ...(replicas > 1 ? { KAFKA_SESSION_TIMEOUT_MS: '6000' } : {}) },
     probe: async () => true,
     // kafkajs leaves only after its fetch long-poll (5 s) returns; killed sooner, no profile is written.
     stopTimeoutMs: 15_000,

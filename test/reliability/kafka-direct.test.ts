@@ -75,7 +75,7 @@ describe('reliability 1d: Kafka-direct consumer killed between a write and its c
   const consumer = (): ChildProcess => {
     const child = spawn(process.execPath, [join(ROOT, 'functions/influx-writer/build/consumer.js')], {
     stdio: ['ignore', 'pipe', 'pipe'],
-    env: { ...process.env, KAFKA_BROKERS: KAFKA_BROKERS.join(','), KAFKA_TOPICS: topic, KAFKA_GROUP_ID: group, KAFKA_FROM_BEGINNING: 'true', KAFKA_DEAD_LETTER_TOPIC: `${topic}-dead`, KAFKA_SESSION_TIMEOUT_MS: '6000', INFLUX_URL: proxyUrl, INFLUX_BUCKET: 'kiot' },
+    env: { ...process.env, KAFKA_BROKERS: KAFKA_BROKERS.join(','), KAFKA_TOPICS: topic, KAFKA_GROUP_ID: group, KAFKA_FROM_BEGINNING: 'true', KAFKA_DEAD_LETTER_TOPIC: `${topic}-dead`, KAFKA_SESSION_TIMEOUT_MS: '6000', INFLUX_URL: proxyUrl, INFLUX_BUCKET: 'kiot', CONSUMER_METRICS_PORT: '0' },
     });
     // Kept for the failure message: why a consumer stopped, if not by the kill.
     child.stdout!.on('data', (d) => (logs += d));

@@ -4,11 +4,10 @@ import { createServer as createNetServer, type Server, type Socket } from 'node:
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
-import { FailureLimiter, processMetrics, type AuthOutcome, type SendEvent, type VerifyGate } from '@kiot/core';
+import { FailureLimiter, Metrics, probeHandler, processMetrics, type AuthOutcome, type SendEvent, type VerifyGate } from '@kiot/core';
 import { InflightBudget } from './budget';
 import { readCertificate, reloadCertificate } from './certificates';
 import type { MqttConfig } from './config';
-import { Metrics } from './metrics';
 import { REASON } from './publish';
 import { refuseConnection } from './refuse';
 import { Session, type Connection } from './session';
@@ -103,15 +102,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
     wsPort = await listen(wsHttp, config.wsPort, config.host);
   }
   const processText = processMetrics();
-  const http = createHttpServer((req, res) => {
-    if (req.url === '/metrics') {
-      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      return res.end(metrics.text() + processText());
-    }
-    if (req.url === '/healthz') return res.writeHead(200).end('ok');
-    if (req.url === '/readyz') return res.writeHead(accepting ? 200 : 503).end(accepting ? 'ok' : 'draining');
-    return res.writeHead(404).end();
-  });
+  const http = createHttpServer(probeHandler({ metrics: () => metrics.text() + processText(), ready: () => accepting }));
   const metricsPort = await listen(http, config.metricsPort, config.host);
   return {
     port,

@@ -13,7 +13,7 @@ import { TopicAliases } from './aliases';
 import { negotiate, type ConnectDeps } from './connect';
 import { Framer } from './framing';
 import { Outbox } from './outbox';
-import type { Metrics } from './metrics';
+import type { Metrics } from '@kiot/core';
 import { buildEvent, publishProps, publishViolation, REASON, type Identity } from './publish';
 import { DISCONNECT_WITH_WILL, sendWill, willEvent, type Will } from './will';
 

@@ -3,19 +3,28 @@
  * straight from a Kafka topic and writes them in large batches, for volumes the broker's
  * one-HTTP-request-per-event push cannot carry.
  */
-import { ConfigError } from '@kiot/core';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ConfigError, Metrics, probeHandler, processMetrics } from '@kiot/core';
 import { createInfluxWriter } from './influx';
 import { parseConsumerConfig } from './kafka/config';
 import { runConsumer } from './kafka/consumer';
+import { observeConsumer } from './kafka/observer';
 import { processBatch } from './kafka/pipeline';
 
 const log = (line: Record<string, unknown>): void => void process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), component: 'influx-writer-consumer', ...line })}\n`);
 
 async function main(): Promise<void> {
-  const { writer, kafka } = parseConsumerConfig(process.env);
+  const { writer, kafka, metricsPort } = parseConsumerConfig(process.env);
   const write = createInfluxWriter({ ...writer, precision: writer.mapping.precision });
-  const running = await runConsumer(kafka, (records) => processBatch(records, write, writer.mapping, writer.maxBatchLines, writer.inputTypes), log);
-  log({ msg: 'consuming', topics: kafka.topics, group: kafka.groupId });
+  const metrics = new Metrics();
+  const observed = observeConsumer(metrics);
+  const processText = processMetrics();
+  // Up before the consumer: the kubelet's liveness probe answers while the group is still being joined.
+  const probes = createServer(probeHandler({ metrics: () => metrics.text() + processText(), ready: observed.ready }));
+  await new Promise<void>((resolve) => probes.listen(metricsPort, resolve));
+  const running = await runConsumer(kafka, (records) => processBatch(records, write, writer.mapping, writer.maxBatchLines, writer.inputTypes), log, observed);
+  log({ msg: 'consuming', topics: kafka.topics, group: kafka.groupId, metricsPort: (probes.address() as AddressInfo).port });
   // A consumer kafkajs will not restart reads nothing more: exit, so the Deployment restarts the pod and shows it.
   void running.failed.then((err) => {
     log({ msg: 'consumer stopped for good: exiting', error: err.message });
@@ -25,6 +34,7 @@ async function main(): Promise<void> {
   const stop = (signal: string): void => {
     if (stopping) return;
     stopping = true;
+    observed.stopping();
     log({ msg: 'stopping: finishing the batch in progress and committing it', signal });
     void running.stop().then(() => process.exit(0), () => process.exit(1));
   };

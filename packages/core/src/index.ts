@@ -12,4 +12,5 @@ export * from './kafka-records';
 export * from './kafka-auth';
 export * from './ratelimit';
 export * from './process-metrics';
+export * from './metrics';
 export * from './sent-bytes';

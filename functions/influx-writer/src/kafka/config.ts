@@ -6,6 +6,8 @@ import type { KafkaTarget } from './consumer';
 export interface ConsumerConfig {
   readonly writer: Readonly<WriterConfig>;
   readonly kafka: KafkaTarget;
+  /** /metrics, /healthz and /readyz; 0 picks a free port. */
+  readonly metricsPort: number;
 }
 
 export function parseConsumerConfig(env: Env): Readonly<ConsumerConfig> {
@@ -37,5 +39,5 @@ export function parseConsumerConfig(env: Env): Readonly<ConsumerConfig> {
   } catch (err) {
     for (const p of (err as { problems?: string[] }).problems ?? [(err as Error).message]) r.problem(p);
   }
-  return r.done({ writer: writer!, kafka });
+  return r.done({ writer: writer!, kafka, metricsPort: r.integer('CONSUMER_METRICS_PORT', 9464, 0, 65535) });
 }

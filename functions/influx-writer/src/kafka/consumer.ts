@@ -33,6 +33,17 @@ export interface RunningConsumer {
 
 export type Log = (line: Record<string, unknown>) => void;
 
+/** What an operator watches (the entry point turns it into metrics): group joins, batches, retries. */
+export interface ConsumerObserver {
+  joined(): void;
+  /** A batch written and committed; `lag`: records of its partition still to read. */
+  batch(b: { readonly topic: string; readonly partition: number; readonly records: number; readonly result: BatchResult; readonly lag: number }): void;
+  /** A batch failed for a reason that passes (InfluxDB down): nothing committed, it is read again. */
+  retry(): void;
+}
+
+const unobserved: ConsumerObserver = { joined: () => undefined, batch: () => undefined, retry: () => undefined };
+
 function deadLetterMessage(d: DeadLetter, topic: string, partition: number, offset: string) {
   const headers: Record<string, Buffer | string> = {};
   for (const [k, v] of Object.entries(d.record.headers)) {
@@ -44,7 +55,7 @@ function deadLetterMessage(d: DeadLetter, topic: string, partition: number, offs
   return { key: d.record.key, value: d.record.value, headers };
 }
 
-export async function runConsumer(target: KafkaTarget, handle: (records: RawRecord[]) => Promise<BatchResult>, log: Log): Promise<RunningConsumer> {
+export async function runConsumer(target: KafkaTarget, handle: (records: RawRecord[]) => Promise<BatchResult>, log: Log, observe: ConsumerObserver = unobserved): Promise<RunningConsumer> {
   const kafka = new Kafka({ clientId: target.clientId, brokers: [...target.brokers], ...kafkaClientSecurity(target.security), logLevel: logLevel.WARN, retry: { retries: 8, initialRetryTime: 300 } });
   const consumer: Consumer = kafka.consumer({ groupId: target.groupId, maxBytesPerPartition: 4 * 1024 * 1024, ...(target.sessionTimeoutMs !== undefined ? { sessionTimeout: target.sessionTimeoutMs, heartbeatInterval: Math.max(500, Math.floor(target.sessionTimeoutMs / 10)) } : {}) });
   // Named, so kafkajs does not warn at every start that its default changed: Java's partitioner, as Knative's Kafka components use.
@@ -57,7 +68,10 @@ export async function runConsumer(target: KafkaTarget, handle: (records: RawReco
   await consumer.connect();
   for (const topic of target.topics) await consumer.subscribe({ topic, fromBeginning: target.fromBeginning });
   // Which partitions this writer owns, after every rebalance: what an operator looks for when a writer restarts.
-  consumer.on(consumer.events.GROUP_JOIN, (e) => log({ msg: 'joined group', group: e.payload.groupId, partitions: e.payload.memberAssignment, durationMs: e.payload.duration }));
+  consumer.on(consumer.events.GROUP_JOIN, (e) => {
+    log({ msg: 'joined group', group: e.payload.groupId, partitions: e.payload.memberAssignment, durationMs: e.payload.duration });
+    observe.joined();
+  });
   await consumer.run({
     autoCommit: false,
     partitionsConsumedConcurrently: target.concurrency,
@@ -67,7 +81,13 @@ export async function runConsumer(target: KafkaTarget, handle: (records: RawReco
       const records: RawRecord[] = batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: m.timestamp }));
       const offsets = new Map(records.map((r, i) => [r, batch.messages[i]!.offset]));
       // A transient failure throws here: nothing is committed and kafkajs reads the batch again.
-      const result = await handle(records);
+      let result: BatchResult;
+      try {
+        result = await handle(records);
+      } catch (err) {
+        observe.retry();
+        throw err;
+      }
       if (result.dead.length > 0) {
         await producer.send({ topic: target.deadLetterTopic, messages: result.dead.map((d) => deadLetterMessage(d, batch.topic, batch.partition, offsets.get(d.record) ?? '?')) });
       }
@@ -76,6 +96,7 @@ export async function runConsumer(target: KafkaTarget, handle: (records: RawReco
       resolveOffset(last);
       // Logged before the heartbeat, which throws while the group rebalances: the batch is written and committed either way.
       log({ msg: 'batch written', topic: batch.topic, partition: batch.partition, records: records.length, points: result.written, skipped: result.skipped, dead: result.dead.length });
+      observe.batch({ topic: batch.topic, partition: batch.partition, records: records.length, result, lag: Number(batch.offsetLag()) });
       await heartbeat();
     },
   });

@@ -1,0 +1,72 @@
+/** Counters and gauges in Prometheus text format, for the metrics port of a long-lived process (the MQTT endpoint, the Kafka-direct writer). */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+type Labels = Readonly<Record<string, string>>;
+
+/** `name{k="v",…}`; quotes, backslashes and newlines in values become _. */
+const seriesKey = (name: string, labels: Labels): string =>
+  `${name}${Object.keys(labels).length === 0 ? '' : `{${Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',')}}`}`;
+
+export class Metrics {
+  private readonly counters = new Map<string, number>();
+  private readonly gauges = new Map<string, () => number>();
+  /** Gauges set as things happen (a partition's lag after each batch), by series. */
+  private readonly values = new Map<string, number>();
+
+  inc(name: string, labels: Labels = {}, by = 1): void {
+    const key = seriesKey(name, labels);
+    this.counters.set(key, (this.counters.get(key) ?? 0) + by);
+  }
+
+  gauge(name: string, read: () => number): void {
+    this.gauges.set(name, read);
+  }
+
+  set(name: string, labels: Labels, value: number): void {
+    this.values.set(seriesKey(name, labels), value);
+  }
+
+  get(key: string): number {
+    return this.counters.get(key) ?? this.values.get(key) ?? 0;
+  }
+
+  text(): string {
+    const lines: string[] = [];
+    for (const [name, read] of this.gauges) lines.push(`# TYPE ${name} gauge`, `${name} ${read()}`);
+    const typed = new Set<string>();
+    for (const [series, type] of [[this.values, 'gauge'], [this.counters, 'counter']] as const) {
+      for (const [key, v] of [...series.entries()].sort()) {
+        const name = key.split('{')[0]!;
+        if (!typed.has(name)) {
+          typed.add(name);
+          lines.push(`# TYPE ${name} ${type}`);
+        }
+        lines.push(`${key} ${v}`);
+      }
+    }
+    return `${lines.join('\n')}\n`;
+  }
+}
+
+/** What a probe port serves: /metrics, /healthz (the process answers), /readyz (`ready()`). */
+export interface ProbeHandlers {
+  readonly metrics: () => string;
+  readonly ready: () => boolean;
+}
+
+/** The request handler of a metrics and probes port, for Prometheus and the kubelet. */
+export function probeHandler(h: ProbeHandlers): (req: IncomingMessage, res: ServerResponse) => void {
+  return (req, res) => {
+    if (req.url === '/metrics') {
+      res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
+      res.end(h.metrics());
+      return;
+    }
+    if (req.url === '/healthz') return void res.writeHead(200).end('ok');
+    if (req.url === '/readyz') {
+      const ready = h.ready();
+      return void res.writeHead(ready ? 200 : 503).end(ready ? 'ok' : 'not ready');
+    }
+    res.writeHead(404).end();
+  };
+}
