@@ -1,5 +1,6 @@
 /** A real HTTP server on loopback that records what it receives and answers as told. */
-import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 
 export interface Received {
@@ -15,14 +16,15 @@ export interface TestSink {
   close(): Promise<void>;
 }
 
-export async function startSink(): Promise<TestSink> {
+/** `tls`: serve https with this key and certificate (PEM), as a Broker ingress does with eventing TLS on. */
+export async function startSink(tls?: { key: string; cert: string }): Promise<TestSink> {
   const sink: TestSink = {
     url: '',
     received: [],
     respond: () => ({ status: 202 }),
     close: async () => undefined,
   };
-  const server: Server = createServer((req, res) => {
+  const onRequest = (req: IncomingMessage, res: ServerResponse): void => {
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
@@ -37,11 +39,12 @@ export async function startSink(): Promise<TestSink> {
       if (answer.delayMs) setTimeout(send, answer.delayMs);
       else send();
     });
-  });
+  };
+  const server: Server = tls ? createHttpsServer(tls, onRequest) : createServer(onRequest);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as AddressInfo).port;
   return Object.assign(sink, {
-    url: `http://127.0.0.1:${port}/`,
+    url: `${tls ? 'https' : 'http'}://127.0.0.1:${port}/`,
     close: () => new Promise<void>((resolve) => { server.closeAllConnections(); server.close(() => resolve()); }),
   });
 }

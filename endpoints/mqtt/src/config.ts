@@ -1,7 +1,8 @@
 /** The MQTT endpoint's configuration, parsed once from env at start. */
-import { EnvReader, type Env } from '@kiot/core';
+import { EnvReader, readSinkBinding, type Env, type SinkBinding } from '@kiot/core';
 
-export interface MqttConfig {
+/** K_SINK, K_CE_OVERRIDES and K_CA_CERTS come from the SinkBinding. */
+export interface MqttConfig extends SinkBinding {
   readonly host: string;
   readonly port: number;
   readonly tlsPort: number;
@@ -10,7 +11,6 @@ export interface MqttConfig {
   readonly metricsPort: number;
   /** MQTT over WebSocket, when set. */
   readonly wsPort?: number;
-  readonly sink: string;
   readonly sinkTimeoutMs: number;
   readonly registryFile: string;
   /** Largest packet accepted and advertised (v5 Maximum Packet Size). */
@@ -43,7 +43,7 @@ export function parseConfig(env: Env): Readonly<MqttConfig> {
     port: r.integer('MQTT_PORT', 1883, 0, 65535),
     tlsPort: r.integer('MQTT_TLS_PORT', 8883, 0, 65535),
     metricsPort: r.integer('MQTT_METRICS_PORT', 9464, 0, 65535),
-    sink: r.url('K_SINK', true) ?? '',
+    ...readSinkBinding(r),
     sinkTimeoutMs: r.integer('MQTT_SINK_TIMEOUT_MS', 5000, 1),
     registryFile: r.required('MQTT_REGISTRY_FILE'),
     maxPacketBytes: r.integer('MQTT_MAX_PACKET_BYTES', 64 * 1024, 64, 268_435_455),

@@ -1,6 +1,6 @@
 /** Entry point of the MQTT endpoint: `node endpoints/mqtt/build/main.js` (its container runs this). */
-import { Authenticator, ConfigError, createSink, loadRegistryFile, watchRegistryFile } from '@kiot/core';
-import { createPost } from '@kiot/core/exchange';
+import { Authenticator, ConfigError, loadRegistryFile, watchRegistryFile } from '@kiot/core';
+import { bindingSink } from '@kiot/core/exchange';
 import { parseConfig } from './config';
 import { startEndpoint } from './server';
 
@@ -12,7 +12,7 @@ async function main(): Promise<void> {
   watchRegistryFile(config.registryFile, (r) => { auth.replace(r); log({ msg: 'device registry reloaded' }); }, (e) => log({ msg: 'device registry reload failed; keeping the previous one', error: e.message }));
   const endpoint = await startEndpoint(config, {
     authenticate: (application, device, password, gate) => auth.device(application, device, password, gate),
-    send: createSink({ url: config.sink, timeoutMs: config.sinkTimeoutMs, retryAfterSeconds: 1, post: createPost() }),
+    send: bindingSink(config, config.sinkTimeoutMs, 1),
     log,
   });
   log({ msg: 'mqtt endpoint ready', port: endpoint.port, tlsPort: endpoint.tlsPort, metricsPort: endpoint.metricsPort });

@@ -143,6 +143,20 @@ describe('mqtt endpoint, MQTT 5.0 specifics', function () {
     assert.equal(b!.headers['ce-subject'], 'temperature', 'the alias resolved to the topic');
   });
 
+  it('puts a SinkBinding\'s K_CE_OVERRIDES extensions on every event, under its own attributes', async () => {
+    const h = await startHarness({ overrides: { site: 'plant1', device: 'not-this-one' } });
+    try {
+      const c = await client(h, { ...DEVICE, protocolVersion: 5 });
+      await c.publishAsync('temperature', '{"t":1}', { qos: 1 });
+      const got = h.sink.received[0]!.headers;
+      assert.equal(got['ce-site'], 'plant1');
+      assert.equal(got['ce-device'], 'device1');
+    } finally {
+      await closeClients();
+      await h.close();
+    }
+  });
+
   it('answers a payload that breaks its UTF-8 format indicator with PUBACK 0x99', async () => {
     const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
     await assert.rejects(c.publishAsync('temperature', Buffer.from([0xff, 0xfe]), { qos: 1, properties: { payloadFormatIndicator: true } }), (e: { code?: number }) => e.code === 0x99);

@@ -3,8 +3,8 @@ import { connect as rawConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
-import { Authenticator, createSink, loadRegistryFile } from '@kiot/core';
-import { createPost } from '@kiot/core/exchange';
+import { Authenticator, loadRegistryFile } from '@kiot/core';
+import { bindingSink } from '@kiot/core/exchange';
 import type { MqttConfig } from '../src/config';
 import { startEndpoint, type RunningEndpoint } from '../src/server';
 import { startSink, type TestSink } from '../../../test/support/sink';
@@ -22,10 +22,10 @@ export async function startHarness(overrides: Partial<MqttConfig> = {}): Promise
   const sink = await startSink();
   const auth = new Authenticator(loadRegistryFile(REGISTRY));
   const config: MqttConfig = {
-    host: '127.0.0.1', port: 0, tlsPort: 0, metricsPort: 0, sink: sink.url, sinkTimeoutMs: 1000, registryFile: REGISTRY,
+    host: '127.0.0.1', port: 0, tlsPort: 0, metricsPort: 0, sink: sink.url, overrides: {}, sinkTimeoutMs: 1000, registryFile: REGISTRY,
     maxPacketBytes: 4096, maxConnections: 100, connectTimeoutMs: 500, receiveMaximum: 8, maxInflightBytes: 1024 * 1024, topicAliasMaximum: 4, drainMs: 2000, authFailuresPerMinute: 1000, ...overrides,
   };
-  const endpoint = await startEndpoint(config, { authenticate: (a, d, p, g) => auth.device(a, d, p, g), send: createSink({ url: sink.url, timeoutMs: config.sinkTimeoutMs, retryAfterSeconds: 1, post: createPost() }) });
+  const endpoint = await startEndpoint(config, { authenticate: (a, d, p, g) => auth.device(a, d, p, g), send: bindingSink(config, config.sinkTimeoutMs, 1) });
   return { endpoint, sink, url: `mqtt://127.0.0.1:${endpoint.port}`, close: async () => { await endpoint.shutdown(); await sink.close(); } };
 }
 

@@ -1,9 +1,8 @@
 /** http-ingest configuration, parsed once from env at init. */
-import { EnvReader, type Env } from '@kiot/core';
+import { EnvReader, readSinkBinding, type Env, type SinkBinding } from '@kiot/core';
 
-export interface IngestConfig {
-  /** The Broker ingress (injected by the SinkBinding). */
-  readonly sink: string;
+/** The Broker ingress, overrides and CA bundle: what the SinkBinding injects. */
+export interface IngestConfig extends SinkBinding {
   readonly sinkTimeoutMs: number;
   readonly retryAfterSeconds: number;
   /** Registry file (YAML or JSON); absent only in anonymous mode. */
@@ -18,31 +17,16 @@ export interface IngestConfig {
   readonly authFailuresPerMinute: number;
   readonly corsOrigins: readonly string[];
   readonly webhookSecretHeader: string;
-  /** K_CE_OVERRIDES extensions from a SinkBinding, applied to every event. */
-  readonly overrides: Readonly<Record<string, string>>;
 }
 
 export function parseConfig(env: Env): Readonly<IngestConfig> {
   const r = new EnvReader(env);
-  const sink = r.url('K_SINK', true) ?? '';
+  const binding = readSinkBinding(r);
   const registryFile = r.optional('INGEST_REGISTRY_FILE');
   const anonymous = r.boolean('INGEST_ANONYMOUS', false);
   if (!anonymous && registryFile === undefined) r.problem('INGEST_REGISTRY_FILE is required (or INGEST_ANONYMOUS=true, for demos only)');
-  const overrides: Record<string, string> = {};
-  const raw = r.optional('K_CE_OVERRIDES');
-  if (raw !== undefined) {
-    try {
-      const ext = (JSON.parse(raw) as { extensions?: Record<string, unknown> }).extensions ?? {};
-      for (const [k, v] of Object.entries(ext)) {
-        if (!/^[a-z][a-z0-9]*$/.test(k)) r.problem(`K_CE_OVERRIDES extension ${JSON.stringify(k)} must be lowercase alphanumeric`);
-        else overrides[k] = String(v);
-      }
-    } catch {
-      r.problem('K_CE_OVERRIDES must be JSON like {"extensions":{"site":"plant1"}}');
-    }
-  }
   const config: IngestConfig = {
-    sink,
+    ...binding,
     sinkTimeoutMs: r.integer('INGEST_SINK_TIMEOUT_MS', 5000, 1),
     retryAfterSeconds: r.integer('INGEST_RETRY_AFTER_SECONDS', 2, 1),
     bodyLimit: r.integer('INGEST_BODY_LIMIT', 64 * 1024, 1),
@@ -51,7 +35,6 @@ export function parseConfig(env: Env): Readonly<IngestConfig> {
     authFailuresPerMinute: r.integer('INGEST_AUTH_FAILURES_PER_MINUTE', 30, 1),
     corsOrigins: r.list('INGEST_CORS_ORIGINS'),
     webhookSecretHeader: r.string('INGEST_WEBHOOK_SECRET_HEADER', 'x-kiot-webhook-secret').toLowerCase(),
-    overrides,
     ...(registryFile === undefined ? {} : { registryFile }),
     ...(anonymous ? { anonymousApplication: r.string('INGEST_ANONYMOUS_APPLICATION', 'demo') } : {}),
   };

@@ -1,7 +1,7 @@
 /** http-ingest: devices' HTTP requests → io.kiot.telemetry.raw.v1 CloudEvents at K_SINK. */
 import type { Context } from 'faas-js-runtime';
-import { answer, Authenticator, claimsCloudEvent, createSink, FailureLimiter, KiotError, loadRegistryFile, RateLimiter, sentHeaders, watchRegistryFile, type Log } from '@kiot/core';
-import { createPost } from '@kiot/core/exchange';
+import { answer, Authenticator, claimsCloudEvent, FailureLimiter, KiotError, loadRegistryFile, RateLimiter, sentHeaders, watchRegistryFile, type Log } from '@kiot/core';
+import { bindingSink } from '@kiot/core/exchange';
 import { parseConfig, type IngestConfig } from './config';
 import { ingest, type IngestDeps } from './ingest';
 
@@ -29,7 +29,7 @@ export const init = (): void => {
   deps = {
     config,
     auth: config.anonymousApplication !== undefined ? undefined : auth,
-    send: createSink({ url: config.sink, timeoutMs: config.sinkTimeoutMs, retryAfterSeconds: config.retryAfterSeconds, post: createPost() }),
+    send: bindingSink(config, config.sinkTimeoutMs, config.retryAfterSeconds),
     limiter: new RateLimiter(config.ratePerSecond, config.burst),
     failures: new FailureLimiter(config.authFailuresPerMinute),
     now: () => new Date(),

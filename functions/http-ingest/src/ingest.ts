@@ -108,7 +108,6 @@ export async function ingest(sent: IngestRequest, deps: IngestDeps): Promise<Ing
   const dataschema = req.query['dataschema'];
   if (dataschema !== undefined && !/^[A-Za-z][A-Za-z0-9+.-]*:\S+$/.test(dataschema)) throw new KiotError('BAD_REQUEST', 'dataschema must be an absolute URI');
   const attrs: Record<string, AttributeValue | undefined> = {
-    ...deps.config.overrides,
     ...env.extensions,
     type: EVENT_TYPES.raw,
     source: sourceFor(who.application, who.device),

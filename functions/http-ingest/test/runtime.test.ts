@@ -26,7 +26,7 @@ describe('http-ingest in faas-js-runtime against a real sink', function () {
   let running: Running;
   before(async () => {
     sink = await startSink();
-    restoreEnv.push(setEnv({ K_SINK: sink.url, INGEST_REGISTRY_FILE: REGISTRY, INGEST_SINK_TIMEOUT_MS: '300', INGEST_BODY_LIMIT: '1024', INGEST_RATE_PER_SECOND: '1', INGEST_RATE_BURST: '1000', INGEST_CORS_ORIGINS: 'https://console.example' }));
+    restoreEnv.push(setEnv({ K_SINK: sink.url, INGEST_REGISTRY_FILE: REGISTRY, INGEST_SINK_TIMEOUT_MS: '300', INGEST_BODY_LIMIT: '1024', INGEST_RATE_PER_SECOND: '1', INGEST_RATE_BURST: '1000', INGEST_CORS_ORIGINS: 'https://console.example', K_CE_OVERRIDES: '{"extensions":{"site":"plant1","device":"not-this-one"}}' }));
     running = await startFunction(ingest);
   });
   after(async () => { await running.close(); await sink.close(); });
@@ -48,6 +48,8 @@ describe('http-ingest in faas-js-runtime against a real sink', function () {
     assert.equal(h['ce-device'], 'device1');
     assert.equal(h['ce-partitionkey'], 'demo/device1');
     assert.equal(h['ce-dataschema'], 'urn:kiot:temperature');
+    // The SinkBinding's K_CE_OVERRIDES: added, and never in place of kiot's own attributes.
+    assert.equal(h['ce-site'], 'plant1');
     assert.equal(h['ce-traceparent'], '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01');
     assert.ok(Math.abs(Date.parse(String(h['ce-time'])) - Date.now()) < 5000);
     assert.equal(sink.received[0]!.body.toString(), '{"temperature": 21.5}');

@@ -13,4 +13,5 @@ export * from './kafka-auth';
 export * from './ratelimit';
 export * from './process-metrics';
 export * from './metrics';
+export * from './sink-binding';
 export * from './sent-bytes';
