@@ -128,9 +128,9 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
   const { values: v, positionals } = parse(argv, Object.fromEntries(Object.entries(spec.options).map(([k, type]) => [k, { type }])), true, name);
   const args = positionals.slice(name.split(' ').length);
   if (args.length !== spec.positionals.length) throw new UsageError(`${name} takes ${spec.positionals.length === 0 ? 'no arguments' : spec.positionals.join(' ')}${args.length > spec.positionals.length ? `, not ${JSON.stringify(args.slice(spec.positionals.length).join(' '))} as well` : ''}`);
-  const registry = str(v, 'registry') ?? env['KIOT_REGISTRY_FILE'] ?? 'registry.yaml';
+  const registry = str(v, 'registry') ?? (env['KIOT_REGISTRY_FILE'] || 'registry.yaml');
   const authDir = str(v, 'auth-dir') ?? (env['KAFKA_AUTH_DIR'] || undefined);
-  const kafka: KafkaOptions = { brokers: list(str(v, 'brokers') ?? env['KAFKA_BROKERS'] ?? '127.0.0.1:9092'), ...(authDir !== undefined ? { authDir } : {}) };
+  const kafka: KafkaOptions = { brokers: list(str(v, 'brokers') ?? (env['KAFKA_BROKERS'] || '127.0.0.1:9092')), ...(authDir !== undefined ? { authDir } : {}) };
   const [a = '', b = ''] = args;
   switch (name) {
     case 'device add':
@@ -160,7 +160,7 @@ function simulateCommand(v: Values, env: Env): Command {
   const count = number(v, 'count', true);
   const durationS = number(v, 'duration', false);
   if (count !== undefined && durationS !== undefined) throw new UsageError('give --count or --duration, not both');
-  const url = str(v, 'url') ?? (protocol === 'mqtt' ? env['KIOT_MQTT_URL'] ?? 'mqtt://127.0.0.1:1883' : env['KIOT_INGEST_URL'] ?? 'http://127.0.0.1:8080');
+  const url = str(v, 'url') ?? (protocol === 'mqtt' ? env['KIOT_MQTT_URL'] || 'mqtt://127.0.0.1:1883' : env['KIOT_INGEST_URL'] || 'http://127.0.0.1:8080');
   const scheme = protocol === 'mqtt' ? /^(mqtts?|wss?):\/\/[^/]/ : /^https?:\/\/[^/]/;
   if (!scheme.test(url)) throw new UsageError(`--url ${JSON.stringify(url)} is not a URL for --protocol ${protocol}`);
   return {

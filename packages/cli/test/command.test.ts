@@ -22,6 +22,9 @@ describe('kiot command line', () => {
     ['simulate', {}, { kind: 'simulate', protocol: 'http', url: 'http://127.0.0.1:8080', devices: 10, rate: 10, concurrency: 32, user: 'gateway1@demo', password: 'demo-gateway-secret', channel: 'temperature' }],
     ['simulate --protocol mqtt --count 30 --rate 2.5', { KIOT_MQTT_URL: 'mqtts://m:8883', KIOT_INGEST_URL: 'http://i' }, { kind: 'simulate', protocol: 'mqtt', url: 'mqtts://m:8883', devices: 10, rate: 2.5, count: 30, concurrency: 32, user: 'gateway1@demo', password: 'demo-gateway-secret', channel: 'temperature' }],
     ['simulate --duration 60 --devices 5 --user d@a --password pw --channel hum', { KIOT_INGEST_URL: 'http://i:1' }, { kind: 'simulate', protocol: 'http', url: 'http://i:1', devices: 5, rate: 10, durationS: 60, concurrency: 32, user: 'd@a', password: 'pw', channel: 'hum' }],
+    // Set but empty, as a manifest or a shell may leave them: the defaults.
+    ['tail t', { KAFKA_BROKERS: '', KAFKA_AUTH_DIR: '' }, { kind: 'tail', kafka: { brokers: ['127.0.0.1:9092'] }, topic: 't', fromBeginning: false }],
+    ['device enable plant s1', { KIOT_REGISTRY_FILE: '' }, { kind: 'device-enable', registry: 'registry.yaml', application: 'plant', device: 's1', enabled: true }],
     ['--help', {}, { kind: 'help' }],
     ['device add -h', {}, { kind: 'help' }],
     ['help', {}, { kind: 'help' }],
