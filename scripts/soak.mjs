@@ -4,14 +4,12 @@
 // event-loop lag. Reports whether the heap trends upward (least-squares slope of each minute's
 // lowest point over the second half of the run) and exits 1 if it does.
 // Not part of CI's default run (10 minutes); `--seconds 20` is a smoke run.
-import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
-import { freePorts, root, rssMb } from '../bench/lib.mjs';
-import { stackPortVariables } from './stack/plan.mjs';
+import { root, rssMb } from '../bench/lib.mjs';
+import { launchStack } from './stack/launch.mjs';
 
 const { values: args } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, seconds: { type: 'string' }, rate: { type: 'string', default: '50' }, 'sample-seconds': { type: 'string', default: '10' }, 'max-slope': { type: 'string', default: '1' }, out: { type: 'string', default: join(root, 'bench/results/soak.md') } } });
 const durationMs = (args.seconds !== undefined ? Number(args.seconds) : Number(args.minutes) * 60) * 1000;
@@ -20,24 +18,15 @@ const sampleMs = Number(args['sample-seconds']) * 1000;
 const maxSlope = Number(args['max-slope']); // MB per minute
 const say = (l) => process.stdout.write(`${l}\n`);
 
-const ports = {};
-const portNames = stackPortVariables();
-(await freePorts(portNames.length)).forEach((port, i) => (ports[portNames[i]] = port));
-const varDir = mkdtempSync(join(tmpdir(), 'kiot-soak-'));
 // The writer runs when a TSDB is configured, or found where scripts/services/start puts VictoriaMetrics.
 const influx = process.env.INFLUX_URL ? {} : await fetch('http://127.0.0.1:8428/health').then((r) => (r.ok ? { INFLUX_URL: 'http://127.0.0.1:8428', INFLUX_BUCKET: 'kiot' } : {}), () => ({}));
-const stack = spawn(process.execPath, [join(root, 'scripts/stack/start.mjs')], { env: { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), KIOT_VAR_DIR: varDir, ...influx }, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-let out = '';
-stack.stdout.on('data', (d) => (out += d));
-stack.stderr.on('data', (d) => (out += d));
-const stop = () => new Promise((resolve) => { if (stack.exitCode !== null) return resolve(); stack.once('exit', resolve); process.kill(-stack.pid, 'SIGINT'); });
+const stack = await launchStack({ env: influx });
+const { ports } = stack;
+const stop = () => stack.stop();
 process.on('SIGINT', () => void stop().then(() => process.exit(130)));
-for (let t = Date.now(); !out.includes('[stack] ready'); await new Promise((r) => setTimeout(r, 200))) {
-  if (Date.now() - t > 60_000 || stack.exitCode !== null) { say(out); throw new Error('the stack did not come up'); }
-}
 
 /** Process name → pid (each is its own process group), from the launcher's lines. */
-const pids = () => Object.fromEntries([...out.matchAll(/\[stack\] started (\S+) pid (\d+)/g)].map((m) => [m[1], Number(m[2])]));
+const pids = () => stack.pids();
 // Every process exports heap used and event-loop lag under prom-client's names (the functions through
 // faas-js-runtime, the broker and the MQTT endpoint themselves).
 const metricsPorts = { broker: ports.BROKER_PORT, 'mqtt-endpoint': ports.MQTT_METRICS_PORT, converter: ports.CONVERTER_PORT, validator: ports.VALIDATOR_PORT, 'influx-writer': ports.INFLUX_WRITER_PORT, 'http-ingest': ports.HTTP_INGEST_PORT, 'live-console': ports.CONSOLE_PORT };

@@ -1,13 +1,12 @@
 // Scenario 2 (unbatched and SenML-batched): the local stack, HTTP ingest → broker → converter →
 // validator → writer → VictoriaMetrics. Fixed-rate steps find the highest rate with zero loss.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { cannon, freePorts, machineCpu, processCpu, root, sleep, round } from '../lib.mjs';
+import { cannon, machineCpu, processCpu, root, sleep, round } from '../lib.mjs';
 import { INFLUX1_URL, VM_URL, influx1Available, vmAvailable } from './targets.mjs';
 import { profileDir, summariseLatest } from '../profile.mjs';
-import { stackPortVariables } from '../../scripts/stack/plan.mjs';
+import { launchStack } from '../../scripts/stack/launch.mjs';
 
 /**
  * One read of the broker's /metrics: deliveries waiting or in flight (`total`, and `perTrigger` by
@@ -31,29 +30,13 @@ const metric = async (brokerPort, trigger, result) => (await brokerMetrics(broke
 
 /** The local stack (`npm start`) on free ports, writing to VictoriaMetrics; resolves once it is ready. */
 async function startStack(extraEnv = {}) {
+  const stack = await launchStack({ env: { INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', INGEST_RATE_PER_SECOND: '10000000', INGEST_RATE_BURST: '10000000', ...extraEnv } });
   // A fresh journal each time: events a stopped stack left in its journal would be delivered again and counted.
-  const varDir = mkdtempSync(join(tmpdir(), 'kiot-bench-'));
-  const names = stackPortVariables();
-  const free = await freePorts(names.length);
-  const ports = Object.fromEntries(names.map((k, i) => [k, free[i]]));
-  const env = { ...process.env, ...Object.fromEntries(Object.entries(ports).map(([k, v]) => [k, String(v)])), INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', KIOT_VAR_DIR: varDir, INGEST_RATE_PER_SECOND: '10000000', INGEST_RATE_BURST: '10000000', ...extraEnv };
-  const stack = spawn(process.execPath, [`${root}/scripts/stack/start.mjs`], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-  let log = '';
-  stack.stdout.on('data', (d) => (log += d));
   const stop = async () => {
-    if (stack.exitCode !== null) return;
-    const exited = new Promise((r) => stack.once('exit', r));
-    try { process.kill(-stack.pid, 'SIGINT'); } catch { /* gone */ }
-    await Promise.race([exited, sleep(10_000)]);
-    rmSync(varDir, { recursive: true, force: true });
+    await stack.stop();
+    rmSync(stack.varDir, { recursive: true, force: true });
   };
-  for (let i = 0; i < 600 && !log.includes('[stack] ready'); i++) await sleep(100);
-  if (!log.includes('[stack] ready')) {
-    await stop();
-    throw new Error(`stack did not start:\n${log.slice(-2000)}`);
-  }
-  const pids = Object.fromEntries([...log.matchAll(/\[stack\] started (\S+) pid (\d+)/g)].map((m) => [m[1], Number(m[2])]));
-  return { ports, stop, pids };
+  return { ports: stack.ports, stop, pids: stack.pids() };
 }
 
 /**
