@@ -98,6 +98,20 @@ describe('eventing/ offline validation', () => {
     for (const k of ['retry', 'backoffPolicy', 'backoffDelay', 'timeout', 'deadLetterSink']) assert.ok(spec.delivery[k] !== undefined, k);
   });
 
+  it('starts another entry point of a function\'s buildpack image through the CNB launcher, at a file the build makes', () => {
+    type Container = { image: string; command?: string[]; args?: string[] };
+    const containers = docs.filter((d) => d.kind === 'Deployment').flatMap((d) => (d.spec as { template: { spec: { containers: Container[] } } }).template.spec.containers);
+    const fromFunctions = containers.filter((c) => functions.some((f) => c.image.includes(`/${f}:`)) && c.command !== undefined);
+    assert.ok(fromFunctions.length > 0, 'the Kafka-direct writer runs the influx-writer image with its own entry point');
+    for (const c of fromFunctions) {
+      // node is in a buildpack layer, on PATH only in the launcher's environment.
+      assert.deepEqual(c.command, ['/cnb/lifecycle/launcher'], c.image);
+      const fn = functions.find((f) => c.image.includes(`/${f}:`))!;
+      const entry = c.args?.find((a) => a.endsWith('.js'));
+      assert.ok(entry !== undefined && existsSync(join(ROOT, 'functions', fn, entry)), `${c.image}: ${String(c.args)} names no built file of functions/${fn}`);
+    }
+  });
+
   it('points every subscriber and sink reference at something this repository defines', () => {
     for (const d of docs.filter((x) => x.kind === 'Trigger' || x.kind === 'Broker' || x.kind === 'SinkBinding')) {
       const refs: { kind: string; name: string }[] = [];
