@@ -112,6 +112,18 @@ describe('eventing/ offline validation', () => {
     }
   });
 
+  it('runs a Dockerfile-built image that must be non-root as a numeric user, which the kubelet can check', () => {
+    type Container = { image: string; securityContext?: { runAsNonRoot?: boolean; runAsUser?: number } };
+    const nonRoot = docs.filter((d) => d.kind === 'Deployment').flatMap((d) => (d.spec as { template: { spec: { containers: Container[] } } }).template.spec.containers)
+      .filter((c) => c.securityContext?.runAsNonRoot === true && c.securityContext.runAsUser === undefined);
+    const dockerfiles = nonRoot.map((c) => /\/([a-z-]+):/.exec(c.image)![1]!).filter((n) => n.endsWith('-endpoint')).map((n) => join(ROOT, 'endpoints', n.replace(/-endpoint$/, ''), 'Dockerfile'));
+    assert.ok(dockerfiles.length > 0 && dockerfiles.every((f) => existsSync(f)), String(dockerfiles));
+    for (const f of dockerfiles) {
+      const user = [...readFileSync(f, 'utf8').matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1];
+      assert.match(user ?? '', /^[1-9]\d*(:\d+)?$/, `${f}: USER ${String(user)} (runAsNonRoot needs a number other than 0)`);
+    }
+  });
+
   it('points every subscriber and sink reference at something this repository defines', () => {
     for (const d of docs.filter((x) => x.kind === 'Trigger' || x.kind === 'Broker' || x.kind === 'SinkBinding')) {
       const refs: { kind: string; name: string }[] = [];
