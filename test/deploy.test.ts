@@ -32,8 +32,26 @@ describe('scripts/deploy and the eventing overlays', function () {
     const commands = r.stdout.split('\n').filter((l) => l.startsWith('$ '));
     assert.equal(commands[0], '$ npm run build');
     for (const fn of ['converter', 'http-ingest', 'influx-writer', 'live-console', 'validator']) assert.ok(commands.includes(`$ func deploy --path functions/${fn} --registry ghcr.io/example --namespace iot --build true`), fn);
-    assert.equal(commands.at(-1), '$ kubectl apply --namespace iot -k eventing/overlays/kafka');
+    assert.ok(commands.includes('$ docker build --tag ghcr.io/example/mqtt-endpoint:latest endpoints/mqtt'));
+    assert.ok(commands.includes('$ docker push ghcr.io/example/mqtt-endpoint:latest'));
+    assert.equal(commands.at(-1), '$ kubectl apply -k var/deploy/kafka-iot');
   });
+
+  for (const overlay of ['kafka', 'light']) {
+    it(`${overlay} overlay in another namespace: every object there, every reference resolving there, the registry's images`, () => {
+      const docs = rendered(overlay);
+      for (const d of docs) assert.equal((d.metadata as { namespace?: string }).namespace, 'iot', `${d.kind} ${d.metadata.name}`);
+      // A reference that names a namespace would point back at kiot's; left out, Knative resolves it in the holder's.
+      const text = JSON.stringify(docs);
+      assert.doesNotMatch(text, /"namespace":"(?!iot")/);
+      const images = docs.filter((d) => d.kind === 'Deployment').flatMap((d) => (d.spec as { template: { spec: { containers: { image: string; env?: { name: string; value?: string }[] }[] } } }).template.spec.containers);
+      assert.ok(images.length > 0 && images.every((c) => c.image.startsWith('ghcr.io/example/')), images.map((c) => c.image).join(', '));
+      const topics = images.flatMap((c) => c.env ?? []).filter((e) => e.name === 'KAFKA_TOPICS').map((e) => e.value);
+      assert.deepEqual(topics, overlay === 'kafka' ? ['knative-broker-iot-kiot'] : []);
+      const wiring = parseWiring(docs as unknown as Record<string, unknown>[], 'iot');
+      assert.ok(wiring.triggers.length > 0 && wiring.triggers.every((t) => t.namespace === 'iot' && (t.subscriber.ref?.namespace ?? 'iot') === 'iot'));
+    });
+  }
 
   it('refuses to run without a registry, with a bad namespace or an unknown overlay', () => {
     assert.equal(deploy(['--dry-run']).status, 2);
