@@ -11,7 +11,7 @@ export const USAGE = `usage:
   kiot device disable|enable APP DEVICE [--registry FILE]
   kiot webhook-secret APP [--secret S | --secret-stdin] [--tts-app ID,...] [--registry FILE]
   kiot tail TOPIC [--brokers host:port,...] [--auth-dir DIR] [--from-beginning]
-  kiot replay TOPIC (--to BROKER_URL | --to-topic TOPIC) [--from ISO_TIME | --from-offset N] [--until ISO_TIME | --until-offset N] [--brokers ...] [--auth-dir DIR]
+  kiot replay TOPIC (--to BROKER_URL [--ca-file PEM] | --to-topic TOPIC) [--from ISO_TIME | --from-offset N] [--until ISO_TIME | --until-offset N] [--brokers ...] [--auth-dir DIR]
   kiot simulate [--devices N] [--rate R] [--count C | --duration S] [--protocol http|mqtt] [--url URL] [--user U --password P] [--channel C] [--concurrency N]
   kiot help
 defaults: --registry $KIOT_REGISTRY_FILE or ./registry.yaml; --brokers $KAFKA_BROKERS or 127.0.0.1:9092;
@@ -32,7 +32,7 @@ export type Command =
   | { readonly kind: 'device-enable'; readonly registry: string; readonly application: string; readonly device: string; readonly enabled: boolean }
   | { readonly kind: 'webhook-secret'; readonly registry: string; readonly application: string; readonly secret: SecretSource; readonly ttsApplications: readonly string[] }
   | { readonly kind: 'tail'; readonly kafka: KafkaOptions; readonly topic: string; readonly fromBeginning: boolean }
-  | { readonly kind: 'replay'; readonly kafka: KafkaOptions; readonly topic: string; readonly range: Range; readonly to: { readonly url: string } | { readonly topic: string } }
+  | { readonly kind: 'replay'; readonly kafka: KafkaOptions; readonly topic: string; readonly range: Range; readonly to: { readonly url: string; readonly caFile?: string } | { readonly topic: string } }
   | { readonly kind: 'simulate'; readonly protocol: 'http' | 'mqtt'; readonly url: string; readonly devices: number; readonly rate: number; readonly count?: number; readonly durationS?: number; readonly concurrency: number; readonly user: string; readonly password: string; readonly channel: string };
 
 /** Brokers, and the directory of a Kafka auth Secret (main reads it). */
@@ -51,7 +51,7 @@ const COMMANDS: Readonly<Record<string, { readonly positionals: readonly string[
   'device enable': { positionals: ['APP', 'DEVICE'], options: { registry: 'string' } },
   'webhook-secret': { positionals: ['APP'], options: { secret: 'string', 'secret-stdin': 'boolean', 'tts-app': 'string', registry: 'string' } },
   tail: { positionals: ['TOPIC'], options: { brokers: 'string', 'auth-dir': 'string', 'from-beginning': 'boolean' } },
-  replay: { positionals: ['TOPIC'], options: { brokers: 'string', 'auth-dir': 'string', to: 'string', 'to-topic': 'string', from: 'string', until: 'string', 'from-offset': 'string', 'until-offset': 'string' } },
+  replay: { positionals: ['TOPIC'], options: { brokers: 'string', 'auth-dir': 'string', to: 'string', 'ca-file': 'string', 'to-topic': 'string', from: 'string', until: 'string', 'from-offset': 'string', 'until-offset': 'string' } },
   simulate: { positionals: [], options: { devices: 'string', rate: 'string', count: 'string', duration: 'string', protocol: 'string', url: 'string', user: 'string', password: 'string', channel: 'string', concurrency: 'string' } },
 };
 
@@ -147,7 +147,9 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
       const topic = str(v, 'to-topic');
       if ((url === undefined) === (topic === undefined)) throw new UsageError('replay needs exactly one of --to BROKER_URL and --to-topic TOPIC');
       if (url !== undefined && !/^https?:\/\/[^/]/.test(url)) throw new UsageError(`--to must be an http(s) URL, not ${JSON.stringify(url)}`);
-      return { kind: 'replay', kafka, topic: a, range: range(v), to: url !== undefined ? { url } : { topic: topic! } };
+      const caFile = str(v, 'ca-file');
+      if (caFile !== undefined && url === undefined) throw new UsageError('--ca-file goes with --to (the broker ingress it trusts)');
+      return { kind: 'replay', kafka, topic: a, range: range(v), to: url !== undefined ? { url, ...(caFile !== undefined ? { caFile } : {}) } : { topic: topic! } };
     }
     default:
       return simulateCommand(v, env);

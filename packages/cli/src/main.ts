@@ -81,7 +81,8 @@ async function run(c: Command): Promise<number> {
       return 0;
     }
     case 'replay': {
-      const counts = await replay(kafkaConnection(c.kafka), c.topic, c.range, c.to);
+      const to = 'url' in c.to && c.to.caFile !== undefined ? { url: c.to.url, ca: readFileSync(c.to.caFile, 'utf8') } : c.to;
+      const counts = await replay(kafkaConnection(c.kafka), c.topic, c.range, to);
       process.stdout.write(`${JSON.stringify(counts)}\n`);
       return counts.failed === 0 ? 0 : 1;
     }

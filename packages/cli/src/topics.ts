@@ -58,6 +58,8 @@ export async function tail(conn: KafkaConnection, topic: string, fromBeginning: 
 
 export interface ReplayTarget {
   readonly url?: string;
+  /** PEM: the CA an https broker ingress is signed by (eventing TLS), besides the system's roots. */
+  readonly ca?: string;
   readonly topic?: string;
 }
 
@@ -73,7 +75,7 @@ export async function replay(conn: KafkaConnection, topic: string, range: Range,
   // Java's partitioner (murmur2 of the key), as the Knative Kafka broker uses: a replayed record lands where the broker would put it.
   const producer = to.topic !== undefined ? kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false }) : undefined;
   await producer?.connect();
-  const post = createPost(16);
+  const post = createPost(16, to.ca);
   const consumer = kafka.consumer({ groupId: `kiot-replay-${process.pid}-${Date.now()}`, allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });

@@ -1,6 +1,8 @@
 /** `kiot tail` and `kiot replay` against a real Kafka. */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { CloudEvent, Kafka as CE } from 'cloudevents';
@@ -101,6 +103,22 @@ describe('kiot tail / replay', function () {
       assert.ok(!(await admin.listTopics()).includes(missing), 'the mistyped topic was created');
     } finally {
       await admin.disconnect();
+    }
+  });
+
+  it('replay to an https broker ingress trusts the CA given with --ca-file (eventing TLS), and fails without it', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiot-replay-tls-'));
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=broker-ingress', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    const tls = await startSink({ key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') });
+    try {
+      const trusted = await cli(['replay', topic, '--to', tls.url, '--ca-file', join(dir, 'cert.pem'), '--until-offset', '1']);
+      assert.equal(trusted.code, 0, trusted.err);
+      assert.deepEqual(tls.received.map((x) => x.headers['ce-id']), ['e0', 'e1']);
+      const untrusted = await cli(['replay', topic, '--to', tls.url, '--until-offset', '1']);
+      assert.equal(untrusted.code, 1);
+      assert.equal((JSON.parse(untrusted.out.trim()) as { failed: number }).failed, 2);
+    } finally {
+      await tls.close();
     }
   });
 
