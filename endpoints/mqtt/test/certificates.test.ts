@@ -1,18 +1,14 @@
 /** TLS certificate renewal: a pair that does not load leaves the one being served in place, and says why. */
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
 import { copyFileSync, mkdtempSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, createServer } from 'node:tls';
 import { readCertificate, reloadCertificate } from '../src/certificates';
+import { selfSigned } from '../../../test/support/certificates';
 
-const pair = (cn: string): { certFile: string; keyFile: string } => {
-  const dir = mkdtempSync(join(tmpdir(), `kiot-cert-${cn}-`));
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', `/CN=${cn}`, '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-  return { certFile: join(dir, 'cert.pem'), keyFile: join(dir, 'key.pem') };
-};
+const pair = (cn: string): { certFile: string; keyFile: string } => selfSigned(cn);
 
 describe('mqtt endpoint TLS certificate reload', function () {
   this.timeout(20_000);

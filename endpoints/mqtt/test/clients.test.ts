@@ -1,12 +1,12 @@
 /** The MQTT endpoint with Debian's mosquitto clients, and over TLS with a real certificate. */
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import mqtt from 'mqtt';
+import { selfSigned } from '../../../test/support/certificates';
 import { needService } from '../../../test/support/services';
 import { startHarness, type Harness } from './support';
 
@@ -79,14 +79,13 @@ describe('mqtt endpoint over TLS', function () {
   let h: Harness;
   let dir: string;
   before(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'kiot-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
+    dir = selfSigned('localhost').dir;
     h = await startHarness({ tlsCertFile: join(dir, 'cert.pem'), tlsKeyFile: join(dir, 'key.pem') });
   });
   after(() => h?.close());
 
   it('accepts MQTT.js over TLS with the server certificate trusted, and refuses it untrusted', async () => {
-    const c = await mqtt.connectAsync(`mqtts://127.0.0.1:${h.endpoint.tlsPort}`, { username: 'device1@demo', password: 'demo-secret', ca: execFileSync('cat', [join(dir, 'cert.pem')]), reconnectPeriod: 0, protocolVersion: 5 });
+    const c = await mqtt.connectAsync(`mqtts://127.0.0.1:${h.endpoint.tlsPort}`, { username: 'device1@demo', password: 'demo-secret', ca: readFileSync(join(dir, 'cert.pem')), reconnectPeriod: 0, protocolVersion: 5 });
     await c.publishAsync('temperature', '{"temperature":2}', { qos: 1 });
     await c.endAsync();
     assert.equal(h.sink.received.at(-1)!.body.toString(), '{"temperature":2}');
@@ -103,17 +102,16 @@ describe('mqtt endpoint over TLS', function () {
     });
     assert.equal(await served(), 'localhost');
     const open = await mqtt.connectAsync(`mqtts://127.0.0.1:${h.endpoint.tlsPort}`, { username: 'device1@demo', password: 'demo-secret', ca: readFileSync(join(dir, 'cert.pem')), reconnectPeriod: 0, protocolVersion: 5 });
-    const next = mkdtempSync(join(tmpdir(), 'kiot-tls-next-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=renewed', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost', '-keyout', join(next, 'key.pem'), '-out', join(next, 'cert.pem')], { stdio: 'ignore' });
-    writeFileSync(join(dir, 'key.pem'), readFileSync(join(next, 'key.pem')));
-    writeFileSync(join(dir, 'cert.pem'), readFileSync(join(next, 'cert.pem')));
+    const next = selfSigned('renewed');
+    writeFileSync(join(dir, 'key.pem'), next.key);
+    writeFileSync(join(dir, 'cert.pem'), next.cert);
     let cn = '';
     for (let i = 0; i < 50 && cn !== 'renewed'; i++) {
       await new Promise((r) => setTimeout(r, 200));
       cn = await served();
     }
     assert.equal(cn, 'renewed');
-    const renewed = await mqtt.connectAsync(`mqtts://127.0.0.1:${h.endpoint.tlsPort}`, { username: 'device1@demo', password: 'demo-secret', ca: readFileSync(join(next, 'cert.pem')), reconnectPeriod: 0, protocolVersion: 5 });
+    const renewed = await mqtt.connectAsync(`mqtts://127.0.0.1:${h.endpoint.tlsPort}`, { username: 'device1@demo', password: 'demo-secret', ca: next.cert, reconnectPeriod: 0, protocolVersion: 5 });
     await renewed.publishAsync('temperature', '{"temperature":5}', { qos: 1 });
     // The connection opened before the renewal carries on.
     await open.publishAsync('temperature', '{"temperature":6}', { qos: 1 });

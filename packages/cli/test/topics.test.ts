@@ -1,19 +1,16 @@
 /** `kiot tail` and `kiot replay` against a real Kafka. */
 import { strict as assert } from 'node:assert';
-import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { connect } from 'node:net';
+import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { CloudEvent, Kafka as CE } from 'cloudevents';
 import { Kafka, logLevel } from 'kafkajs';
 import { inRange, replay } from '../src/topics';
-import { needService } from '../../../test/support/services';
-import { authSecretDir, KAFKA_SASL_SSL, KAFKA_SASL_USER, kafkaTlsFile, needKafka } from '../../../test/support/kafka';
+import { selfSigned } from '../../../test/support/certificates';
+import { authSecretDir, KAFKA_BROKERS, KAFKA_SASL_SSL, KAFKA_SASL_USER, kafkaTlsFile, needKafka } from '../../../test/support/kafka';
 import { startSink, type TestSink } from '../../../test/support/sink';
 
 const ROOT = join(__dirname, '../../..');
-const BROKER = process.env['KIOT_KAFKA_BROKERS'] ?? '127.0.0.1:19092';
+const BROKER = KAFKA_BROKERS[0]!;
 const topic = `kiot-cli-${Date.now()}`;
 
 // stdout carries the results only; kafkajs logs (JSON lines too) go to stderr and stay apart.
@@ -36,9 +33,7 @@ describe('kiot tail / replay', function () {
   let sink: TestSink;
 
   before(async function () {
-    const [host, port] = BROKER.split(':');
-    const up = await new Promise<boolean>((resolve) => { const s = connect(Number(port), host!, () => { s.destroy(); resolve(true); }); s.on('error', () => resolve(false)); });
-    if (!up) await needService(this, 'Kafka', `http://${BROKER}/`, 'scripts/services/install && scripts/services/start');
+    await needKafka(this);
     const kafka = new Kafka({ clientId: 'kiot-test', brokers: [BROKER], logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
@@ -107,11 +102,10 @@ describe('kiot tail / replay', function () {
   });
 
   it('replay to an https broker ingress trusts the CA given with --ca-file (eventing TLS), and fails without it', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'kiot-replay-tls-'));
-    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=broker-ingress', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-    const tls = await startSink({ key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert: readFileSync(join(dir, 'cert.pem'), 'utf8') });
+    const certificate = selfSigned('broker-ingress');
+    const tls = await startSink(certificate);
     try {
-      const trusted = await cli(['replay', topic, '--to', tls.url, '--ca-file', join(dir, 'cert.pem'), '--until-offset', '1']);
+      const trusted = await cli(['replay', topic, '--to', tls.url, '--ca-file', certificate.certFile, '--until-offset', '1']);
       assert.equal(trusted.code, 0, trusted.err);
       assert.deepEqual(tls.received.map((x) => x.headers['ce-id']), ['e0', 'e1']);
       const untrusted = await cli(['replay', topic, '--to', tls.url, '--until-offset', '1']);

@@ -1,11 +1,8 @@
 /** What a SinkBinding injects (K_SINK, K_CE_OVERRIDES, K_CA_CERTS), read and applied as the endpoints do. */
 import { strict as assert } from 'node:assert';
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { ConfigError, EnvReader, KiotError, newEvent, parseCeOverrides, readSinkBinding } from '../src';
 import { bindingSink } from '../src/exchange';
+import { selfSigned } from '../../../test/support/certificates';
 import { startSink, type TestSink } from '../../../test/support/sink';
 
 const event = () => newEvent({ type: 'io.kiot.telemetry.raw.v1', source: 'kiot://demo/d1', application: 'demo', device: 'd1', datacontenttype: 'application/json' }, Buffer.from('{"t":1}'));
@@ -38,11 +35,10 @@ describe('SinkBinding: K_SINK, K_CE_OVERRIDES, K_CA_CERTS', () => {
     let sink: TestSink;
     let cert = '';
     before(async () => {
-      // A self-signed certificate for 127.0.0.1, as a cluster's eventing TLS issues the broker ingress one.
-      const dir = mkdtempSync(join(tmpdir(), 'kiot-sink-tls-'));
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=broker-ingress', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' });
-      cert = readFileSync(join(dir, 'cert.pem'), 'utf8');
-      sink = await startSink({ key: readFileSync(join(dir, 'key.pem'), 'utf8'), cert });
+      // Self-signed for 127.0.0.1, as a cluster's eventing TLS issues the broker ingress its own.
+      const tls = selfSigned('broker-ingress');
+      cert = tls.cert;
+      sink = await startSink(tls);
     });
     after(() => sink?.close());
 
