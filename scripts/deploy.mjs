@@ -37,7 +37,7 @@ const deployDir = ({ namespace, overlay }) => join(root, 'var/deploy', `${overla
  * images this registry holds (func pushes REGISTRY/NAME; the manifests name ghcr.io/kiot/NAME), and
  * the Kafka-direct writer reading the topic the Kafka broker makes for this namespace's Broker.
  */
-export function deployKustomization({ registry, namespace = 'kiot', overlay = 'kafka' }) {
+export function deployKustomization({ registry, namespace, overlay }) {
   return `# Written by scripts/deploy: eventing/overlays/${overlay} in namespace ${namespace}, images from ${registry}.
 apiVersion: kustomize.config.k8s.io/v1beta1
 kind: Kustomization
@@ -66,7 +66,7 @@ patches:
 
 /** Writes the deploy kustomization and renders it as kubectl would apply it. */
 export function render(options) {
-  const dir = deployDir({ namespace: 'kiot', overlay: 'kafka', ...options });
+  const dir = deployDir(options);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'kustomization.yaml'), deployKustomization(options));
   return execFileSync('kubectl', ['kustomize', dir], { encoding: 'utf8' });

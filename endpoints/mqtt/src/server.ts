@@ -4,7 +4,7 @@ import { createServer as createNetServer, type Server, type Socket } from 'node:
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
-import { FailureLimiter, Metrics, probeHandler, processMetrics, type AuthOutcome, type SendEvent, type VerifyGate } from '@kiot/core';
+import { FailureLimiter, Metrics, probeServer, type AuthOutcome, type SendEvent, type VerifyGate } from '@kiot/core';
 import { InflightBudget } from './budget';
 import { readCertificate, reloadCertificate } from './certificates';
 import type { MqttConfig } from './config';
@@ -101,8 +101,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
     ws.on('connection', (socket) => onSocket(createWebSocketStream(socket)));
     wsPort = await listen(wsHttp, config.wsPort, config.host);
   }
-  const processText = processMetrics();
-  const http = createHttpServer(probeHandler({ metrics: () => metrics.text() + processText(), ready: () => accepting }));
+  const http = probeServer(metrics, () => accepting);
   const metricsPort = await listen(http, config.metricsPort, config.host);
   return {
     port,

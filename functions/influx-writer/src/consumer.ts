@@ -3,9 +3,8 @@
  * straight from a Kafka topic and writes them in large batches, for volumes the broker's
  * one-HTTP-request-per-event push cannot carry.
  */
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { ConfigError, Metrics, probeHandler, processMetrics } from '@kiot/core';
+import { ConfigError, Metrics, probeServer } from '@kiot/core';
 import { createInfluxWriter } from './influx';
 import { parseConsumerConfig } from './kafka/config';
 import { runConsumer } from './kafka/consumer';
@@ -19,9 +18,8 @@ async function main(): Promise<void> {
   const write = createInfluxWriter({ ...writer, precision: writer.mapping.precision });
   const metrics = new Metrics();
   const observed = observeConsumer(metrics);
-  const processText = processMetrics();
   // Up before the consumer: the kubelet's liveness probe answers while the group is still being joined.
-  const probes = createServer(probeHandler({ metrics: () => metrics.text() + processText(), ready: observed.ready }));
+  const probes = probeServer(metrics, observed.ready);
   await new Promise<void>((resolve) => probes.listen(metricsPort, resolve));
   const running = await runConsumer(kafka, (records) => processBatch(records, write, writer.mapping, writer.maxBatchLines, writer.inputTypes), log, observed);
   log({ msg: 'consuming', topics: kafka.topics, group: kafka.groupId, metricsPort: (probes.address() as AddressInfo).port });

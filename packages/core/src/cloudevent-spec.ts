@@ -11,6 +11,9 @@ export type AttributeValue = string | number | boolean;
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(\.\d+)?(Z|z|[+-](\d{2}):(\d{2}))$/;
 const MEDIA_TYPE = /^[A-Za-z0-9!#$&^_.+-]+\/[A-Za-z0-9!#$&^_.+-]+(\s*;.*)?$/;
 const ATTRIBUTE_NAME = /^[a-z0-9]+$/;
+
+/** CloudEvents attribute names: lower-case ASCII letters and digits. */
+export const isAttributeName = (name: string): boolean => ATTRIBUTE_NAME.test(name);
 // URIs carry no whitespace or control characters.
 const URI_REFERENCE = /^[!-~\u0080-\uffff]*$/;
 const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[!-~\u0080-\uffff]*$/;

@@ -1,5 +1,6 @@
 /** Counters and gauges in Prometheus text format, for the metrics port of a long-lived process (the MQTT endpoint, the Kafka-direct writer). */
-import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { processMetrics } from './process-metrics';
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -48,25 +49,24 @@ export class Metrics {
   }
 }
 
-/** What a probe port serves: /metrics, /healthz (the process answers), /readyz (`ready()`). */
-export interface ProbeHandlers {
-  readonly metrics: () => string;
-  readonly ready: () => boolean;
-}
-
-/** The request handler of a metrics and probes port, for Prometheus and the kubelet. */
-export function probeHandler(h: ProbeHandlers): (req: IncomingMessage, res: ServerResponse) => void {
-  return (req, res) => {
+/**
+ * The metrics and probes port of a long-lived process, for Prometheus and the kubelet: /metrics
+ * (these metrics, then the process's heap and event-loop lag), /healthz (the process answers) and
+ * /readyz (`ready()`). The caller listens where it is configured to.
+ */
+export function probeServer(metrics: Metrics, ready: () => boolean): Server {
+  const processText = processMetrics();
+  return createServer((req: IncomingMessage, res: ServerResponse) => {
     if (req.url === '/metrics') {
       res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' });
-      res.end(h.metrics());
+      res.end(metrics.text() + processText());
       return;
     }
     if (req.url === '/healthz') return void res.writeHead(200).end('ok');
     if (req.url === '/readyz') {
-      const ready = h.ready();
-      return void res.writeHead(ready ? 200 : 503).end(ready ? 'ok' : 'not ready');
+      const ok = ready();
+      return void res.writeHead(ok ? 200 : 503).end(ok ? 'ok' : 'not ready');
     }
     res.writeHead(404).end();
-  };
+  });
 }

@@ -4,6 +4,7 @@
  * yourself") and K_CA_CERTS (the CA bundle of an https sink, when eventing TLS is on).
  * kiot's own attributes (type, source, application, device, …) win over the overrides.
  */
+import { isAttributeName } from './cloudevent-spec';
 import type { EnvReader } from './config';
 import type { SendEvent } from './sink';
 
@@ -36,7 +37,8 @@ export function parseCeOverrides(raw: string | undefined): { readonly overrides:
   const overrides: Record<string, string> = {};
   const problems: string[] = [];
   for (const [k, v] of Object.entries(extensions)) {
-    if (!/^[a-z0-9]{1,20}$/.test(k)) problems.push(`K_CE_OVERRIDES extension ${JSON.stringify(k)} must be 1 to 20 lowercase letters or digits`);
+    // The spec's name rule, and its advice to keep a name to 20 characters, held to for a setting.
+    if (!isAttributeName(k) || k.length > 20) problems.push(`K_CE_OVERRIDES extension ${JSON.stringify(k)} must be 1 to 20 lowercase letters or digits`);
     else if (typeof v === 'object' && v !== null) problems.push(`K_CE_OVERRIDES extension ${k} must be a string, number or boolean`);
     else overrides[k] = String(v);
   }

@@ -14,7 +14,11 @@ export function parseConsumerConfig(env: Env): Readonly<ConsumerConfig> {
   const r = new EnvReader(env);
   const brokers = r.list('KAFKA_BROKERS');
   if (brokers.length === 0) r.problem('KAFKA_BROKERS is required (host:port, comma-separated)');
-  let kafka: KafkaTarget = {
+  // TLS and SASL: the Kafka broker's auth Secret, mounted as it is.
+  const authDir = r.optional('KAFKA_AUTH_DIR');
+  const auth = authDir === undefined ? undefined : kafkaSecurityFromDirectory(authDir);
+  for (const p of auth?.problems ?? []) r.problem(p);
+  const kafka: KafkaTarget = {
     brokers,
     clientId: r.string('KAFKA_CLIENT_ID', 'kiot-influx-writer'),
     groupId: r.string('KAFKA_GROUP_ID', 'kiot-influx-writer'),
@@ -24,15 +28,8 @@ export function parseConsumerConfig(env: Env): Readonly<ConsumerConfig> {
     fromBeginning: r.boolean('KAFKA_FROM_BEGINNING', false),
     concurrency: r.integer('KAFKA_PARTITIONS_CONCURRENTLY', 3, 1, 64),
     sessionTimeoutMs: r.integer('KAFKA_SESSION_TIMEOUT_MS', 30_000, 6000, 300_000),
-    security: {},
+    security: auth?.security ?? {},
   };
-  // TLS and SASL: the Kafka broker's auth Secret, mounted as it is.
-  const authDir = r.optional('KAFKA_AUTH_DIR');
-  if (authDir !== undefined) {
-    const auth = kafkaSecurityFromDirectory(authDir);
-    for (const p of auth.problems) r.problem(p);
-    kafka = { ...kafka, security: auth.security };
-  }
   let writer: Readonly<WriterConfig> | undefined;
   try {
     writer = parseWriterConfig(env);
