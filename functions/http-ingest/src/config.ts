@@ -1,5 +1,6 @@
 /** http-ingest configuration, parsed once from env at init. */
 import { EnvReader, readSinkBinding, type Env, type SinkBinding } from '@kiot/core';
+import { DEFAULT_TRUSTED_PROXIES, trustedProxies, type TrustedProxies } from './client-address';
 
 /** The Broker ingress, overrides and CA bundle: what the SinkBinding injects. */
 export interface IngestConfig extends SinkBinding {
@@ -15,6 +16,8 @@ export interface IngestConfig extends SinkBinding {
   readonly burst: number;
   /** Failed authentications per minute per source address before it is refused (429). */
   readonly authFailuresPerMinute: number;
+  /** Proxies whose X-Forwarded-For entries are believed: the source address is the first entry, from the right, outside them. */
+  readonly trustedProxies: TrustedProxies;
   readonly corsOrigins: readonly string[];
   readonly webhookSecretHeader: string;
 }
@@ -25,6 +28,9 @@ export function parseConfig(env: Env): Readonly<IngestConfig> {
   const registryFile = r.optional('INGEST_REGISTRY_FILE');
   const anonymous = r.boolean('INGEST_ANONYMOUS', false);
   if (!anonymous && registryFile === undefined) r.problem('INGEST_REGISTRY_FILE is required (or INGEST_ANONYMOUS=true, for demos only)');
+  const proxies = r.list('INGEST_TRUSTED_PROXIES');
+  const trusted = trustedProxies(proxies.length > 0 ? proxies : DEFAULT_TRUSTED_PROXIES);
+  if (Array.isArray(trusted)) for (const p of trusted) r.problem(`INGEST_TRUSTED_PROXIES: ${p}`);
   const config: IngestConfig = {
     ...binding,
     sinkTimeoutMs: r.integer('INGEST_SINK_TIMEOUT_MS', 5000, 1),
@@ -33,6 +39,7 @@ export function parseConfig(env: Env): Readonly<IngestConfig> {
     ratePerSecond: r.integer('INGEST_RATE_PER_SECOND', 50, 1),
     burst: r.integer('INGEST_RATE_BURST', 100, 1),
     authFailuresPerMinute: r.integer('INGEST_AUTH_FAILURES_PER_MINUTE', 30, 1),
+    trustedProxies: Array.isArray(trusted) ? { includes: () => false } : trusted,
     corsOrigins: r.list('INGEST_CORS_ORIGINS'),
     webhookSecretHeader: r.string('INGEST_WEBHOOK_SECRET_HEADER', 'x-kiot-webhook-secret').toLowerCase(),
     ...(registryFile === undefined ? {} : { registryFile }),

@@ -2,6 +2,7 @@
 import type { Context } from 'faas-js-runtime';
 import { answer, Authenticator, claimsCloudEvent, FailureLimiter, KiotError, loadRegistryFile, RateLimiter, sentHeaders, watchRegistryFile, type Log } from '@kiot/core';
 import { bindingSink } from '@kiot/core/exchange';
+import { clientAddress } from './client-address';
 import { parseConfig, type IngestConfig } from './config';
 import { ingest, type IngestDeps } from './ingest';
 
@@ -73,8 +74,7 @@ export const handle = async (context: Context) =>
       body: bodyBytes(context),
       contentType: headers['content-type'],
       mediaType: mediaTypeOf(headers['content-type']),
-      // Behind Knative the queue-proxy puts the client first in X-Forwarded-For.
-      remote: headers['x-forwarded-for']?.split(',')[0]?.trim() || 'direct',
+      remote: clientAddress(headers['x-forwarded-for'], deps!.config.trustedProxies),
     };
     return ingest(req, deps!);
   });

@@ -201,7 +201,7 @@ describe('http-ingest in faas-js-runtime against a real sink', function () {
     assert.equal(allowed.headers.get('vary'), 'Origin');
   });
 
-  it('refuses an address with too many failed authentications (429), whatever it presents next, and no other address', async () => {
+  it('refuses an address with too many failed authentications (429), whatever it presents next, and no other address, whichever addresses X-Forwarded-For names first', async () => {
     process.env['INGEST_AUTH_FAILURES_PER_MINUTE'] = '3';
     ingest.init();
     try {
@@ -213,6 +213,10 @@ describe('http-ingest in faas-js-runtime against a real sink', function () {
       assert.ok(Number(blocked.headers.get('retry-after')) >= 1);
       assert.equal((await from('192.0.2.8', wrong)).status, 401, 'another address is not affected');
       assert.equal((await from('192.0.2.8', DEVICE)).status, 202);
+      // An attacker at 203.0.113.66 naming a device's address first: the gateway appended its real one.
+      for (let i = 0; i < 3; i++) assert.equal((await from(`192.0.2.9, 203.0.113.66`, wrong)).status, 401);
+      assert.equal((await from('192.0.2.9', DEVICE)).status, 202, 'the named address is not locked out');
+      assert.equal((await from(`198.51.100.${Math.floor(Math.random() * 250)}, 203.0.113.66`, DEVICE)).status, 429, 'a new made-up entry does not lift the attacker\'s lock');
     } finally {
       delete process.env['INGEST_AUTH_FAILURES_PER_MINUTE'];
       ingest.init();

@@ -1,0 +1,47 @@
+import { strict as assert } from 'node:assert';
+import { clientAddress, DEFAULT_TRUSTED_PROXIES, trustedProxies, type TrustedProxies } from '../src/client-address';
+import { parseConfig } from '../src/config';
+
+const trust = (entries: readonly string[]): TrustedProxies => {
+  const t = trustedProxies(entries);
+  if (Array.isArray(t)) throw new Error(t.join('; '));
+  return t;
+};
+
+describe('http-ingest: the source address behind proxies (X-Forwarded-For)', () => {
+  const cluster = trust(DEFAULT_TRUSTED_PROXIES);
+  const cases: [string, string | undefined, string][] = [
+    ['no proxy in front', undefined, 'direct'],
+    ['an empty header', ' , ', 'direct'],
+    ['the gateway saw the client; the activator and queue-proxy appended pod addresses', '203.0.113.9, 10.244.1.7, 10.244.0.3', '203.0.113.9'],
+    ['a client that made up its own first entries does not choose its address', '198.51.100.1, 192.0.2.50, 203.0.113.9, 10.244.0.3', '203.0.113.9'],
+    ['a made-up private first entry does not hide the client either', '10.9.9.9, 203.0.113.9, 10.244.0.3', '203.0.113.9'],
+    ['an entry that is no address is the client\'s own', 'bogus, 10.244.0.3', 'bogus'],
+    ['ports, brackets and IPv4-mapped addresses', '[2001:db8::7]:4711, 203.0.113.9:5555, ::ffff:10.1.2.3', '203.0.113.9'],
+    ['IPv6 client, IPv6 pods', '2001:DB8::7, fd00::1, ::1', '2001:db8::7'],
+    ['every entry trusted (a device on the cluster\'s own LAN): the leftmost', '192.168.1.50, 10.244.0.3', '192.168.1.50'],
+  ];
+  for (const [what, header, expected] of cases) {
+    it(what, () => assert.equal(clientAddress(header, cluster), expected));
+  }
+
+  it('trusts only the proxies configured: narrowed to the pod network, a LAN device is told apart from a spoofed entry', () => {
+    const pods = trust(['10.244.0.0/16', 'loopback']);
+    assert.equal(clientAddress('192.168.1.99, 192.168.1.50, 10.244.0.3', pods), '192.168.1.50');
+    assert.equal(clientAddress('192.168.1.50, 10.244.0.3', cluster), '192.168.1.50');
+    assert.equal(clientAddress('203.0.113.1, 127.0.0.1', trust(['127.0.0.1'])), '203.0.113.1', 'a single address is a /32');
+  });
+
+  it('refuses a bad INGEST_TRUSTED_PROXIES at start, naming every bad entry', () => {
+    assert.throws(() => parseConfig({ K_SINK: 'http://127.0.0.1:1', INGEST_ANONYMOUS: 'true', INGEST_TRUSTED_PROXIES: 'loopback, 10.0.0.0/33, example.com, fd00::/200' }), (err: Error) => {
+      assert.match(err.message, /"10\.0\.0\.0\/33"/);
+      assert.match(err.message, /"example\.com"/);
+      assert.match(err.message, /"fd00::\/200"/);
+      assert.doesNotMatch(err.message, /loopback"/);
+      return true;
+    });
+    const config = parseConfig({ K_SINK: 'http://127.0.0.1:1', INGEST_ANONYMOUS: 'true', INGEST_TRUSTED_PROXIES: '10.244.0.0/16' });
+    assert.equal(config.trustedProxies.includes('10.244.3.4'), true);
+    assert.equal(config.trustedProxies.includes('192.168.1.1'), false, 'the default ranges are replaced, not added to');
+  });
+});
