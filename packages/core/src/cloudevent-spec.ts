@@ -36,6 +36,9 @@ const OPTIONAL: Readonly<Record<string, (v: string) => boolean>> = {
 };
 const NOT_EXTENSIONS = new Set(['specversion', 'id', 'source', 'type', 'data', 'data_base64', ...Object.keys(OPTIONAL)]);
 
+/** A context attribute's name the spec defines (not an extension's): id, source, time, dataschema, … */
+export const isSpecAttribute = (name: string): boolean => NOT_EXTENSIONS.has(name);
+
 /** Every problem with a set of attributes, per the CloudEvents 1.0 spec; empty when valid. */
 export function attributeProblems(attrs: Readonly<Record<string, unknown>>): string[] {
   const problems: string[] = [];

@@ -4,7 +4,7 @@
  * yourself") and K_CA_CERTS (the CA bundle of an https sink, when eventing TLS is on).
  * kiot's own attributes (type, source, application, device, …) win over the overrides.
  */
-import { isAttributeName } from './cloudevent-spec';
+import { isAttributeName, isSpecAttribute } from './cloudevent-spec';
 import type { EnvReader } from './config';
 import type { SendEvent } from './sink';
 
@@ -39,6 +39,9 @@ export function parseCeOverrides(raw: string | undefined): { readonly overrides:
   for (const [k, v] of Object.entries(extensions)) {
     // The spec's name rule, and its advice to keep a name to 20 characters, held to for a setting.
     if (!isAttributeName(k) || k.length > 20) problems.push(`K_CE_OVERRIDES extension ${JSON.stringify(k)} must be 1 to 20 lowercase letters or digits`);
+    // As Knative's own sources (sdk-go) refuse them: an override is an extension, and a spec
+    // attribute set this way (a time, a dataschema kiot leaves unset) would reach the broker unchecked.
+    else if (isSpecAttribute(k)) problems.push(`K_CE_OVERRIDES extension ${k} is a CloudEvents context attribute, not an extension`);
     else if (typeof v === 'object' && v !== null) problems.push(`K_CE_OVERRIDES extension ${k} must be a string, number or boolean`);
     else overrides[k] = String(v);
   }

@@ -19,6 +19,7 @@ describe('SinkBinding: K_SINK, K_CE_OVERRIDES, K_CA_CERTS', () => {
   const refused: [string, string, string[]][] = [
     ['not JSON', '{extensions:', ['K_CE_OVERRIDES must be JSON like {"extensions":{"site":"plant1"}}']],
     ['extensions not an object', '{"extensions":["site"]}', ['K_CE_OVERRIDES extensions must be an object of names to values']],
+    ['the spec\'s own attributes, which are no extensions', '{"extensions":{"time":"yesterday","dataschema":"x","id":"1","site":"plant1"}}', ['time', 'dataschema', 'id'].map((n) => `K_CE_OVERRIDES extension ${n} is a CloudEvents context attribute, not an extension`)],
     ['a name the spec does not allow, and an object value', '{"extensions":{"Site":"x","meta":{"a":1}}}', ['K_CE_OVERRIDES extension "Site" must be 1 to 20 lowercase letters or digits', 'K_CE_OVERRIDES extension meta must be a string, number or boolean']],
   ];
   for (const [name, raw, problems] of refused) {
