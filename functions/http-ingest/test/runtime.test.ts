@@ -214,9 +214,9 @@ describe('http-ingest in faas-js-runtime against a real sink', function () {
       assert.equal((await from('192.0.2.8', wrong)).status, 401, 'another address is not affected');
       assert.equal((await from('192.0.2.8', DEVICE)).status, 202);
       // An attacker at 203.0.113.66 naming a device's address first: the gateway appended its real one.
-      for (let i = 0; i < 3; i++) assert.equal((await from(`192.0.2.9, 203.0.113.66`, wrong)).status, 401);
+      for (let i = 0; i < 3; i++) assert.equal((await from('192.0.2.9, 203.0.113.66', wrong)).status, 401);
       assert.equal((await from('192.0.2.9', DEVICE)).status, 202, 'the named address is not locked out');
-      assert.equal((await from(`198.51.100.${Math.floor(Math.random() * 250)}, 203.0.113.66`, DEVICE)).status, 429, 'a new made-up entry does not lift the attacker\'s lock');
+      assert.equal((await from('198.51.100.77, 203.0.113.66', DEVICE)).status, 429, 'a new made-up entry does not lift the attacker\'s lock');
     } finally {
       delete process.env['INGEST_AUTH_FAILURES_PER_MINUTE'];
       ingest.init();
