@@ -29,7 +29,8 @@ export function parseConfig(env: Env): Readonly<IngestConfig> {
   const anonymous = r.boolean('INGEST_ANONYMOUS', false);
   if (!anonymous && registryFile === undefined) r.problem('INGEST_REGISTRY_FILE is required (or INGEST_ANONYMOUS=true, for demos only)');
   const proxies = r.list('INGEST_TRUSTED_PROXIES');
-  const trusted = trustedProxies(proxies.length > 0 ? proxies : DEFAULT_TRUSTED_PROXIES);
+  // Loopback always: the peer the launcher appends is the queue-proxy, in the pod.
+  const trusted = trustedProxies(['loopback', ...(proxies.length > 0 ? proxies : DEFAULT_TRUSTED_PROXIES)]);
   if (Array.isArray(trusted)) for (const p of trusted) r.problem(`INGEST_TRUSTED_PROXIES: ${p}`);
   const config: IngestConfig = {
     ...binding,

@@ -47,6 +47,8 @@ export const cors = (): string[] => [...(config?.corsOrigins ?? [])];
  * here, so one that does not parse gets kiot's own 400 rather than fastify's.
  */
 export const bodyAsBytes = true;
+/** The launcher appends the socket's peer to X-Forwarded-For (core launch.ts): the client's address without a proxy in front. */
+export const recordsPeer = true;
 
 function bodyBytes(context: Context): Buffer {
   const body: unknown = context.body;

@@ -43,5 +43,6 @@ describe('http-ingest: the source address behind proxies (X-Forwarded-For)', () 
     const config = parseConfig({ K_SINK: 'http://127.0.0.1:1', INGEST_ANONYMOUS: 'true', INGEST_TRUSTED_PROXIES: '10.244.0.0/16' });
     assert.equal(config.trustedProxies.includes('10.244.3.4'), true);
     assert.equal(config.trustedProxies.includes('192.168.1.1'), false, 'the default ranges are replaced, not added to');
+    assert.equal(config.trustedProxies.includes('127.0.0.1'), true, 'loopback (the queue-proxy) stays trusted');
   });
 });

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { deflateSync, gzipSync } from 'node:zlib';
 import { join } from 'node:path';
 import * as ingest from '../src/index';
@@ -217,6 +218,28 @@ describe('http-ingest in faas-js-runtime against a real sink', function () {
       for (let i = 0; i < 3; i++) assert.equal((await from('192.0.2.9, 203.0.113.66', wrong)).status, 401);
       assert.equal((await from('192.0.2.9', DEVICE)).status, 202, 'the named address is not locked out');
       assert.equal((await from('198.51.100.77, 203.0.113.66', DEVICE)).status, 429, 'a new made-up entry does not lift the attacker\'s lock');
+    } finally {
+      delete process.env['INGEST_AUTH_FAILURES_PER_MINUTE'];
+      ingest.init();
+    }
+  });
+
+  it('tells clients apart by their own address when no proxy is in front (npm start): one with bad passwords locks out only itself', async () => {
+    process.env['INGEST_AUTH_FAILURES_PER_MINUTE'] = '2';
+    ingest.init();
+    // Two devices on distinct loopback addresses, no X-Forwarded-For: what the function sees of them is its socket's peer.
+    const fromLocal = (localAddress: string, auth: string) => new Promise<number>((resolve, reject) => {
+      const req = request(`${running.url}/`, { method: 'POST', localAddress, headers: { authorization: auth, 'content-type': 'application/json' } }, (res) => {
+        res.resume();
+        res.on('end', () => resolve(res.statusCode ?? 0));
+      });
+      req.on('error', reject);
+      req.end('{"t":1}');
+    });
+    try {
+      const wrong = basic('device1@demo', 'guess');
+      assert.deepEqual([await fromLocal('127.0.0.2', wrong), await fromLocal('127.0.0.2', wrong), await fromLocal('127.0.0.2', DEVICE)], [401, 401, 429]);
+      assert.equal(await fromLocal('127.0.0.3', DEVICE), 202, 'another device is not locked out');
     } finally {
       delete process.env['INGEST_AUTH_FAILURES_PER_MINUTE'];
       ingest.init();

@@ -4,7 +4,7 @@
  * preflight (OPTIONS) itself with `Access-Control-Allow-Origin: *` whatever the function's `cors()`
  * says (hard-coded in its invocation handler, nodeshift/faas-js-runtime#359); here the preflight is
  * answered from `cors()`, the CORS headers of every other answer are tidied (tidyCors), and a
- * function can take its bodies as bytes (sent-bytes.ts).
+ * function can take its bodies as bytes (sent-bytes.ts) and learn its client's address (recordPeer).
  * Not exported from the package index: only the functions' start entry (scripts/build.mjs) bundles
  * it, so nothing else pulls faas-js-runtime in.
  */
@@ -13,7 +13,20 @@ import { defaults, start, type Function as FaasFunction, type InvokerOptions } f
 import type { Env } from './config';
 import { BYTES_CONTENT_TYPE, SENT_CONTENT_TYPE } from './sent-bytes';
 
-type Launchable = FaasFunction & { readonly cors?: () => string[]; readonly bodyAsBytes?: boolean };
+type Launchable = FaasFunction & { readonly cors?: () => string[]; readonly bodyAsBytes?: boolean; readonly recordsPeer?: boolean };
+
+/**
+ * For a function with `recordsPeer`: the socket's peer appended to X-Forwarded-For, as a proxy
+ * appends it. The runtime gives a function no socket address, and without a proxy in front (the
+ * local stack) the header would be missing and every client would look alike. Behind Knative the
+ * peer is the queue-proxy, on loopback.
+ */
+function recordPeer(req: IncomingMessage): void {
+  const peer = req.socket.remoteAddress;
+  if (peer === undefined) return;
+  const sent = req.headers['x-forwarded-for'];
+  req.headers['x-forwarded-for'] = sent === undefined || sent === '' ? peer : `${sent}, ${peer}`;
+}
 
 /** The CORS headers of an answer, tidied in place (see tidyCors). */
 function tidyHeaders(headers: Record<string, unknown>): void {
@@ -67,12 +80,14 @@ function asBytes(req: IncomingMessage): void {
 export function adaptRuntime(server: Server, fn: Launchable): void {
   const allowed = (): readonly string[] => fn.cors?.() ?? [];
   const bytes = fn.bodyAsBytes === true;
+  const peer = fn.recordsPeer === true;
   tidyCors();
   const runtime = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (req.method !== 'OPTIONS') {
       if (bytes) asBytes(req);
+      if (peer) recordPeer(req);
       for (const listener of runtime) listener.call(server, req, res);
       return;
     }
