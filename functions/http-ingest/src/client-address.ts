@@ -47,7 +47,19 @@ export function trustedProxies(entries: readonly string[]): TrustedProxies | str
     list.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');
   }
   if (problems.length > 0) return problems;
-  return { includes: (a: string) => list.check(a, isIP(a) === 6 ? 'ipv6' : 'ipv4') };
+  // BlockList.check costs about 0.7 µs a call; a device's proxies are the same few addresses every time.
+  const known = new Map<string, boolean>();
+  return {
+    includes: (a: string) => {
+      let trusted = known.get(a);
+      if (trusted === undefined) {
+        trusted = list.check(a, isIP(a) === 6 ? 'ipv6' : 'ipv4');
+        if (known.size >= 4096) known.clear();
+        known.set(a, trusted);
+      }
+      return trusted;
+    },
+  };
 }
 
 /** The client's address from an X-Forwarded-For header; 'direct' without one (no proxy in front). */
