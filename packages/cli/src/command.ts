@@ -8,7 +8,8 @@ import type { Range } from './topics';
 
 export const USAGE = `usage:
   kiot device add APP DEVICE [--password P | --password-stdin] [--gateway-for a,b] [--registry FILE] [--force]
-  kiot device disable|enable APP DEVICE [--registry FILE]
+  kiot device disable|enable|remove APP DEVICE [--registry FILE]
+  kiot device list [--registry FILE]
   kiot webhook-secret APP [--secret S | --secret-stdin] [--tts-app ID,...] [--registry FILE]
   kiot tail TOPIC [--brokers host:port,...] [--auth-dir DIR] [--from-beginning]
   kiot replay TOPIC (--to BROKER_URL [--ca-file PEM] | --to-topic TOPIC) [--from ISO_TIME | --from-offset N] [--until ISO_TIME | --until-offset N] [--brokers ...] [--auth-dir DIR]
@@ -30,6 +31,8 @@ export type Command =
   | { readonly kind: 'help' }
   | { readonly kind: 'device-add'; readonly registry: string; readonly application: string; readonly device: string; readonly password: SecretSource; readonly gatewayFor: readonly string[]; readonly force: boolean }
   | { readonly kind: 'device-enable'; readonly registry: string; readonly application: string; readonly device: string; readonly enabled: boolean }
+  | { readonly kind: 'device-remove'; readonly registry: string; readonly application: string; readonly device: string }
+  | { readonly kind: 'device-list'; readonly registry: string }
   | { readonly kind: 'webhook-secret'; readonly registry: string; readonly application: string; readonly secret: SecretSource; readonly ttsApplications: readonly string[] }
   | { readonly kind: 'tail'; readonly kafka: KafkaOptions; readonly topic: string; readonly fromBeginning: boolean }
   | { readonly kind: 'replay'; readonly kafka: KafkaOptions; readonly topic: string; readonly range: Range; readonly to: { readonly url: string; readonly caFile?: string } | { readonly topic: string } }
@@ -49,6 +52,8 @@ const COMMANDS: Readonly<Record<string, { readonly positionals: readonly string[
   'device add': { positionals: ['APP', 'DEVICE'], options: { password: 'string', 'password-stdin': 'boolean', 'gateway-for': 'string', registry: 'string', force: 'boolean' } },
   'device disable': { positionals: ['APP', 'DEVICE'], options: { registry: 'string' } },
   'device enable': { positionals: ['APP', 'DEVICE'], options: { registry: 'string' } },
+  'device remove': { positionals: ['APP', 'DEVICE'], options: { registry: 'string' } },
+  'device list': { positionals: [], options: { registry: 'string' } },
   'webhook-secret': { positionals: ['APP'], options: { secret: 'string', 'secret-stdin': 'boolean', 'tts-app': 'string', registry: 'string' } },
   tail: { positionals: ['TOPIC'], options: { brokers: 'string', 'auth-dir': 'string', 'from-beginning': 'boolean' } },
   replay: { positionals: ['TOPIC'], options: { brokers: 'string', 'auth-dir': 'string', to: 'string', 'ca-file': 'string', 'to-topic': 'string', from: 'string', until: 'string', 'from-offset': 'string', 'until-offset': 'string' } },
@@ -138,6 +143,10 @@ export function parseCommand(argv: readonly string[], env: Env): Command {
     case 'device disable':
     case 'device enable':
       return { kind: 'device-enable', registry, application: a, device: b, enabled: name === 'device enable' };
+    case 'device remove':
+      return { kind: 'device-remove', registry, application: a, device: b };
+    case 'device list':
+      return { kind: 'device-list', registry };
     case 'webhook-secret':
       return { kind: 'webhook-secret', registry, application: a, secret: secret(v, 'secret'), ttsApplications: list(str(v, 'tts-app')) };
     case 'tail':

@@ -9,7 +9,7 @@ import { dump, load } from 'js-yaml';
 import mqtt from 'mqtt';
 import { kafkaSecurityFromDirectory } from '@kiot/core';
 import { parseCommand, USAGE, UsageError, type Command, type KafkaOptions, type SecretSource } from './command';
-import { addDevice, setEnabled, setWebhookSecret } from './registry-edit';
+import { addDevice, listDevices, removeDevice, setEnabled, setWebhookSecret } from './registry-edit';
 import { simulate } from './simulate';
 import { replay, tail, type KafkaConnection } from './topics';
 
@@ -47,7 +47,7 @@ async function runSimulate(c: Extract<Command, { kind: 'simulate' }>): Promise<n
   return result.failed === 0 ? 0 : 1;
 }
 
-async function editRegistry(c: Extract<Command, { kind: 'device-add' | 'device-enable' | 'webhook-secret' }>): Promise<number> {
+async function editRegistry(c: Extract<Command, { kind: 'device-add' | 'device-enable' | 'device-remove' | 'webhook-secret' }>): Promise<number> {
   const doc: unknown = existsSync(c.registry) ? load(readFileSync(c.registry, 'utf8')) : { applications: {} };
   let next: unknown;
   let generated: string | undefined;
@@ -57,6 +57,8 @@ async function editRegistry(c: Extract<Command, { kind: 'device-add' | 'device-e
     next = await addDevice(doc, { application: c.application, device: c.device, password: s.secret, gatewayFor: c.gatewayFor, force: c.force });
   } else if (c.kind === 'device-enable') {
     next = setEnabled(doc, c.application, c.device, c.enabled);
+  } else if (c.kind === 'device-remove') {
+    next = removeDevice(doc, c.application, c.device);
   } else {
     const s = resolveSecret(c.secret, 24);
     generated = s.generated;
@@ -88,6 +90,10 @@ async function run(c: Command): Promise<number> {
     }
     case 'simulate':
       return runSimulate(c);
+    case 'device-list':
+      // Read only: a missing file is an error here, not an empty registry to create.
+      for (const line of listDevices(load(readFileSync(c.registry, 'utf8')))) process.stdout.write(`${line}\n`);
+      return 0;
     default:
       return editRegistry(c);
   }

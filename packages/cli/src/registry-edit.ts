@@ -34,6 +34,30 @@ export function setEnabled(doc: unknown, application: string, device: string, en
   return out;
 }
 
+/** Takes a device out; a gateway's permission naming it stays, harmless, until a device of that name is added again. */
+export function removeDevice(doc: unknown, application: string, device: string): Doc {
+  const out = structuredClone(doc as Doc);
+  const devices = out.applications?.[application]?.devices;
+  if (!devices?.[device]) throw new Error(`no device ${device}@${application}`);
+  delete devices[device];
+  return out;
+}
+
+/** One line per device, for an operator's audit: its state and gateway rights, never a hash. */
+export function listDevices(doc: unknown): string[] {
+  const registry = parseRegistry(doc);
+  const lines: string[] = [];
+  for (const [appName, app] of Object.entries(registry.applications)) {
+    const appNotes = [app.enabled ? '' : 'application disabled', app.webhookSecret !== undefined ? `webhook secret set${app.ttsApplications.length > 0 ? ` (tts: ${app.ttsApplications.join(',')})` : ''}` : ''].filter(Boolean);
+    if (Object.keys(app.devices).length === 0) lines.push(`@${appName}\tno devices${appNotes.length > 0 ? `\t${appNotes.join('; ')}` : ''}`);
+    for (const [devName, dev] of Object.entries(app.devices)) {
+      const notes = [dev.password === undefined ? 'no password' : '', dev.gatewayFor.length > 0 ? `gateway for ${dev.gatewayFor.join(',')}` : '', ...appNotes].filter(Boolean);
+      lines.push(`${devName}@${appName}\t${dev.enabled && app.enabled ? 'enabled' : 'disabled'}${notes.length > 0 ? `\t${notes.join('; ')}` : ''}`);
+    }
+  }
+  return lines;
+}
+
 export async function setWebhookSecret(doc: unknown, application: string, secret: string, ttsApplications: readonly string[]): Promise<Doc> {
   if (secret.length < 16) throw new Error('a webhook secret must have at least 16 characters');
   const out = structuredClone((doc ?? { applications: {} }) as Doc);

@@ -8,7 +8,7 @@ import { Authenticator, loadRegistryFile } from '@kiot/core';
 const ROOT = join(__dirname, '../../..');
 const kiot = (args: string[], input?: string) => spawnSync(process.execPath, [join(ROOT, 'packages/cli/build/kiot.js'), ...args], { encoding: 'utf8', input });
 
-describe('kiot device add / webhook-secret', function () {
+describe('kiot device add / disable / list / remove, webhook-secret', function () {
   this.timeout(20_000);
   const file = join(mkdtempSync(join(tmpdir(), 'kiot-cli-')), 'registry.yaml');
 
@@ -40,6 +40,30 @@ describe('kiot device add / webhook-secret', function () {
     assert.deepEqual(await auth.device('plant', 'sensor-1', 'correct horse battery'), { ok: false, reason: 'disabled' });
     assert.equal(await auth.webhook('plant', 'a-long-webhook-secret'), true);
     assert.deepEqual(auth.current.applications['plant']!.ttsApplications, ['tts-plant']);
+  });
+
+  it('lists every device with its state and gateway rights, and never a hash', () => {
+    const r = kiot(['device', 'list', '--registry', file]);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n').sort(), [
+      'gw-1@plant\tenabled\tgateway for sensor-1,sensor-2; webhook secret set (tts: tts-plant)',
+      'sensor-1@plant\tdisabled\twebhook secret set (tts: tts-plant)',
+    ]);
+    assert.doesNotMatch(r.stdout, /scrypt/);
+    const missing = kiot(['device', 'list', '--registry', `${file}.absent`]);
+    assert.equal(missing.status, 1);
+    assert.match(missing.stderr, /ENOENT|no such file/);
+  });
+
+  it('removes a device: its password no longer opens anything, and a second remove names what is missing', async () => {
+    const r = kiot(['device', 'remove', 'plant', 'sensor-1', '--registry', file]);
+    assert.equal(r.status, 0, r.stderr);
+    const auth = new Authenticator(loadRegistryFile(file));
+    assert.deepEqual(await auth.device('plant', 'sensor-1', 'correct horse battery'), { ok: false, reason: 'unauthenticated' });
+    assert.ok(auth.current.applications['plant']!.devices['gw-1'], 'the other device stays');
+    const again = kiot(['device', 'remove', 'plant', 'sensor-1', '--registry', file]);
+    assert.equal(again.status, 1);
+    assert.match(again.stderr, /no device sensor-1@plant/);
   });
 
   it('answers usage with exit 2 and refuses a short password', () => {
