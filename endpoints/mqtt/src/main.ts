@@ -9,12 +9,15 @@ const log = (line: Record<string, unknown>): void => console.log(JSON.stringify(
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
   const auth = new Authenticator(loadRegistryFile(config.registryFile));
-  watchRegistryFile(config.registryFile, (r) => { auth.replace(r); log({ msg: 'device registry reloaded' }); }, (e) => log({ msg: 'device registry reload failed; keeping the previous one', error: e.message }));
   const endpoint = await startEndpoint(config, {
     authenticate: (application, device, password, gate) => auth.device(application, device, password, gate),
     send: bindingSink(config, config.sinkTimeoutMs, 1),
     log,
   });
+  watchRegistryFile(config.registryFile, (r) => {
+    auth.replace(r);
+    log({ msg: 'device registry reloaded', disconnected: endpoint.recheck(r) });
+  }, (e) => log({ msg: 'device registry reload failed; keeping the previous one', error: e.message }));
   log({ msg: 'mqtt endpoint ready', port: endpoint.port, tlsPort: endpoint.tlsPort, metricsPort: endpoint.metricsPort });
   let stopping = false;
   const stop = (signal: string): void => {

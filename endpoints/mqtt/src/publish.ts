@@ -19,6 +19,7 @@ export const REASON = {
   badAuthMethod: 0x8c,
   keepAliveTimeout: 0x8d,
   sessionTakenOver: 0x8e,
+  administrativeAction: 0x98,
   topicNameInvalid: 0x90,
   receiveMaximumExceeded: 0x93,
   topicAliasInvalid: 0x94,

@@ -4,7 +4,7 @@ import { createServer as createNetServer, type Server, type Socket } from 'node:
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
-import { FailureLimiter, Metrics, probeServer, type AuthOutcome, type SendEvent, type VerifyGate } from '@kiot/core';
+import { FailureLimiter, Metrics, probeServer, type AuthOutcome, type Registry, type SendEvent, type VerifyGate } from '@kiot/core';
 import { InflightBudget } from './budget';
 import { readCertificate, reloadCertificate } from './certificates';
 import type { MqttConfig } from './config';
@@ -29,6 +29,8 @@ export interface RunningEndpoint {
   readonly metricsPort: number;
   readonly metrics: Metrics;
   readonly connections: () => number;
+  /** After a registry reload: disconnects the devices it no longer lets in; returns how many. */
+  recheck(registry: Registry): number;
   shutdown(): Promise<void>;
 }
 
@@ -110,6 +112,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
     metricsPort,
     metrics,
     connections: () => sessions.size,
+    recheck: (registry) => [...sessions].filter((s) => s.recheck(registry)).length,
     async shutdown() {
       accepting = false;
       tcp.close();

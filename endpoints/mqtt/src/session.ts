@@ -5,7 +5,7 @@
  */
 import type { Duplex } from 'node:stream';
 import mqtt, { type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
-import { KiotError, type SendEvent } from '@kiot/core';
+import { KiotError, type Registry, type SendEvent } from '@kiot/core';
 import { AckQueue } from './acks';
 import type { InflightBudget } from './budget';
 import { Inbox } from './inbox';
@@ -15,6 +15,7 @@ import { Framer } from './framing';
 import { Outbox } from './outbox';
 import type { Metrics } from '@kiot/core';
 import { buildEvent, publishProps, publishViolation, REASON, type Identity } from './publish';
+import { identityUnder } from './revocation';
 import { DISCONNECT_WITH_WILL, sendWill, willEvent, type Will } from './will';
 
 /** A TCP or TLS socket, or a WebSocket stream: what a session reads from and writes to. */
@@ -94,6 +95,20 @@ export class Session {
   takeOver(): void {
     this.deps.metrics.inc('kiot_mqtt_takeovers_total');
     this.disconnect(REASON.sessionTakenOver, 'another connection took this client id');
+  }
+
+  /** The registry was reloaded: a device no longer allowed in is disconnected (0x98); true if it was. */
+  recheck(registry: Registry): boolean {
+    if (!this.connected || this.closing || this.identity === undefined) return false;
+    const next = identityUnder(registry, this.identity);
+    if (next !== undefined) {
+      this.identity = next;
+      return false;
+    }
+    this.will = undefined; // nothing more from a device that may not connect, its will included
+    this.deps.metrics.inc('kiot_mqtt_revoked_total');
+    this.disconnect(REASON.administrativeAction, 'credentials revoked: the device was removed or disabled, or its password changed');
+    return true;
   }
 
   /** Server shutdown: waits for forwards in flight, then DISCONNECT 0x8B. */
