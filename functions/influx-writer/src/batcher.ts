@@ -74,6 +74,7 @@ export class Batcher {
   }
 
   private unavailable(f: WriteFailure): KiotError {
-    return new KiotError('UNAVAILABLE', f.message, undefined, { headers: { 'retry-after': String(this.opts.retryAfterSeconds) } });
+    // InfluxDB's own wait when it named one (a rate limit), passed on to the broker.
+    return new KiotError('UNAVAILABLE', f.message, undefined, { headers: { 'retry-after': String(f.retryAfterSeconds ?? this.opts.retryAfterSeconds) } });
   }
 }

@@ -6,7 +6,8 @@ import type { Precision, WriteApi } from './config';
 
 /** Why a write failed: `rejected` means these lines are bad (4xx); `transient` means try again. */
 export class WriteFailure extends Error {
-  constructor(readonly kind: 'rejected' | 'transient', readonly status: number, message: string) {
+  /** `retryAfterSeconds`: InfluxDB's Retry-After (Cloud's rate limit answers 429 with one), when it gave one. */
+  constructor(readonly kind: 'rejected' | 'transient', readonly status: number, message: string, readonly retryAfterSeconds?: number) {
     super(message);
     this.name = 'WriteFailure';
   }
@@ -71,7 +72,8 @@ export function createInfluxWriter(t: InfluxTarget): WriteLines {
       else await sendBytes(transport, path, body, plain);
     } catch (err) {
       if (err instanceof HttpError) {
-        throw new WriteFailure(DATA_PROBLEMS.includes(err.statusCode) ? 'rejected' : 'transient', err.statusCode, `InfluxDB answered ${err.statusCode}: ${(err.body ?? err.message).slice(0, 300)}`);
+        const wait = err.retryAfter();
+        throw new WriteFailure(DATA_PROBLEMS.includes(err.statusCode) ? 'rejected' : 'transient', err.statusCode, `InfluxDB answered ${err.statusCode}: ${(err.body ?? err.message).slice(0, 300)}`, wait > 0 ? wait : undefined);
       }
       throw new WriteFailure('transient', 0, `InfluxDB unreachable: ${(err as Error).message}`);
     }

@@ -42,6 +42,11 @@ describe('batcher', () => {
     assert.deepEqual(written.sort(), ['good 1', 'good 2']);
   });
 
+  it('passes on the Retry-After InfluxDB gave (a rate limit), instead of its own', async () => {
+    const b = new Batcher(async () => { throw new WriteFailure('transient', 429, 'InfluxDB answered 429: rate limited', 42); }, { maxLines: 100, concurrentWrites: 1, retryAfterSeconds: 3 });
+    await assert.rejects(b.submit(['a 1']), (e: KiotError) => e.status === 503 && e.headers['retry-after'] === '42');
+  });
+
   it('answers 503 with Retry-After to every request of a batch when InfluxDB is down', async () => {
     const b = new Batcher(async () => { throw new WriteFailure('transient', 0, 'InfluxDB unreachable'); }, { maxLines: 100, concurrentWrites: 1, retryAfterSeconds: 3 });
     const results = await Promise.allSettled([b.submit(['a 1']), b.submit(['b 1'])]);

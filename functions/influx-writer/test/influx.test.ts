@@ -29,7 +29,7 @@ describe('influx-writer request bodies, as they go on the wire', () => {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         got.push({ headers: req.headers, body: Buffer.concat(chunks) });
-        res.writeHead(answer).end(answer === 204 ? undefined : '{"code":"invalid","message":"partial write: field type conflict"}');
+        res.writeHead(answer, answer === 429 ? { 'retry-after': '17' } : {}).end(answer === 204 ? undefined : '{"code":"invalid","message":"partial write: field type conflict"}');
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -63,7 +63,9 @@ describe('influx-writer request bodies, as they go on the wire', () => {
     for (const n of status === 400 || status === 503 ? [3, 200] : [3]) {
       it(`turns a ${status} into a ${kind} WriteFailure carrying InfluxDB's message, for a ${n > 3 ? 'gzipped' : 'plain'} body`, async () => {
         answer = status;
-        await assert.rejects(createInfluxWriter(target)(lines(n)), (e: unknown) => e instanceof WriteFailure && e.kind === kind && e.status === status && /field type conflict/.test(e.message));
+        await assert.rejects(createInfluxWriter(target)(lines(n)), (e: unknown) => e instanceof WriteFailure && e.kind === kind && e.status === status && /field type conflict/.test(e.message)
+          // InfluxDB Cloud's rate limit says how long to wait; the others say nothing.
+          && e.retryAfterSeconds === (status === 429 ? 17 : undefined));
       });
     }
   }

@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { CloudEvent } from 'cloudevents';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseConfig } from '../src/config';
-import { createInfluxWriter, type WriteLines } from '../src/influx';
+import { createInfluxWriter, WriteFailure, type WriteLines } from '../src/influx';
 import { runConsumer } from '../src/kafka/consumer';
 import { processBatch } from '../src/kafka/pipeline';
 import { eventually, exportSeries, needVictoriaMetrics, VM_URL } from '../../../test/support/services';
@@ -115,6 +115,30 @@ describe('influx-writer Kafka-direct mode', function () {
       assert.deepEqual([...series[0]!.values].sort((a, b) => a - b), Array.from({ length: 20 }, (_, i) => i), 'no reading lost, duplicates collapsed');
     } finally {
       await second.stop();
+    }
+  });
+
+  it('waits out the Retry-After InfluxDB gave (a rate limit) before reading the batch again, and then writes it', async () => {
+    const t0 = Date.parse('2026-04-04T00:00:00Z');
+    const device = `${run}-limited`;
+    await producer.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ ...brokerRecord(validated(device, t0 + i * 1000, i)), partition: 0 })) });
+    const real = createInfluxWriter({ ...writer, precision: 'ms' });
+    const attempts: number[] = [];
+    const limited: WriteLines = async (lines) => {
+      if (lines.some((l) => l.includes(device))) {
+        attempts.push(Date.now());
+        if (attempts.length === 1) throw new WriteFailure('transient', 429, 'InfluxDB answered 429: rate limited', 3);
+      }
+      await real(lines);
+    };
+    const consumer = await runConsumer(target(`g4-${run}`), (records) => processBatch(records, limited, writer.mapping, 5000), () => undefined);
+    try {
+      await eventually(async () => ((await exportSeries(`{__name__="temperature_temperature",device="${device}"}`))[0]?.values.length === 5 ? true : undefined), 30_000);
+      assert.equal(attempts.length, 2);
+      // kafkajs on its own retries after about 300 ms.
+      assert.ok(attempts[1]! - attempts[0]! >= 2900, `read again ${attempts[1]! - attempts[0]!} ms after the 429`);
+    } finally {
+      await consumer.stop();
     }
   });
 

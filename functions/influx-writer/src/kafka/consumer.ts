@@ -55,6 +55,29 @@ function deadLetterMessage(d: DeadLetter, topic: string, partition: number, offs
   return { key: d.record.key, value: d.record.value, headers };
 }
 
+/** The wait a failure names (WriteFailure carries InfluxDB's Retry-After), at most a minute; 0 if none. */
+function retryAfterMs(err: unknown): number {
+  const s = (err as { retryAfterSeconds?: unknown } | null)?.retryAfterSeconds;
+  return typeof s === 'number' && s > 0 ? Math.min(s, 60) * 1000 : 0;
+}
+
+/**
+ * Waits out a named delay before the batch goes back to kafkajs, which would retry within a
+ * second and keep a rate-limited database limited. Heartbeats meanwhile, so the group does not
+ * take the partition away; a rebalance or a stop ends the wait.
+ */
+async function waitOut(ms: number, heartbeat: () => Promise<void>, stopping: () => boolean): Promise<void> {
+  const until = Date.now() + ms;
+  while (Date.now() < until && !stopping()) {
+    await new Promise((r) => setTimeout(r, Math.min(1000, until - Date.now())));
+    try {
+      await heartbeat();
+    } catch {
+      return;
+    }
+  }
+}
+
 export async function runConsumer(target: KafkaTarget, handle: (records: RawRecord[]) => Promise<BatchResult>, log: Log, observe: ConsumerObserver = unobserved): Promise<RunningConsumer> {
   const kafka = new Kafka({ clientId: target.clientId, brokers: [...target.brokers], ...kafkaClientSecurity(target.security), logLevel: logLevel.WARN, retry: { retries: 8, initialRetryTime: 300 } });
   const consumer: Consumer = kafka.consumer({ groupId: target.groupId, maxBytesPerPartition: 4 * 1024 * 1024, ...(target.sessionTimeoutMs !== undefined ? { sessionTimeout: target.sessionTimeoutMs, heartbeatInterval: Math.max(500, Math.floor(target.sessionTimeoutMs / 10)) } : {}) });
@@ -64,6 +87,7 @@ export async function runConsumer(target: KafkaTarget, handle: (records: RawReco
   const failed = new Promise<Error>((resolve) => consumer.on(consumer.events.CRASH, (e) => {
     if (!e.payload.restart) resolve(e.payload.error);
   }));
+  let stopping = false;
   await producer.connect();
   await consumer.connect();
   for (const topic of target.topics) await consumer.subscribe({ topic, fromBeginning: target.fromBeginning });
@@ -86,6 +110,7 @@ export async function runConsumer(target: KafkaTarget, handle: (records: RawReco
         result = await handle(records);
       } catch (err) {
         observe.retry();
+        await waitOut(retryAfterMs(err), heartbeat, () => stopping);
         throw err;
       }
       if (result.dead.length > 0) {
@@ -104,6 +129,7 @@ export async function runConsumer(target: KafkaTarget, handle: (records: RawReco
     failed,
     async stop() {
       // disconnect() waits for the batch in progress, which commits only after its write.
+      stopping = true;
       await consumer.disconnect();
       await producer.disconnect();
     },
