@@ -48,7 +48,8 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
   const budget = new InflightBudget(config.maxInflightBytes);
   let accepting = true;
   let refusing = 0;
-  const onSocket = (socket: Connection): void => {
+  /** `peer`: the client's address, for the limit on failed CONNECTs (a WebSocket stream has none of its own). */
+  const onSocket = (socket: Connection, peer = (socket as { remoteAddress?: string }).remoteAddress ?? 'unknown'): void => {
     if (!accepting || sessions.size >= config.maxConnections) {
       metrics.inc('kiot_mqtt_connections_refused_total');
       // A flood beyond the limit is closed at once: only a few refusals wait for their CONNECT.
@@ -60,7 +61,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
       return;
     }
     if ('setNoDelay' in socket) (socket as Socket).setNoDelay(true);
-    const session = new Session(socket, {
+    const session = new Session(socket, peer, {
       config,
       authenticate: deps.authenticate,
       send: deps.send,
@@ -82,14 +83,14 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
   };
   metrics.gauge('kiot_mqtt_connections', () => sessions.size);
   metrics.gauge('kiot_mqtt_inflight_bytes', () => budget.bytes);
-  const tcp = createNetServer(onSocket);
+  const tcp = createNetServer((socket) => onSocket(socket));
   const port = await listen(tcp, config.port, config.host);
   let tls: TlsServer | undefined;
   let tlsPort: number | undefined;
   let stopReloading: (() => void) | undefined;
   if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) {
     const files = { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile };
-    tls = createTlsServer(readCertificate(files), onSocket);
+    tls = createTlsServer(readCertificate(files), (socket) => onSocket(socket));
     tlsPort = await listen(tls, config.tlsPort, config.host);
     stopReloading = reloadCertificate(tls, files, (o) => deps.log?.(o.ok ? { msg: 'TLS certificate reloaded' } : { msg: 'TLS certificate reload failed; keeping the previous one', error: o.error }));
   }
@@ -100,7 +101,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
   if (config.wsPort !== undefined) {
     wsHttp = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only'));
     ws = new WebSocketServer({ server: wsHttp, maxPayload: config.maxPacketBytes + 8, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
-    ws.on('connection', (socket) => onSocket(createWebSocketStream(socket)));
+    ws.on('connection', (socket, req) => onSocket(createWebSocketStream(socket), req.socket.remoteAddress ?? 'unknown'));
     wsPort = await listen(wsHttp, config.wsPort, config.host);
   }
   const http = probeServer(metrics, () => accepting);

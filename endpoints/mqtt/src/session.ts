@@ -65,7 +65,8 @@ export class Session {
   private keepAliveTimer: NodeJS.Timeout | undefined;
   private readonly connectTimer: NodeJS.Timeout;
 
-  constructor(private readonly socket: Connection, private readonly deps: SessionDeps) {
+  /** `peer`: the client's address (the failure limit's key). */
+  constructor(private readonly socket: Connection, private readonly peer: string, private readonly deps: SessionDeps) {
     this.framer = new Framer(deps.config.maxPacketBytes);
     this.out = new Outbox(socket);
     this.aliases = new TopicAliases(deps.config.topicAliasMaximum);
@@ -182,8 +183,7 @@ export class Session {
     // Packets are handled one at a time, so a second CONNECT comes only after the first was decided: accepted, or closing.
     if (this.connected) return this.fail(REASON.protocolError, 'second CONNECT');
     clearTimeout(this.connectTimer);
-    const address = (this.socket as { remoteAddress?: string }).remoteAddress ?? 'unknown';
-    const outcome = await negotiate(p, address, this.deps);
+    const outcome = await negotiate(p, this.peer, this.deps);
     this.out.version = outcome.version;
     if (this.closing) return;
     if (!outcome.ok) {

@@ -143,6 +143,18 @@ describe('mqtt endpoint over WebSocket, and its connection limit', function () {
     }
   });
 
+  it('over WebSocket too, keys the failed-CONNECT limit on each client\'s address: one guessing locks out only itself', async () => {
+    const h = await startHarness({ wsPort: 0, authFailuresPerMinute: 2 });
+    // Two clients on distinct loopback addresses, as two devices on the network.
+    const from = (localAddress: string, password: string) => mqtt.connectAsync(`ws://127.0.0.1:${h.endpoint.wsPort}`, { username: 'device1@demo', password, reconnectPeriod: 0, protocolVersion: 5, wsOptions: { localAddress } }).then(async (c) => { await c.endAsync(); return 0; }, (e: { code?: number }) => e.code);
+    try {
+      assert.deepEqual([await from('127.0.0.2', 'wrong'), await from('127.0.0.2', 'wrong'), await from('127.0.0.2', 'demo-secret')], [0x86, 0x86, 0x97]);
+      assert.equal(await from('127.0.0.3', 'demo-secret'), 0, 'another address connects');
+    } finally {
+      await h.close();
+    }
+  });
+
   it('refuses connections beyond MQTT_MAX_CONNECTIONS with a CONNACK in their version (v5 0x89 server busy, v3.1.1 3), and counts them', async () => {
     const h = await startHarness({ maxConnections: 2 });
     const clients: mqtt.MqttClient[] = [];
