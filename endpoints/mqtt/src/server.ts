@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { FailureLimiter, Metrics, probeServer, type AuthOutcome, type Registry, type SendEvent, type VerifyGate } from '@kiot/core';
 import { InflightBudget } from './budget';
 import { readCertificate, reloadCertificate } from './certificates';
+import { readProxyHeader } from './proxy-header';
 import type { MqttConfig } from './config';
 import { REASON } from './publish';
 import { refuseConnection } from './refuse';
@@ -83,7 +84,17 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
   };
   metrics.gauge('kiot_mqtt_connections', () => sessions.size);
   metrics.gauge('kiot_mqtt_inflight_bytes', () => budget.bytes);
-  const tcp = createNetServer((socket) => onSocket(socket));
+  // Behind a balancer speaking the PROXY protocol: its header first, then the connection as usual under the address it names.
+  const proxied = (raw: Socket): void => {
+    readProxyHeader(raw, config.connectTimeoutMs).then((address) => {
+      onSocket(raw, address ?? raw.remoteAddress ?? 'unknown');
+      raw.resume();
+    }, () => {
+      metrics.inc('kiot_mqtt_proxy_header_failures_total');
+      raw.destroy();
+    });
+  };
+  const tcp = createNetServer((socket) => (config.proxyProtocol ? proxied(socket) : onSocket(socket)));
   const port = await listen(tcp, config.port, config.host);
   let tls: TlsServer | undefined;
   let tlsPort: number | undefined;

@@ -1,0 +1,157 @@
+/**
+ * MQTT_PROXY_PROTOCOL: behind a load balancer that ends TCP, each connection starts with a PROXY
+ * header naming the device's address, and the failed-CONNECT limit keys on it. The header
+ * parser on bytes written by hand; then the endpoint behind a real HAProxy (send-proxy, send-proxy-v2).
+ */
+import { strict as assert } from 'node:assert';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { connect, createServer, type Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import mqtt from 'mqtt';
+import { parseConfig } from '../src/config';
+import { readProxyHeader, sourceAddress } from '../src/proxy-header';
+import { freePort } from '../../../test/support/runtime';
+import { needService } from '../../../test/support/services';
+import { closed, DEVICE, startHarness, type Harness } from './support';
+
+const v2 = (command: number, family: number, addresses: number[], extra: number[] = []): Buffer => {
+  const body = [...addresses, ...extra];
+  return Buffer.from([0x0d, 0x0a, 0x0d, 0x0a, 0x00, 0x0d, 0x0a, 0x51, 0x55, 0x49, 0x54, 0x0a, 0x20 | command, family, body.length >> 8, body.length & 0xff, ...body]);
+};
+const ipv4Pair = [198, 51, 100, 7, 10, 0, 0, 1, 0xc3, 0x50, 0x07, 0x5b];
+
+/** An MQTT.js client whose connection starts with `header` and leaves from `localAddress`, as through a balancer. */
+const through = (port: number, header: Buffer | string | undefined, password: string, localAddress = '127.0.0.1'): Promise<number> =>
+  new Promise((resolve) => {
+    const c = new mqtt.MqttClient(() => {
+      const s = connect({ port, host: '127.0.0.1', localAddress });
+      if (header !== undefined) s.write(header);
+      return s;
+    }, { ...DEVICE, password, protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000 });
+    const closedEarly = (): void => resolve(-1);
+    c.once('connect', () => {
+      c.off('close', closedEarly);
+      void c.publishAsync('temperature', '{"t":1}', { qos: 1 }).then(() => c.endAsync()).then(() => resolve(0), () => resolve(-2));
+    });
+    c.once('error', (e: Error & { code?: number }) => { c.end(true); resolve(e.code ?? -1); });
+    c.once('close', closedEarly);
+  });
+
+describe('mqtt endpoint behind a load balancer speaking the PROXY protocol', function () {
+  this.timeout(20_000);
+
+  describe('the header', () => {
+    const cases: [string, Buffer, string | undefined][] = [
+      ['v1 TCP4', Buffer.from('PROXY TCP4 198.51.100.7 10.0.0.1 50000 1883\r\n'), '198.51.100.7'],
+      ['v1 TCP6', Buffer.from('PROXY TCP6 2001:db8::7 fd00::1 50000 1883\r\n'), '2001:db8::7'],
+      ['v1 UNKNOWN (the balancer\'s own check)', Buffer.from('PROXY UNKNOWN\r\n'), undefined],
+      ['v2 PROXY over IPv4', v2(1, 0x11, ipv4Pair), '198.51.100.7'],
+      ['v2 PROXY over IPv4 with TLVs after the addresses', v2(1, 0x11, ipv4Pair, [0x01, 0x00, 0x02, 0x68, 0x32]), '198.51.100.7'],
+      ['v2 PROXY over IPv6', v2(1, 0x21, [0x20, 0x01, 0x0d, 0xb8, ...Array(11).fill(0), 7, 0xfd, ...Array(14).fill(0), 1, 0xc3, 0x50, 0x07, 0x5b]), '2001:db8:0:0:0:0:0:7'],
+      ['v2 LOCAL (a health check)', v2(0, 0x00, []), undefined],
+    ];
+    for (const [what, header, expected] of cases) it(`reads ${what}`, () => assert.equal(sourceAddress(header), expected));
+
+    it('refuses a v1 header whose source is no address', () => assert.throws(() => sourceAddress(Buffer.from('PROXY TCP4 example.com 10.0.0.1 1 2\r\n')), /no IP source address/));
+
+    it('reads a header split over several packets, and leaves the bytes after it for MQTT; refuses a connection without one', async () => {
+      const server = createServer();
+      await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+      const port = (server.address() as { port: number }).port;
+      const accepted = (): Promise<Socket> => new Promise((r) => server.once('connection', r));
+      try {
+        let next = accepted();
+        const client = connect(port, '127.0.0.1');
+        const raw = await next;
+        const read = readProxyHeader(raw, 2000);
+        const bytes = Buffer.concat([v2(1, 0x11, ipv4Pair), Buffer.from([0x10, 0x02, 0xab, 0xcd])]);
+        for (const part of [bytes.subarray(0, 5), bytes.subarray(5, 15), bytes.subarray(15)]) {
+          client.write(part);
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.equal(await read, '198.51.100.7');
+        const after = await new Promise<Buffer>((r) => { raw.once('data', r); raw.resume(); });
+        assert.deepEqual([...after], [0x10, 0x02, 0xab, 0xcd]);
+        client.destroy();
+        next = accepted();
+        const bare = connect(port, '127.0.0.1');
+        const plain = readProxyHeader(await next, 2000);
+        bare.write(Buffer.from([0x10, 0x0c, 0x00, 0x04]));
+        await assert.rejects(plain, /does not begin with a PROXY protocol header/);
+        bare.destroy();
+      } finally {
+        server.close();
+      }
+    });
+
+    it('is refused together with the endpoint\'s own TLS listener: the header would come before the handshake', () => {
+      assert.throws(() => parseConfig({ K_SINK: 'http://127.0.0.1:1', MQTT_REGISTRY_FILE: 'r.yaml', MQTT_PROXY_PROTOCOL: 'true', MQTT_TLS_CERT_FILE: 'c', MQTT_TLS_KEY_FILE: 'k' }), /MQTT_PROXY_PROTOCOL is for the TCP listener/);
+      assert.equal(parseConfig({ K_SINK: 'http://127.0.0.1:1', MQTT_REGISTRY_FILE: 'r.yaml', MQTT_PROXY_PROTOCOL: 'true' }).proxyProtocol, true);
+    });
+  });
+
+  describe('the endpoint', () => {
+    let h: Harness;
+    before(async () => { h = await startHarness({ proxyProtocol: true, authFailuresPerMinute: 2 }); });
+    after(() => h?.close());
+
+    it('keys the failed-CONNECT limit on the address in the header, and closes a connection that sends none', async () => {
+      const from = (address: string, password: string) => through(h.endpoint.port, `PROXY TCP4 ${address} 10.0.0.1 50000 1883\r\n`, password);
+      assert.deepEqual([await from('198.51.100.7', 'wrong'), await from('198.51.100.7', 'wrong'), await from('198.51.100.7', DEVICE.password)], [0x86, 0x86, 0x97]);
+      assert.equal(await from('198.51.100.8', DEVICE.password), 0, 'another device behind the same balancer connects and publishes');
+      assert.equal(h.sink.received.length, 1);
+      const bare = connect(h.endpoint.port, '127.0.0.1');
+      bare.on('error', () => undefined);
+      bare.write(Buffer.from([0x10, 0x0c, 0x00, 0x04]));
+      assert.ok((await closed(bare)) >= 0);
+      assert.equal(h.endpoint.metrics.get('kiot_mqtt_proxy_header_failures_total'), 1);
+    });
+  });
+
+  describe('behind HAProxy', () => {
+    let h: Harness;
+    let haproxy: ChildProcess | undefined;
+    const ports: Record<string, number> = {};
+    let logs = '';
+
+    before(async function () {
+      if (!existsSync('/usr/sbin/haproxy')) await needService(this, 'haproxy', 'file:///usr/sbin/haproxy', 'apt-get install haproxy (scripts/services/install)');
+      h = await startHarness({ proxyProtocol: true, authFailuresPerMinute: 2 });
+      ports['v1'] = await freePort();
+      ports['v2'] = await freePort();
+      const cfg = join(mkdtempSync(join(tmpdir(), 'kiot-haproxy-')), 'haproxy.cfg');
+      writeFileSync(cfg, [
+        'global', '  maxconn 100',
+        'defaults', '  mode tcp', '  timeout connect 2s', '  timeout client 30s', '  timeout server 30s',
+        ...(['v1', 'v2'] as const).flatMap((v) => [`listen mqtt-${v}`, `  bind 127.0.0.1:${ports[v]}`, `  server endpoint 127.0.0.1:${h.endpoint.port} ${v === 'v1' ? 'send-proxy' : 'send-proxy-v2'}`]),
+        '',
+      ].join('\n'));
+      haproxy = spawn('/usr/sbin/haproxy', ['-db', '-f', cfg]);
+      haproxy.stdout!.on('data', (d) => (logs += d));
+      haproxy.stderr!.on('data', (d) => (logs += d));
+      for (let i = 0; i < 50; i++) {
+        const up = await new Promise<boolean>((r) => { const s = connect(ports['v2']!, '127.0.0.1', () => { s.destroy(); r(true); }); s.on('error', () => r(false)); });
+        if (up) return;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`haproxy did not start: ${logs}`);
+    });
+    after(async () => {
+      haproxy?.kill('SIGTERM');
+      await h?.close();
+    });
+
+    for (const v of ['v1', 'v2'] as const) {
+      it(`with send-proxy${v === 'v2' ? '-v2' : ''}: a device guessing from one address locks out only that address, though HAProxy connects for both`, async () => {
+        // Devices on distinct loopback addresses; HAProxy's own connections to the endpoint all come from 127.0.0.1.
+        const [guesser, other] = v === 'v1' ? ['127.0.0.2', '127.0.0.3'] : ['127.0.0.4', '127.0.0.5'];
+        const before = h.sink.received.length;
+        assert.deepEqual([await through(ports[v]!, undefined, 'wrong', guesser), await through(ports[v]!, undefined, 'wrong', guesser), await through(ports[v]!, undefined, DEVICE.password, guesser)], [0x86, 0x86, 0x97], logs);
+        assert.equal(await through(ports[v]!, undefined, DEVICE.password, other), 0, logs);
+        assert.equal(h.sink.received.length, before + 1);
+      });
+    }
+  });
+});
