@@ -48,6 +48,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
   const byClientId = new Map<string, Session>();
   const budget = new InflightBudget(config.maxInflightBytes);
   let accepting = true;
+  let registry: Registry | undefined;
   let refusing = 0;
   /** `peer`: the client's address, for the limit on failed CONNECTs (a WebSocket stream has none of its own). */
   const onSocket = (socket: Connection, peer = (socket as { remoteAddress?: string }).remoteAddress ?? 'unknown'): void => {
@@ -78,6 +79,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
       release: (id, s) => {
         if (byClientId.get(id) === s) byClientId.delete(id);
       },
+      registry: () => registry,
     });
     sessions.add(session);
     socket.on('close', () => sessions.delete(session));
@@ -124,7 +126,10 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
     metricsPort,
     metrics,
     connections: () => sessions.size,
-    recheck: (registry) => [...sessions].filter((s) => s.recheck(registry)).length,
+    recheck: (reloaded) => {
+      registry = reloaded;
+      return [...sessions].filter((s) => s.recheck(reloaded)).length;
+    },
     async shutdown() {
       accepting = false;
       tcp.close();

@@ -29,6 +29,8 @@ export interface SessionDeps extends ConnectDeps {
   /** Registers a client id; the previous session with that id is taken over (closed). */
   readonly claim: (clientId: string, session: Session) => void;
   readonly release: (clientId: string, session: Session) => void;
+  /** The registry as last reloaded, if it was (recheck). */
+  readonly registry?: () => Registry | undefined;
 }
 
 const CLOSE_REASONS = ['no CONNECT in time', 'socket error', 'first packet is not CONNECT', 'internal error', 'client disconnected', 'sink failed'];
@@ -208,6 +210,9 @@ export class Session {
     this.out.send(outcome.connack);
     // From the CONNACK on: it carries what the session needs, so it goes whole.
     this.out.clientMaxPacket = outcome.clientMaxPacket;
+    // A registry reloaded while this CONNECT was being verified holds it as it holds the connections already open.
+    const latest = this.deps.registry?.();
+    if (latest !== undefined) this.recheck(latest);
   }
 
   private async onPublish(p: IPublishPacket): Promise<void> {

@@ -65,6 +65,25 @@ describe('mqtt endpoint: a registry reload reaches open connections', function (
     });
   });
 
+  describe('in-process, a CONNECT under way', () => {
+    const ctx = freshHarness();
+
+    it('holds a CONNECT still being verified (scrypt) when the registry is reloaded to the reloaded registry too', async () => {
+      const c = mqtt.connect(ctx.h.url, { ...DEVICE, protocolVersion: 5, clientId: 'rev-race', reconnectPeriod: 0 });
+      const outcome = new Promise<string>((resolve) => {
+        c.once('disconnect', (p) => resolve(`disconnected 0x${(p.reasonCode ?? 0).toString(16)}`));
+        c.once('error', (e: Error & { code?: number }) => resolve(`refused 0x${(e.code ?? 0).toString(16)}`));
+        c.once('connect', () => setTimeout(() => resolve(c.connected ? 'still connected' : 'closed'), 500));
+      });
+      // The CONNECT is in flight: its password takes scrypt tens of milliseconds; the reload lands meanwhile.
+      await new Promise((r) => c.stream.once('connect', r));
+      await new Promise((r) => setTimeout(r, 5));
+      assert.equal(ctx.h.endpoint.recheck(registry((d) => { demo(d).devices['device1']!.enabled = false; })), 0, 'no session was open yet');
+      assert.equal(await outcome, 'disconnected 0x98');
+      c.end(true);
+    });
+  });
+
   describe('the built endpoint, its registry edited with kiot', () => {
     let sink: TestSink;
     let endpoint: ChildProcess;
