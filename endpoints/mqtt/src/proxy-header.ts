@@ -69,11 +69,14 @@ export function readProxyHeader(socket: Socket, timeoutMs: number): Promise<stri
       clearTimeout(timer);
       socket.off('data', onData);
       socket.off('close', onClose);
+      socket.off('error', onError);
       if (err) reject(err);
       else resolve(address);
     };
     const timer = setTimeout(() => done(new ProxyHeaderError(`no PROXY protocol header within ${timeoutMs} ms`)), timeoutMs);
     const onClose = (): void => done(new ProxyHeaderError('closed before its PROXY protocol header'));
+    // Without a listener a reset connection's error would be thrown, and the endpoint would stop.
+    const onError = (): void => done(new ProxyHeaderError('connection failed before its PROXY protocol header'));
     const onData = (chunk: Buffer): void => {
       buf = buf.length === 0 ? chunk : Buffer.concat([buf, chunk]);
       try {
@@ -89,5 +92,6 @@ export function readProxyHeader(socket: Socket, timeoutMs: number): Promise<stri
     };
     socket.on('data', onData);
     socket.once('close', onClose);
+    socket.on('error', onError);
   });
 }

@@ -106,7 +106,16 @@ describe('mqtt endpoint behind a load balancer speaking the PROXY protocol', fun
       bare.on('error', () => undefined);
       bare.write(Buffer.from([0x10, 0x0c, 0x00, 0x04]));
       assert.ok((await closed(bare)) >= 0);
-      assert.equal(h.endpoint.metrics.get('kiot_mqtt_proxy_header_failures_total'), 1);
+      // A connection reset halfway through its header: counted, and the endpoint carries on.
+      const reset = connect(h.endpoint.port, '127.0.0.1');
+      reset.on('error', () => undefined);
+      await new Promise((r) => reset.once('connect', r));
+      reset.write('PROXY TCP4 198.51');
+      await new Promise((r) => setTimeout(r, 50));
+      reset.resetAndDestroy();
+      await new Promise((r) => setTimeout(r, 100));
+      assert.equal(h.endpoint.metrics.get('kiot_mqtt_proxy_header_failures_total'), 2);
+      assert.equal(await from('198.51.100.9', DEVICE.password), 0, 'still serving');
     });
   });
 
