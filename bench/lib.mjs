@@ -85,6 +85,9 @@ function largestNode(leaderPid, match) {
   return candidates.map((r) => ({ pid: r[0], kb: Number(r[2]) })).sort((x, y) => y.kb - x.kb)[0];
 }
 
+/** The pid of the node process below a process group leader (the one rssMb measures). */
+export const nodePid = (leaderPid, match = /node/) => largestNode(leaderPid, match)?.pid;
+
 /** Kilobytes as megabytes, to one decimal. */
 const toMb = (kb) => Math.round(kb / 102.4) / 10;
 

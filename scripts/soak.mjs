@@ -1,14 +1,14 @@
 #!/usr/bin/env node
 // `npm run soak`: the local stack under a fixed load (HTTP and MQTT QoS 1 readings) for a while,
-// sampling each process's RSS (its node process, as the benchmarks measure it), JS heap in use and
-// event-loop lag. Reports whether the heap trends upward (least-squares slope of each minute's
-// lowest point over the second half of the run) and exits 1 if it does.
+// sampling each process's RSS (its node process, as the benchmarks measure it), JS heap in use right
+// after a full garbage collection, and event-loop lag. Reports whether the heap trends upward
+// (least-squares slope of each minute's lowest point over the second half of the run) and exits 1 if it does.
 // Not part of CI's default run (10 minutes); `--seconds 20` is a smoke run.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
-import { root, rssMb } from '../bench/lib.mjs';
+import { nodePid, root, rssMb } from '../bench/lib.mjs';
 import { launchStack } from './stack/launch.mjs';
 
 const { values: args } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, seconds: { type: 'string' }, rate: { type: 'string', default: '50' }, 'sample-seconds': { type: 'string', default: '10' }, 'max-slope': { type: 'string', default: '1' }, out: { type: 'string', default: join(root, 'bench/results/soak.md') } } });
@@ -20,7 +20,11 @@ const say = (l) => process.stdout.write(`${l}\n`);
 
 // The writer runs when a TSDB is configured, or found where scripts/services/start puts VictoriaMetrics.
 const influx = process.env.INFLUX_URL ? {} : await fetch('http://127.0.0.1:8428/health').then((r) => (r.ok ? { INFLUX_URL: 'http://127.0.0.1:8428', INFLUX_BUCKET: 'kiot' } : {}), () => ({}));
-const stack = await launchStack({ env: influx });
+// Every process can be told to collect its garbage in full (scripts/stack/gc-on-signal.cjs): a process that
+// keeps objects for a while (the live console's last events) otherwise fills its old space with garbage V8
+// collects only now and then, and that reads as a leak over ten minutes.
+const gcOnSignal = `--expose-gc --require ${join(root, 'scripts/stack/gc-on-signal.cjs')}`;
+const stack = await launchStack({ env: { ...influx, NODE_OPTIONS: `${process.env.NODE_OPTIONS ?? ''} ${gcOnSignal}`.trim() } });
 const { ports } = stack;
 const stop = () => stack.stop();
 process.on('SIGINT', () => void stop().then(() => process.exit(130)));
@@ -61,7 +65,13 @@ async function sample() {
   const rss = {};
   const lag = {};
   const heap = {};
-  for (const [name, pid] of Object.entries(pids())) {
+  const all = Object.entries(pids());
+  for (const [, pid] of all) {
+    const node = nodePid(pid);
+    if (node !== undefined) try { process.kill(Number(node), 'SIGUSR2'); } catch { /* gone: its sample says so */ }
+  }
+  await new Promise((r) => setTimeout(r, 300));
+  for (const [name, pid] of all) {
     rss[name] = rssMb(pid);
     const f = await processFigures(name);
     if (f.lagMs !== undefined) lag[name] = f.lagMs;
@@ -110,7 +120,7 @@ const md = [
   '# kiot soak run',
   '',
   `${new Date().toISOString()}: ${(durationMs / 60_000).toFixed(1)} minutes at ${rate} readings/s (half HTTP, half MQTT QoS 1), sampled every ${sampleMs / 1000} s, Node ${process.version}.`,
-  `Readings: ${counts.sent} sent, ${counts.acked} acked, ${counts.refused} refused. A trend is a second-half slope above ${maxSlope} MB/min of the JS heap in use (RSS grows to a plateau: V8 keeps the memory it has taken).`,
+  `Readings: ${counts.sent} sent, ${counts.acked} acked, ${counts.refused} refused. A trend is a second-half slope above ${maxSlope} MB/min of the JS heap in use, read right after a full garbage collection (RSS grows to a plateau: V8 keeps the memory it has taken).`,
   '',
   '| process | RSS first | RSS last | RSS max | heap used first → last | slope (MB/min, 2nd half) | event-loop lag p99 max | trend |',
   '| --- | --- | --- | --- | --- | --- | --- | --- |',
