@@ -8,6 +8,7 @@ import { isIP, type Socket } from 'node:net';
 import { Command, IPv4ProxyAddress, IPv6ProxyAddress, V1ProxyProtocol, V2ProxyProtocol } from 'proxy-protocol-js';
 
 const V2_SIGNATURE = Buffer.from('\r\n\r\n\0\r\nQUIT\n', 'binary');
+const V1_SIGNATURE = Buffer.from('PROXY ');
 /** The spec's longest v1 line, CRLF included. */
 const V1_MAX = 107;
 
@@ -15,15 +16,20 @@ export class ProxyHeaderError extends Error {}
 
 type Framed = { readonly header: Buffer; readonly rest: Buffer } | 'more';
 
+/** The bytes so far agree with `signature` as far as both go (more may still come). */
+function startsAs(buf: Buffer, signature: Buffer): boolean {
+  const n = Math.min(buf.length, signature.length);
+  return buf.subarray(0, n).equals(signature.subarray(0, n));
+}
+
 /** Where the header ends, once enough bytes are there; throws when they cannot start one. */
 function frame(buf: Buffer): Framed {
-  const prefix = buf.subarray(0, Math.min(buf.length, V2_SIGNATURE.length));
-  if (V2_SIGNATURE.subarray(0, prefix.length).equals(prefix)) {
+  if (startsAs(buf, V2_SIGNATURE)) {
     if (buf.length < 16) return 'more';
     const end = 16 + buf.readUInt16BE(14);
     return buf.length < end ? 'more' : { header: buf.subarray(0, end), rest: buf.subarray(end) };
   }
-  if (!Buffer.from('PROXY ').subarray(0, Math.min(buf.length, 6)).equals(buf.subarray(0, Math.min(buf.length, 6)))) throw new ProxyHeaderError('the connection does not begin with a PROXY protocol header');
+  if (!startsAs(buf, V1_SIGNATURE)) throw new ProxyHeaderError('the connection does not begin with a PROXY protocol header');
   const crlf = buf.indexOf('\r\n');
   if (crlf === -1) {
     if (buf.length >= V1_MAX) throw new ProxyHeaderError('PROXY protocol v1 header longer than 107 bytes');

@@ -30,7 +30,7 @@ export interface SessionDeps extends ConnectDeps {
   readonly claim: (clientId: string, session: Session) => void;
   readonly release: (clientId: string, session: Session) => void;
   /** The registry as last reloaded, if it was (recheck). */
-  readonly registry?: () => Registry | undefined;
+  readonly registry: () => Registry | undefined;
 }
 
 const CLOSE_REASONS = ['no CONNECT in time', 'socket error', 'first packet is not CONNECT', 'internal error', 'client disconnected', 'sink failed'];
@@ -211,7 +211,7 @@ export class Session {
     // From the CONNACK on: it carries what the session needs, so it goes whole.
     this.out.clientMaxPacket = outcome.clientMaxPacket;
     // A registry reloaded while this CONNECT was being verified holds it as it holds the connections already open.
-    const latest = this.deps.registry?.();
+    const latest = this.deps.registry();
     if (latest !== undefined) this.recheck(latest);
   }
 

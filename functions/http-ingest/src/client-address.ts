@@ -32,25 +32,25 @@ export interface TrustedProxies {
   readonly includes: (address: string) => boolean;
 }
 
-/** Parses names (loopback, linklocal, uniquelocal) and CIDRs; returns the problems instead when there are any. */
-export function trustedProxies(entries: readonly string[]): TrustedProxies | string[] {
+/** Parses names (loopback, linklocal, uniquelocal) and CIDRs: the proxies of the entries that are right, and a problem for each that is not. */
+export function trustedProxies(entries: readonly string[]): { readonly proxies: TrustedProxies; readonly problems: readonly string[] } {
   const list = new BlockList();
   const problems: string[] = [];
   for (const entry of entries.flatMap((e) => NAMED[e.toLowerCase()] ?? [e])) {
     const [address = '', bits] = entry.split('/');
     const family = isIP(address);
-    const prefix = bits === undefined ? (family === 6 ? 128 : 32) : Number(bits);
-    if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > (family === 6 ? 128 : 32)) {
+    const longest = family === 6 ? 128 : 32;
+    const prefix = bits === undefined ? longest : Number(bits);
+    if (family === 0 || !Number.isInteger(prefix) || prefix < 0 || prefix > longest) {
       problems.push(`"${entry}" is neither an address, a CIDR nor one of ${Object.keys(NAMED).join(', ')}`);
       continue;
     }
     list.addSubnet(address, prefix, family === 6 ? 'ipv6' : 'ipv4');
   }
-  if (problems.length > 0) return problems;
   // BlockList.check costs about 0.7 µs a call; a device's proxies are the same few addresses every time.
   const known = new Map<string, boolean>();
-  return {
-    includes: (a: string) => {
+  const proxies: TrustedProxies = {
+    includes: (a) => {
       let trusted = known.get(a);
       if (trusted === undefined) {
         trusted = list.check(a, isIP(a) === 6 ? 'ipv6' : 'ipv4');
@@ -60,6 +60,7 @@ export function trustedProxies(entries: readonly string[]): TrustedProxies | str
       return trusted;
     },
   };
+  return { proxies, problems };
 }
 
 /** The client's address from an X-Forwarded-For header; 'direct' without one (no proxy in front). */

@@ -31,7 +31,7 @@ export function parseConfig(env: Env): Readonly<IngestConfig> {
   const proxies = r.list('INGEST_TRUSTED_PROXIES');
   // Loopback always: the peer the launcher appends is the queue-proxy, in the pod.
   const trusted = trustedProxies(['loopback', ...(proxies.length > 0 ? proxies : DEFAULT_TRUSTED_PROXIES)]);
-  if (Array.isArray(trusted)) for (const p of trusted) r.problem(`INGEST_TRUSTED_PROXIES: ${p}`);
+  for (const p of trusted.problems) r.problem(`INGEST_TRUSTED_PROXIES: ${p}`);
   const config: IngestConfig = {
     ...binding,
     sinkTimeoutMs: r.integer('INGEST_SINK_TIMEOUT_MS', 5000, 1),
@@ -40,7 +40,7 @@ export function parseConfig(env: Env): Readonly<IngestConfig> {
     ratePerSecond: r.integer('INGEST_RATE_PER_SECOND', 50, 1),
     burst: r.integer('INGEST_RATE_BURST', 100, 1),
     authFailuresPerMinute: r.integer('INGEST_AUTH_FAILURES_PER_MINUTE', 30, 1),
-    trustedProxies: Array.isArray(trusted) ? { includes: () => false } : trusted,
+    trustedProxies: trusted.proxies,
     corsOrigins: r.list('INGEST_CORS_ORIGINS'),
     webhookSecretHeader: r.string('INGEST_WEBHOOK_SECRET_HEADER', 'x-kiot-webhook-secret').toLowerCase(),
     ...(registryFile === undefined ? {} : { registryFile }),

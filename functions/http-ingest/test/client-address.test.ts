@@ -4,8 +4,8 @@ import { parseConfig } from '../src/config';
 
 const trust = (entries: readonly string[]): TrustedProxies => {
   const t = trustedProxies(entries);
-  if (Array.isArray(t)) throw new Error(t.join('; '));
-  return t;
+  if (t.problems.length > 0) throw new Error(t.problems.join('; '));
+  return t.proxies;
 };
 
 describe('http-ingest: the source address behind proxies (X-Forwarded-For)', () => {
