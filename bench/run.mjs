@@ -11,6 +11,7 @@ import { endToEnd } from './scenarios/end-to-end.mjs';
 import { mqttScenario } from './scenarios/mqtt.mjs';
 import { kafkaDirect } from './scenarios/kafka-direct.mjs';
 import { environment, root } from './lib.mjs';
+import { runTmpdir } from '../scripts/run-tmpdir.mjs';
 
 if (Number(process.versions.node.split('.')[0]) < 22) {
   console.error(`kiot runs on Node.js 22; this is ${process.version}. Run the benchmarks through \`npm run bench\`, which uses the Node 22 that npm install brought.`);
@@ -22,6 +23,7 @@ const settings = smoke ? { runs: 1, duration: 1, events: 500, connections: 16 } 
 const scenarios = { 'per-function': perFunction, 'cold-start': coldStart, 'end-to-end': endToEnd, mqtt: mqttScenario, 'kafka-direct': kafkaDirect };
 const chosen = values.only ? values.only.split(',') : Object.keys(scenarios);
 
+runTmpdir('kiot-bench-run-');
 const results = { environment: environment(), mode: smoke ? 'smoke' : 'full', settings, scenarios: {} };
 for (const name of chosen) {
   process.stdout.write(`\n== ${name}\n`);

@@ -10,6 +10,7 @@ import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
 import { nodePid, root, rssMb } from '../bench/lib.mjs';
 import { launchStack } from './stack/launch.mjs';
+import { runTmpdir } from './run-tmpdir.mjs';
 
 const { values: args } = parseArgs({ options: { minutes: { type: 'string', default: '10' }, seconds: { type: 'string' }, rate: { type: 'string', default: '50' }, 'sample-seconds': { type: 'string', default: '10' }, 'max-slope': { type: 'string', default: '1' }, out: { type: 'string', default: join(root, 'bench/results/soak.md') } } });
 const durationMs = (args.seconds !== undefined ? Number(args.seconds) : Number(args.minutes) * 60) * 1000;
@@ -17,6 +18,7 @@ const rate = Number(args.rate);
 const sampleMs = Number(args['sample-seconds']) * 1000;
 const maxSlope = Number(args['max-slope']); // MB per minute
 const say = (l) => process.stdout.write(`${l}\n`);
+runTmpdir('kiot-soak-run-');
 
 // The writer runs when a TSDB is configured, or found where scripts/services/start puts VictoriaMetrics.
 const influx = process.env.INFLUX_URL ? {} : await fetch('http://127.0.0.1:8428/health').then((r) => (r.ok ? { INFLUX_URL: 'http://127.0.0.1:8428', INFLUX_BUCKET: 'kiot' } : {}), () => ({}));

@@ -6,6 +6,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SPECS } from './test-specs.mjs';
+import { runTmpdir } from './run-tmpdir.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const bin = (name) => join(root, 'node_modules/.bin', name);
@@ -30,6 +31,7 @@ if (args.length === 0) {
   run('lint', bin('eslint'), ['--max-warnings', '0', '.']);
 }
 const specs = args.length > 0 ? args : SPECS;
+runTmpdir('kiot-test-');
 process.stdout.write('\n== tests\n');
 // mocha's own summary is passed through; the plain closing line below is what CI reads.
 const child = spawn(bin('mocha'), specs, { cwd: root, env: process.env, stdio: ['ignore', 'pipe', 'inherit'] });
