@@ -12,7 +12,10 @@ import { join } from 'node:path';
  * a look, and its path printed, as it is with KIOT_KEEP_TMP=1.
  */
 export function runTmpdir(prefix, env = process.env) {
-  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const outer = tmpdir();
+  const dir = mkdtempSync(join(outer, prefix));
+  // scripts/services/start keeps the test Kafka's TLS files under the TMPDIR it ran with, not the run's.
+  env.KIOT_SERVICES_TMPDIR ??= outer;
   env.TMPDIR = dir;
   process.on('exit', (code) => {
     if (code !== 0 || env.KIOT_KEEP_TMP === '1') {

@@ -20,8 +20,9 @@ export function brokerRecord(ev: CloudEvent<unknown>): { key: string | null; val
 export const KAFKA_SASL_SSL = process.env['KIOT_KAFKA_SASL_SSL'] ?? '127.0.0.1:19094';
 export const KAFKA_MTLS = process.env['KIOT_KAFKA_MTLS'] ?? '127.0.0.1:19095';
 export const KAFKA_SASL_USER = { user: 'kiot', password: 'kiot-test-secret' };
-// Where scripts/services/start keeps them: by the plaintext port, so any checkout finds the running broker's.
-const TLS_DIR = join(tmpdir(), `kiot-kafka-${KAFKA_BROKERS[0]!.split(':')[1]}-tls`);
+// Where scripts/services/start keeps them: by the plaintext port, so any checkout finds the running broker's;
+// under the TMPDIR it ran with, which a test run replaces with its own (scripts/run-tmpdir.mjs).
+const TLS_DIR = join(process.env['KIOT_SERVICES_TMPDIR'] ?? tmpdir(), `kiot-kafka-${KAFKA_BROKERS[0]!.split(':')[1]}-tls`);
 
 /** One file of the test CA's: ca.crt, client.crt, client.key. */
 export const kafkaTlsFile = (name: string): string => readFileSync(join(TLS_DIR, name), 'utf8');
