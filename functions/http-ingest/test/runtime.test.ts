@@ -142,6 +142,11 @@ describe('http-ingest in faas-js-runtime against a real sink', function () {
     let res = await post('/', '{"t":1}', { authorization: DEVICE });
     assert.equal(res.status, 503);
     assert.equal(res.headers.get('retry-after'), '2');
+    // The broker says when it expects room: the device is told the same.
+    sink.respond = () => ({ status: 503, headers: { 'retry-after': '9' } });
+    res = await post('/', '{"t":1}', { authorization: DEVICE });
+    assert.equal(res.status, 503);
+    assert.equal(res.headers.get('retry-after'), '9');
     sink.respond = () => ({ status: 202, delayMs: 1000 });
     res = await post('/', '{"t":1}', { authorization: DEVICE });
     assert.equal(res.status, 503);

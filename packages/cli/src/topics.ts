@@ -100,7 +100,7 @@ export async function replay(conn: KafkaConnection, topic: string, range: Range,
     if (typeof ev === 'string') return void counts.failed++;
     const m = HTTP.binary(ev);
     const headers = Object.fromEntries(Object.entries(m.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
-    const status = await post(new URL(to.url!), headers, typeof m.body === 'string' ? m.body : Buffer.from(m.body as Uint8Array), 10_000).catch(() => 0);
+    const status = await post(new URL(to.url!), headers, typeof m.body === 'string' ? m.body : Buffer.from(m.body as Uint8Array), 10_000).then((a) => a.status, () => 0);
     if (status >= 200 && status < 300) counts.replayed++;
     else counts.failed++;
   };

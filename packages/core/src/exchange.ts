@@ -76,8 +76,7 @@ export function createExchanger(maxSockets = 128, ca?: string): Exchanger {
 }
 
 export function createPost(maxSockets = 128, ca?: string): Post {
-  const exchange = createExchanger(maxSockets, ca);
-  return async (url, headers, body, timeoutMs) => (await exchange(url, headers, body, timeoutMs)).status;
+  return createExchanger(maxSockets, ca);
 }
 
 /** An endpoint's hand-off as its SinkBinding describes it: to K_SINK (trusting K_CA_CERTS), with K_CE_OVERRIDES on every event. */

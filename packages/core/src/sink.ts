@@ -9,13 +9,19 @@ import { KiotError } from './errors';
 
 export type SendEvent = (event: BinaryEvent) => Promise<void>;
 
-/** POSTs a body and resolves with the status; rejects on network errors and timeouts. */
-export type Post = (url: URL, headers: Record<string, string>, body: string | Buffer, timeoutMs: number) => Promise<number>;
+/** What a POST was answered: the status and the headers (lower-case). */
+export interface Answer {
+  readonly status: number;
+  readonly headers: Readonly<Record<string, string>>;
+}
+
+/** POSTs a body and resolves with the answer; rejects on network errors and timeouts. */
+export type Post = (url: URL, headers: Record<string, string>, body: string | Buffer, timeoutMs: number) => Promise<Answer>;
 
 export interface SinkOptions {
   readonly url: string;
   readonly timeoutMs: number;
-  /** Seconds a client is told to wait after the sink failed. */
+  /** Seconds a client is told to wait after the sink failed, unless the sink's own Retry-After says. */
   readonly retryAfterSeconds: number;
   readonly post: Post;
 }
@@ -33,20 +39,38 @@ export interface Exchange {
 /** POSTs a body and resolves with the whole answer; rejects on network errors and timeouts. */
 export type Exchanger = (url: URL, headers: Record<string, string>, body: string | Buffer | undefined, timeoutMs: number) => Promise<Exchange>;
 
+/** The longest wait passed on from a sink: a device told to wait hours would look broken. */
+const MAX_RETRY_AFTER_SECONDS = 3600;
+
+/**
+ * The seconds a Retry-After names (RFC 9110: delay-seconds or an HTTP-date), at least 1 and at
+ * most an hour; undefined when it names none that parses.
+ */
+export function retryAfterSeconds(value: string | undefined, now: number = Date.now()): number | undefined {
+  if (value === undefined) return undefined;
+  const v = value.trim();
+  // Date.parse takes nearly anything ("-3" is a year): a date is only one that ends in GMT, as every HTTP-date form does.
+  const seconds = /^\d+$/.test(v) ? Number(v) : /GMT$/.test(v) ? Math.ceil((Date.parse(v) - now) / 1000) : NaN;
+  if (!Number.isFinite(seconds)) return undefined;
+  return Math.min(MAX_RETRY_AFTER_SECONDS, Math.max(1, seconds));
+}
+
 export function createSink(options: SinkOptions): SendEvent {
   const url = new URL(options.url);
-  const unavailable = (message: string, cause?: unknown): KiotError =>
-    new KiotError('UNAVAILABLE', message, undefined, { headers: { 'retry-after': String(options.retryAfterSeconds) }, cause });
+  // The sink's own Retry-After (a broker whose queue is full says when it expects room) wins over ours.
+  const unavailable = (message: string, cause?: unknown, sinkSays?: string): KiotError =>
+    new KiotError('UNAVAILABLE', message, undefined, { headers: { 'retry-after': String(retryAfterSeconds(sinkSays) ?? options.retryAfterSeconds) }, cause });
 
   return async (event) => {
-    let status: number;
+    let answer: Answer;
     try {
-      status = await options.post(url, binaryHeaders(event.attributes), event.data ?? '', options.timeoutMs);
+      answer = await options.post(url, binaryHeaders(event.attributes), event.data ?? '', options.timeoutMs);
     } catch (err) {
       throw unavailable(err instanceof SinkTimeout ? `the event sink did not answer within ${options.timeoutMs} ms` : 'the event sink is unreachable', err);
     }
+    const status = answer.status;
     if (status >= 200 && status < 300) return;
-    if (status >= 500 || status === 429 || status === 404 || status === 408) throw unavailable(`the event sink answered ${status}`);
+    if (status >= 500 || status === 429 || status === 404 || status === 408) throw unavailable(`the event sink answered ${status}`, undefined, answer.headers['retry-after']);
     // A 4xx from the broker means kiot built an event it refuses: a bug, not the device's fault.
     throw new KiotError('INTERNAL', `the event sink refused the event with ${status}`);
   };

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { CloudEvent, HTTP } from 'cloudevents';
-import { binaryAttributes, binaryHeaders, createSink, InvalidAttributes, KiotError, newEvent, SinkTimeout } from '../src';
+import { binaryAttributes, binaryHeaders, createSink, InvalidAttributes, KiotError, newEvent, retryAfterSeconds, SinkTimeout } from '../src';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createExchanger, createPost } from '../src/exchange';
@@ -68,6 +68,26 @@ describe('createSink against a real HTTP sink', () => {
       });
     });
   }
+
+  it('passes on the sink\'s own Retry-After on a 503 or 429 (a broker whose queue is full), and its own when the sink names none that parses', async () => {
+    const cases: [number, Record<string, string>, string][] = [
+      [503, { 'retry-after': '7' }, '7'],
+      [429, { 'retry-after': new Date(Date.now() + 30_000).toUTCString() }, '30'],
+      [503, { 'retry-after': 'soon' }, '2'],
+      [500, {}, '2'],
+    ];
+    for (const [status, headers, expected] of cases) {
+      sink.respond = () => ({ status, headers });
+      await assert.rejects(createSink({ url: sink.url, timeoutMs: 1000, retryAfterSeconds: 2, post: createPost() })(event()), (err: unknown) => {
+        assert.ok(err instanceof KiotError);
+        assert.equal(err.status, 503);
+        // An HTTP-date has whole seconds: 29 or 30 seconds from now, depending on when in the second it was written.
+        if (expected === '30') assert.ok(['29', '30'].includes(err.headers['retry-after'] ?? ''), err.headers['retry-after']);
+        else assert.equal(err.headers['retry-after'], expected, JSON.stringify(headers));
+        return true;
+      });
+    }
+  });
 
   it('rejects with 503 when nothing listens', async () => {
     const port = await freePort();
@@ -138,4 +158,24 @@ describe('createExchanger: the whole answer of one exchange, against a real HTTP
     };
     await assert.rejects(createExchanger()(url, {}, 'x', 150), (err: unknown) => err instanceof SinkTimeout);
   });
+});
+
+describe('retryAfterSeconds: what a Retry-After names', () => {
+  const now = Date.parse('2026-11-26T12:00:00Z');
+  const table: [string | undefined, number | undefined][] = [
+    ['5', 5],
+    [' 12 ', 12],
+    ['0', 1], // "now" still means wait: at least a second
+    ['86400', 3600], // at most an hour
+    ['Thu, 26 Nov 2026 12:00:42 GMT', 42],
+    ['Thu, 26 Nov 2026 11:59:00 GMT', 1], // a date already past
+    ['-3', undefined],
+    ['1.5', undefined],
+    ['soon', undefined],
+    ['', undefined],
+    [undefined, undefined],
+  ];
+  for (const [value, expected] of table) {
+    it(`${JSON.stringify(value)} → ${expected}`, () => assert.equal(retryAfterSeconds(value, now), expected));
+  }
 });
