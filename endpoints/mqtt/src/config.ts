@@ -29,7 +29,7 @@ export interface MqttConfig extends SinkBinding {
   readonly authFailuresPerMinute: number;
   /** How long SIGTERM waits for forwards in flight. */
   readonly drainMs: number;
-  /** The TCP listener's connections begin with a PROXY protocol header naming the device's address (a load balancer that ends TCP). */
+  /** The TCP and TLS listeners' connections begin with a PROXY protocol header naming the device's address (a load balancer that ends TCP); on TLS, before the handshake. */
   readonly proxyProtocol: boolean;
 }
 
@@ -41,8 +41,6 @@ export function parseConfig(env: Env): Readonly<MqttConfig> {
   const keepAlive = r.integer('MQTT_SERVER_KEEPALIVE', 0, 0, 65535);
   const wsPort = r.optional('MQTT_WS_PORT') === undefined ? undefined : r.integer('MQTT_WS_PORT', 0, 0, 65535);
   const proxyProtocol = r.boolean('MQTT_PROXY_PROTOCOL', false);
-  // Behind a balancer that speaks the PROXY protocol, TLS ends at the balancer: the header would come before the TLS handshake.
-  if (proxyProtocol && cert !== undefined) r.problem('MQTT_PROXY_PROTOCOL is for the TCP listener behind a load balancer that ends TLS itself: unset MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE, or MQTT_PROXY_PROTOCOL');
   return r.done({
     host: r.string('MQTT_HOST', '0.0.0.0'),
     port: r.integer('MQTT_PORT', 1883, 0, 65535),

@@ -87,24 +87,44 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
   metrics.gauge('kiot_mqtt_connections', () => sessions.size);
   metrics.gauge('kiot_mqtt_inflight_bytes', () => budget.bytes);
   // Behind a balancer speaking the PROXY protocol: its header first, then the connection as usual under the address it names.
-  const proxied = (raw: Socket): void => {
+  const proxied = (raw: Socket, next: (raw: Socket, address: string) => void): void => {
     readProxyHeader(raw, config.connectTimeoutMs).then((address) => {
-      onSocket(raw, address ?? raw.remoteAddress ?? 'unknown');
+      next(raw, address ?? raw.remoteAddress ?? 'unknown');
       raw.resume();
     }, () => {
       metrics.inc('kiot_mqtt_proxy_header_failures_total');
       raw.destroy();
     });
   };
-  const tcp = createNetServer((socket) => (config.proxyProtocol ? proxied(socket) : onSocket(socket)));
+  const tcp = createNetServer((socket) => (config.proxyProtocol ? proxied(socket, onSocket) : onSocket(socket)));
   const port = await listen(tcp, config.port, config.host);
   let tls: TlsServer | undefined;
+  let tlsFront: Server | undefined;
   let tlsPort: number | undefined;
   let stopReloading: (() => void) | undefined;
   if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) {
     const files = { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile };
-    tls = createTlsServer(readCertificate(files), (socket) => onSocket(socket));
-    tlsPort = await listen(tls, config.tlsPort, config.host);
+    // A TLS connection is its TCP connection wrapped: the same remote address and port name both.
+    const headerSource = new Map<string, string>();
+    const tuple = (s: Socket): string => `${s.remoteAddress}|${s.remotePort}`;
+    tls = createTlsServer(readCertificate(files), (socket) => {
+      const source = headerSource.get(tuple(socket));
+      headerSource.delete(tuple(socket));
+      onSocket(socket, source);
+    });
+    if (config.proxyProtocol) {
+      // TLS passed through the balancer: the PROXY header comes first in clear, then the handshake, which the TLS server takes over.
+      const server = tls;
+      tlsFront = createNetServer((raw) => proxied(raw, (socket, address) => {
+        const key = tuple(socket);
+        headerSource.set(key, address);
+        socket.once('close', () => headerSource.delete(key));
+        server.emit('connection', socket);
+      }));
+      tlsPort = await listen(tlsFront, config.tlsPort, config.host);
+    } else {
+      tlsPort = await listen(tls, config.tlsPort, config.host);
+    }
     stopReloading = reloadCertificate(tls, files, (o) => deps.log?.(o.ok ? { msg: 'TLS certificate reloaded' } : { msg: 'TLS certificate reload failed; keeping the previous one', error: o.error }));
   }
   // MQTT over WebSocket (subprotocol "mqtt"), for browsers and networks that only pass HTTP.
@@ -135,6 +155,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
       tcp.close();
       stopReloading?.();
       tls?.close();
+      tlsFront?.close();
       ws?.close();
       wsHttp?.close();
       const deadline = Date.now() + config.drainMs;

@@ -7,6 +7,7 @@ import { strict as assert } from 'node:assert';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { connect, createServer, type Socket } from 'node:net';
+import { connect as tlsConnect } from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import mqtt from 'mqtt';
@@ -14,6 +15,7 @@ import { parseConfig } from '../src/config';
 import { readProxyHeader, sourceAddress } from '../src/proxy-header';
 import { freePort } from '../../../test/support/runtime';
 import { needService } from '../../../test/support/services';
+import { selfSigned, type TestCertificate } from '../../../test/support/certificates';
 import { closed, DEVICE, startHarness, type Harness } from './support';
 
 const v2 = (command: number, family: number, addresses: number[], extra: number[] = []): Buffer => {
@@ -22,13 +24,16 @@ const v2 = (command: number, family: number, addresses: number[], extra: number[
 };
 const ipv4Pair = [198, 51, 100, 7, 10, 0, 0, 1, 0xc3, 0x50, 0x07, 0x5b];
 
-/** An MQTT.js client whose connection starts with `header` and leaves from `localAddress`, as through a balancer. */
-const through = (port: number, header: Buffer | string | undefined, password: string, localAddress = '127.0.0.1'): Promise<number> =>
+/**
+ * An MQTT.js client whose connection starts with `header` and leaves from `localAddress`, as through a balancer;
+ * with `ca`, MQTT then goes over TLS on that connection, after the header, trusting `ca`.
+ */
+const through = (port: number, header: Buffer | string | undefined, password: string, localAddress = '127.0.0.1', ca?: string): Promise<number> =>
   new Promise((resolve) => {
     const c = new mqtt.MqttClient(() => {
       const s = connect({ port, host: '127.0.0.1', localAddress });
       if (header !== undefined) s.write(header);
-      return s;
+      return ca === undefined ? s : tlsConnect({ socket: s, ca, servername: 'localhost' });
     }, { ...DEVICE, password, protocolVersion: 5, reconnectPeriod: 0, connectTimeout: 3000 });
     const closedEarly = (): void => resolve(-1);
     c.once('connect', () => {
@@ -86,22 +91,42 @@ describe('mqtt endpoint behind a load balancer speaking the PROXY protocol', fun
       }
     });
 
-    it('is refused together with the endpoint\'s own TLS listener: the header would come before the handshake', () => {
-      assert.throws(() => parseConfig({ K_SINK: 'http://127.0.0.1:1', MQTT_REGISTRY_FILE: 'r.yaml', MQTT_PROXY_PROTOCOL: 'true', MQTT_TLS_CERT_FILE: 'c', MQTT_TLS_KEY_FILE: 'k' }), /MQTT_PROXY_PROTOCOL is for the TCP listener/);
+    it('is read from MQTT_PROXY_PROTOCOL, with the endpoint\'s own TLS listener too (TLS passed through the balancer)', () => {
       assert.equal(parseConfig({ K_SINK: 'http://127.0.0.1:1', MQTT_REGISTRY_FILE: 'r.yaml', MQTT_PROXY_PROTOCOL: 'true' }).proxyProtocol, true);
+      assert.equal(parseConfig({ K_SINK: 'http://127.0.0.1:1', MQTT_REGISTRY_FILE: 'r.yaml', MQTT_PROXY_PROTOCOL: 'true', MQTT_TLS_CERT_FILE: 'c', MQTT_TLS_KEY_FILE: 'k' }).proxyProtocol, true);
     });
   });
 
   describe('the endpoint', () => {
     let h: Harness;
-    before(async () => { h = await startHarness({ proxyProtocol: true, authFailuresPerMinute: 2 }); });
+    let cert: TestCertificate;
+    before(async () => {
+      cert = selfSigned('localhost');
+      h = await startHarness({ proxyProtocol: true, authFailuresPerMinute: 2, tlsCertFile: cert.certFile, tlsKeyFile: cert.keyFile });
+    });
     after(() => h?.close());
+
+    it('on the TLS listener: reads the header sent in clear before the handshake, then MQTT over TLS under the address it names', async () => {
+      const overTls = (address: string, password: string): Promise<number> => through(h.endpoint.tlsPort!, `PROXY TCP4 ${address} 10.0.0.1 50000 8883\r\n`, password, '127.0.0.1', cert.cert);
+      const before = h.sink.received.length;
+      assert.deepEqual([await overTls('203.0.113.7', 'wrong'), await overTls('203.0.113.7', 'wrong'), await overTls('203.0.113.7', DEVICE.password)], [0x86, 0x86, 0x97]);
+      assert.equal(await overTls('203.0.113.8', DEVICE.password), 0, 'another address behind the same balancer connects and publishes');
+      assert.equal(h.sink.received.length, before + 1);
+      // No header: the TLS ClientHello is no PROXY header, so the connection closes before any handshake.
+      const failures = h.endpoint.metrics.get('kiot_mqtt_proxy_header_failures_total');
+      await assert.rejects(new Promise((resolve, reject) => {
+        const s = tlsConnect({ host: '127.0.0.1', port: h.endpoint.tlsPort!, ca: cert.cert, servername: 'localhost' }, () => resolve(s));
+        s.on('error', reject);
+      }));
+      assert.equal(h.endpoint.metrics.get('kiot_mqtt_proxy_header_failures_total'), failures + 1);
+    });
 
     it('keys the failed-CONNECT limit on the address in the header, and closes a connection that sends none', async () => {
       const from = (address: string, password: string) => through(h.endpoint.port, `PROXY TCP4 ${address} 10.0.0.1 50000 1883\r\n`, password);
+      const [sent, failures] = [h.sink.received.length, h.endpoint.metrics.get('kiot_mqtt_proxy_header_failures_total')];
       assert.deepEqual([await from('198.51.100.7', 'wrong'), await from('198.51.100.7', 'wrong'), await from('198.51.100.7', DEVICE.password)], [0x86, 0x86, 0x97]);
       assert.equal(await from('198.51.100.8', DEVICE.password), 0, 'another device behind the same balancer connects and publishes');
-      assert.equal(h.sink.received.length, 1);
+      assert.equal(h.sink.received.length, sent + 1);
       const bare = connect(h.endpoint.port, '127.0.0.1');
       bare.on('error', () => undefined);
       bare.write(Buffer.from([0x10, 0x0c, 0x00, 0x04]));
@@ -114,7 +139,7 @@ describe('mqtt endpoint behind a load balancer speaking the PROXY protocol', fun
       await new Promise((r) => setTimeout(r, 50));
       reset.resetAndDestroy();
       await new Promise((r) => setTimeout(r, 100));
-      assert.equal(h.endpoint.metrics.get('kiot_mqtt_proxy_header_failures_total'), 2);
+      assert.equal(h.endpoint.metrics.get('kiot_mqtt_proxy_header_failures_total'), failures + 2);
       assert.equal(await from('198.51.100.9', DEVICE.password), 0, 'still serving');
     });
   });
@@ -124,17 +149,22 @@ describe('mqtt endpoint behind a load balancer speaking the PROXY protocol', fun
     let haproxy: ChildProcess | undefined;
     const ports: Record<string, number> = {};
     let logs = '';
+    let cert: TestCertificate;
 
     before(async function () {
       if (!existsSync('/usr/sbin/haproxy')) await needService(this, 'haproxy', 'file:///usr/sbin/haproxy', 'apt-get install haproxy (scripts/services/install)');
-      h = await startHarness({ proxyProtocol: true, authFailuresPerMinute: 2 });
+      cert = selfSigned('localhost');
+      h = await startHarness({ proxyProtocol: true, authFailuresPerMinute: 2, tlsCertFile: cert.certFile, tlsKeyFile: cert.keyFile });
       ports['v1'] = await freePort();
       ports['v2'] = await freePort();
+      ports['tls'] = await freePort();
       const cfg = join(mkdtempSync(join(tmpdir(), 'kiot-haproxy-')), 'haproxy.cfg');
       writeFileSync(cfg, [
         'global', '  maxconn 100',
         'defaults', '  mode tcp', '  timeout connect 2s', '  timeout client 30s', '  timeout server 30s',
         ...(['v1', 'v2'] as const).flatMap((v) => [`listen mqtt-${v}`, `  bind 127.0.0.1:${ports[v]}`, `  server endpoint 127.0.0.1:${h.endpoint.port} ${v === 'v1' ? 'send-proxy' : 'send-proxy-v2'}`]),
+        // TLS passed through in TCP mode, as a cloud balancer does when the certificate lives with the endpoint.
+        'listen mqtt-tls', `  bind 127.0.0.1:${ports['tls']}`, `  server endpoint 127.0.0.1:${h.endpoint.tlsPort} send-proxy-v2`,
         '',
       ].join('\n'));
       haproxy = spawn('/usr/sbin/haproxy', ['-db', '-f', cfg]);
@@ -162,5 +192,14 @@ describe('mqtt endpoint behind a load balancer speaking the PROXY protocol', fun
         assert.equal(h.sink.received.length, before + 1);
       });
     }
+
+    it('with TLS passed through (send-proxy-v2 to the TLS listener): the same, over TLS end to end', async () => {
+      const [guesser, other] = ['127.0.0.6', '127.0.0.7'];
+      const before = h.sink.received.length;
+      const attempt = (from: string, password: string) => through(ports['tls']!, undefined, password, from, cert.cert);
+      assert.deepEqual([await attempt(guesser, 'wrong'), await attempt(guesser, 'wrong'), await attempt(guesser, DEVICE.password)], [0x86, 0x86, 0x97], logs);
+      assert.equal(await attempt(other, DEVICE.password), 0, logs);
+      assert.equal(h.sink.received.length, before + 1);
+    });
   });
 });
