@@ -4,7 +4,7 @@ import type { Context } from 'faas-js-runtime';
 import { answer, EVENT_TYPES, requireCloudEvent, requireType } from '@kiot/core';
 import { Batcher } from './batcher';
 import { parseConfig, type WriterConfig } from './config';
-import { createInfluxWriter } from './influx';
+import { createInfluxWriter, lineWriter } from './influx';
 import { eventLines } from './event-lines';
 import { deadLetterLine } from './points';
 
@@ -12,7 +12,7 @@ let state: { config: Readonly<WriterConfig>; batcher: Batcher } | undefined;
 
 export const init = (): void => {
   const config = parseConfig(process.env);
-  const write = createInfluxWriter({ ...config, precision: config.mapping.precision });
+  const write = lineWriter(createInfluxWriter({ ...config, precision: config.mapping.precision }));
   state = { config, batcher: new Batcher(write, { maxLines: config.maxBatchLines, concurrentWrites: config.concurrentWrites, retryAfterSeconds: config.retryAfterSeconds }) };
 };
 

@@ -1,4 +1,4 @@
-/** The one place that talks to InfluxDB: a WriteLines function over the client's transport. */
+/** The one place that talks to InfluxDB: a WriteBody function over the client's transport. */
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { HttpError, InfluxDB, type SendOptions, type Transport } from '@influxdata/influxdb-client';
@@ -13,7 +13,13 @@ export class WriteFailure extends Error {
   }
 }
 
+/** Writes line protocol already encoded (UTF-8, one point per line). */
+export type WriteBody = (body: Buffer) => Promise<void>;
+
 export type WriteLines = (lines: readonly string[]) => Promise<void>;
+
+/** Lines encoded for a WriteBody, as the HTTP function's batches are. */
+export const lineWriter = (write: WriteBody): WriteLines => (lines) => write(Buffer.from(lines.join('\n')));
 
 export interface InfluxTarget {
   readonly url: string;
@@ -59,14 +65,13 @@ export function writePath(t: Pick<InfluxTarget, 'api' | 'org' | 'bucket' | 'prec
   return `/write?${new URLSearchParams({ db, ...(rp ? { rp } : {}), precision: V1_PRECISION[t.precision] }).toString()}`;
 }
 
-export function createInfluxWriter(t: InfluxTarget): WriteLines {
+export function createInfluxWriter(t: InfluxTarget): WriteBody {
   const transport = new InfluxDB({ url: t.url, token: t.token, timeout: t.timeoutMs }).transport;
   const path = writePath(t);
   const plain = { method: 'POST', headers: { 'content-type': 'text/plain; charset=utf-8' } } as const;
   const gzipped = { method: 'POST', headers: { ...plain.headers, 'content-encoding': 'gzip' } } as const;
-  return async (lines) => {
+  return async (body) => {
     try {
-      const body = Buffer.from(lines.join('\n'));
       // Compressed here, not by the client, which offers no level (it uses zlib's default, 6).
       if (body.length > t.gzipThreshold) await sendBytes(transport, path, await gzipAsync(body, { level: t.gzipLevel }), gzipped);
       else await sendBytes(transport, path, body, plain);

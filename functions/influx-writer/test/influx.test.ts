@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { createServer, type IncomingHttpHeaders, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { createInfluxWriter, WriteFailure, writePath, type InfluxTarget } from '../src/influx';
+import { createInfluxWriter, lineWriter, WriteFailure, writePath, type InfluxTarget } from '../src/influx';
 
 describe('influx-writer write path', () => {
   const cases = [
@@ -44,8 +44,8 @@ describe('influx-writer request bodies, as they go on the wire', () => {
   const lines = (n: number): string[] => Array.from({ length: n }, (_, i) => `temperature,device=d${i % 7} value=${i / 10} ${1767225600000 + i}`);
 
   it('sends a body above WRITER_GZIP_THRESHOLD gzipped at WRITER_GZIP_LEVEL, and one below it as is', async () => {
-    for (const level of [1, 9]) await createInfluxWriter({ ...target, gzipLevel: level })(lines(200));
-    await createInfluxWriter(target)(lines(3));
+    for (const level of [1, 9]) await lineWriter(createInfluxWriter({ ...target, gzipLevel: level }))(lines(200));
+    await lineWriter(createInfluxWriter(target))(lines(3));
     assert.equal(got.length, 3);
     for (const [i, xfl] of [[0, 4], [1, 2]] as const) {
       assert.equal(got[i]!.headers['content-encoding'], 'gzip');
@@ -63,7 +63,7 @@ describe('influx-writer request bodies, as they go on the wire', () => {
     for (const n of status === 400 || status === 503 ? [3, 200] : [3]) {
       it(`turns a ${status} into a ${kind} WriteFailure carrying InfluxDB's message, for a ${n > 3 ? 'gzipped' : 'plain'} body`, async () => {
         answer = status;
-        await assert.rejects(createInfluxWriter(target)(lines(n)), (e: unknown) => e instanceof WriteFailure && e.kind === kind && e.status === status && /field type conflict/.test(e.message)
+        await assert.rejects(lineWriter(createInfluxWriter(target))(lines(n)), (e: unknown) => e instanceof WriteFailure && e.kind === kind && e.status === status && /field type conflict/.test(e.message)
           // InfluxDB Cloud's rate limit says how long to wait; the others say nothing.
           && e.retryAfterSeconds === (status === 429 ? 17 : undefined));
       });

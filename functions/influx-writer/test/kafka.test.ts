@@ -7,7 +7,7 @@ import { strict as assert } from 'node:assert';
 import { CloudEvent } from 'cloudevents';
 import { Kafka, logLevel } from 'kafkajs';
 import { parseConfig } from '../src/config';
-import { createInfluxWriter, WriteFailure, type WriteLines } from '../src/influx';
+import { createInfluxWriter, WriteFailure, type WriteBody } from '../src/influx';
 import { runConsumer } from '../src/kafka/consumer';
 import { processBatch } from '../src/kafka/pipeline';
 import { eventually, exportSeries, needVictoriaMetrics, VM_URL } from '../../../test/support/services';
@@ -93,9 +93,9 @@ describe('influx-writer Kafka-direct mode', function () {
     // First run: the write reaches the TSDB but the process "dies" before committing.
     const real = createInfluxWriter({ ...writer, precision: 'ms' });
     let crashed = 0;
-    const crashing: WriteLines = async (lines) => {
-      await real(lines);
-      if (lines.some((l) => l.includes(device))) {
+    const crashing: WriteBody = async (body) => {
+      await real(body);
+      if (body.includes(device)) {
         crashed++;
         throw new Error('killed between write and commit');
       }
@@ -124,12 +124,12 @@ describe('influx-writer Kafka-direct mode', function () {
     await producer.send({ topic, messages: Array.from({ length: 5 }, (_, i) => ({ ...brokerRecord(validated(device, t0 + i * 1000, i)), partition: 0 })) });
     const real = createInfluxWriter({ ...writer, precision: 'ms' });
     const attempts: number[] = [];
-    const limited: WriteLines = async (lines) => {
-      if (lines.some((l) => l.includes(device))) {
+    const limited: WriteBody = async (body) => {
+      if (body.includes(device)) {
         attempts.push(Date.now());
         if (attempts.length === 1) throw new WriteFailure('transient', 429, 'InfluxDB answered 429: rate limited', 3);
       }
-      await real(lines);
+      await real(body);
     };
     const consumer = await runConsumer(target(`g4-${run}`), (records) => processBatch(records, limited, writer.mapping, 5000), () => undefined);
     try {
@@ -149,9 +149,9 @@ describe('influx-writer Kafka-direct mode', function () {
     const assigned = new Map<string, number[]>();
     const wrote = new Map<string, number>();
     // The group reads the topic from its beginning: only this test's readings are counted.
-    const replica = (name: string) => runConsumer({ ...target(group), sessionTimeoutMs: 6000 }, (records) => processBatch(records, async (lines) => {
-      await real(lines);
-      wrote.set(name, (wrote.get(name) ?? 0) + lines.filter((l) => l.includes(`${run}-rep`)).length);
+    const replica = (name: string) => runConsumer({ ...target(group), sessionTimeoutMs: 6000 }, (records) => processBatch(records, async (body) => {
+      await real(body);
+      wrote.set(name, (wrote.get(name) ?? 0) + body.toString().split('\n').filter((l) => l.includes(`${run}-rep`)).length);
     }, writer.mapping, 5000), (line) => {
       if (line['msg'] === 'joined group') assigned.set(name, ((line['partitions'] as Record<string, number[]>)[topic] ?? []));
     });

@@ -21,12 +21,14 @@ function record(device: string, n: number, first = 0): RawRecord {
 }
 
 const settleTurns = () => new Promise((r) => setImmediate(r));
+/** A write's body as its lines. */
+const linesOf = (body: Buffer): string[] => body.toString().split('\n').filter((l) => l !== '');
 
 describe('Kafka-direct batch pipeline', () => {
   it('writes every line once, in order, in chunks of at most maxLines that never split a record', async () => {
     const records = Array.from({ length: 10 }, (_, i) => record(`d${i}`, 3, i * 3));
     const writes: string[][] = [];
-    const result = await processBatch(records, async (lines) => void writes.push([...lines]), mapping, 7);
+    const result = await processBatch(records, async (body) => void writes.push(linesOf(body)), mapping, 7);
     assert.deepEqual(writes.map((w) => w.length), [6, 6, 6, 6, 6]);
     const values = writes.flat().map((l) => Number(/temperature=([0-9.]+)/.exec(l)![1]));
     assert.deepEqual(values, Array.from({ length: 30 }, (_, i) => i));
@@ -59,9 +61,9 @@ describe('Kafka-direct batch pipeline', () => {
   it('splits a refused chunk until only the refused record is dead-lettered; the others are written', async () => {
     const records = Array.from({ length: 8 }, (_, i) => record(`d${i}`, 1, i));
     const stored: string[] = [];
-    const write = async (lines: readonly string[]) => {
-      if (lines.some((l) => l.includes('device=d5'))) throw new WriteFailure('rejected', 400, 'field type conflict');
-      stored.push(...lines);
+    const write = async (body: Buffer) => {
+      if (body.includes('device=d5')) throw new WriteFailure('rejected', 400, 'field type conflict');
+      stored.push(...linesOf(body));
     };
     const result = await processBatch(records, write, mapping, 4);
     assert.equal(result.written, 7);
