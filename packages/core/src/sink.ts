@@ -10,13 +10,13 @@ import { KiotError } from './errors';
 export type SendEvent = (event: BinaryEvent) => Promise<void>;
 
 /** What a POST was answered: the status and the headers (lower-case). */
-export interface Answer {
+export interface SinkAnswer {
   readonly status: number;
   readonly headers: Readonly<Record<string, string>>;
 }
 
 /** POSTs a body and resolves with the answer; rejects on network errors and timeouts. */
-export type Post = (url: URL, headers: Record<string, string>, body: string | Buffer, timeoutMs: number) => Promise<Answer>;
+export type Post = (url: URL, headers: Record<string, string>, body: string | Buffer, timeoutMs: number) => Promise<SinkAnswer>;
 
 export interface SinkOptions {
   readonly url: string;
@@ -62,7 +62,7 @@ export function createSink(options: SinkOptions): SendEvent {
     new KiotError('UNAVAILABLE', message, undefined, { headers: { 'retry-after': String(retryAfterSeconds(sinkSays) ?? options.retryAfterSeconds) }, cause });
 
   return async (event) => {
-    let answer: Answer;
+    let answer: SinkAnswer;
     try {
       answer = await options.post(url, binaryHeaders(event.attributes), event.data ?? '', options.timeoutMs);
     } catch (err) {

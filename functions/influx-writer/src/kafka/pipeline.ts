@@ -23,7 +23,7 @@ export interface BatchResult {
 /**
  * A record's lines, encoded at once, each ended by a newline. Kept as strings until the chunk's
  * write, they outlived many young-generation collections and were copied at each: encoding them
- * at once cut the consumer's CPU per point by about a sixth (2.53 → 2.08 µs in packs of 50).
+ * at once cut the consumer's CPU per point by a fifth (median 2.48 → 1.99 µs in packs of 50).
  */
 interface Prepared {
   readonly record: RawRecord;
