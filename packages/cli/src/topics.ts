@@ -4,7 +4,7 @@
  */
 import { Kafka, logLevel, Partitioners, type EachMessagePayload, type KafkaMessage } from 'kafkajs';
 import { HTTP, type CloudEvent } from 'cloudevents';
-import { createPost } from '@kiot/core/exchange';
+import { createExchanger } from '@kiot/core/exchange';
 import { kafkaClientSecurity, toCloudEvent, type KafkaSecurity } from '@kiot/core';
 
 /** Where the topics are: brokers, and TLS and SASL when the cluster wants them. */
@@ -75,7 +75,7 @@ export async function replay(conn: KafkaConnection, topic: string, range: Range,
   // Java's partitioner (murmur2 of the key), as the Knative Kafka broker uses: a replayed record lands where the broker would put it.
   const producer = to.topic !== undefined ? kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false }) : undefined;
   await producer?.connect();
-  const post = createPost(16, to.ca);
+  const post = createExchanger(16, to.ca);
   const consumer = kafka.consumer({ groupId: `kiot-replay-${process.pid}-${Date.now()}`, allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });

@@ -7,7 +7,7 @@
  */
 import { rootCertificates } from 'node:tls';
 import { Agent, errors, type Dispatcher } from 'undici';
-import { createSink, SinkTimeout, type Exchange, type Exchanger, type Post, type SendEvent } from './sink';
+import { createSink, SinkTimeout, type Exchange, type Exchanger, type SendEvent } from './sink';
 import { withOverrides, type SinkBinding } from './sink-binding';
 
 function joined(headers: Record<string, string | string[] | undefined>): Record<string, string> {
@@ -75,11 +75,7 @@ export function createExchanger(maxSockets = 128, ca?: string): Exchanger {
   return (url, headers, body, timeoutMs) => exchangeOnce(agent, { origin: url.origin, path: `${url.pathname}${url.search}`, method: 'POST', headers, body: body ?? '' }, timeoutMs);
 }
 
-export function createPost(maxSockets = 128, ca?: string): Post {
-  return createExchanger(maxSockets, ca);
-}
-
 /** An endpoint's hand-off as its SinkBinding describes it: to K_SINK (trusting K_CA_CERTS), with K_CE_OVERRIDES on every event. */
 export function bindingSink(binding: SinkBinding, timeoutMs: number, retryAfterSeconds: number): SendEvent {
-  return withOverrides(createSink({ url: binding.sink, timeoutMs, retryAfterSeconds, post: createPost(128, binding.caCerts) }), binding.overrides);
+  return withOverrides(createSink({ url: binding.sink, timeoutMs, retryAfterSeconds, post: createExchanger(128, binding.caCerts) }), binding.overrides);
 }

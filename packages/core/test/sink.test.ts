@@ -3,7 +3,7 @@ import { CloudEvent, HTTP } from 'cloudevents';
 import { binaryAttributes, binaryHeaders, createSink, InvalidAttributes, KiotError, newEvent, retryAfterSeconds, SinkTimeout } from '../src';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { createExchanger, createPost } from '../src/exchange';
+import { createExchanger } from '../src/exchange';
 import { startSink, type TestSink } from '../../../test/support/sink';
 import { freePort } from '../../../test/support/runtime';
 
@@ -43,7 +43,7 @@ describe('createSink against a real HTTP sink', () => {
   afterEach(() => sink.close());
 
   it('resolves on 202 and sends binary mode with the data bytes unchanged', async () => {
-    await createSink({ url: sink.url, timeoutMs: 1000, retryAfterSeconds: 2, post: createPost() })(event());
+    await createSink({ url: sink.url, timeoutMs: 1000, retryAfterSeconds: 2, post: createExchanger() })(event());
     const got = sink.received[0]!;
     assert.equal(got.headers['ce-type'], 'io.kiot.telemetry.raw.v1');
     assert.equal(got.headers['ce-partitionkey'], 'demo/device1');
@@ -60,7 +60,7 @@ describe('createSink against a real HTTP sink', () => {
   for (const [name, setup, status] of failures) {
     it(`rejects with ${status} on ${name}`, async () => {
       setup(sink);
-      await assert.rejects(createSink({ url: sink.url, timeoutMs: 200, retryAfterSeconds: 2, post: createPost() })(event()), (err: unknown) => {
+      await assert.rejects(createSink({ url: sink.url, timeoutMs: 200, retryAfterSeconds: 2, post: createExchanger() })(event()), (err: unknown) => {
         assert.ok(err instanceof KiotError);
         assert.equal(err.status, status);
         if (status === 503) assert.equal(err.headers['retry-after'], '2');
@@ -78,7 +78,7 @@ describe('createSink against a real HTTP sink', () => {
     ];
     for (const [status, headers, expected] of cases) {
       sink.respond = () => ({ status, headers });
-      await assert.rejects(createSink({ url: sink.url, timeoutMs: 1000, retryAfterSeconds: 2, post: createPost() })(event()), (err: unknown) => {
+      await assert.rejects(createSink({ url: sink.url, timeoutMs: 1000, retryAfterSeconds: 2, post: createExchanger() })(event()), (err: unknown) => {
         assert.ok(err instanceof KiotError);
         assert.equal(err.status, 503);
         // An HTTP-date has whole seconds: 29 or 30 seconds from now, depending on when in the second it was written.
@@ -91,7 +91,7 @@ describe('createSink against a real HTTP sink', () => {
 
   it('rejects with 503 when nothing listens', async () => {
     const port = await freePort();
-    await assert.rejects(createSink({ url: `http://127.0.0.1:${port}/`, timeoutMs: 500, retryAfterSeconds: 1, post: createPost() })(event()), (err: unknown) => err instanceof KiotError && err.status === 503);
+    await assert.rejects(createSink({ url: `http://127.0.0.1:${port}/`, timeoutMs: 500, retryAfterSeconds: 1, post: createExchanger() })(event()), (err: unknown) => err instanceof KiotError && err.status === 503);
   });
 });
 
