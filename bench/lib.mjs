@@ -91,6 +91,15 @@ export const nodePid = (leaderPid, match = /node/) => largestNode(leaderPid, mat
 /** Kilobytes as megabytes, to one decimal. */
 const toMb = (kb) => Math.round(kb / 102.4) / 10;
 
+/** RSS (MB) of one process, from /proc (what ps reports as rss); 0 once it is gone. */
+export function pidRssMb(pid) {
+  try {
+    return toMb(Number(/^VmRSS:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0));
+  } catch {
+    return 0;
+  }
+}
+
 /** RSS (MB) of the faas-js-runtime (or other node) process below a process group leader. */
 export function rssMb(leaderPid, match = /node/) {
   return toMb(largestNode(leaderPid, match)?.kb ?? 0);

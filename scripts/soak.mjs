@@ -8,7 +8,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, dirname } from 'node:path';
 import { parseArgs } from 'node:util';
 import mqtt from 'mqtt';
-import { nodePid, root, rssMb } from '../bench/lib.mjs';
+import { nodePid, pidRssMb, root } from '../bench/lib.mjs';
 import { launchStack } from './stack/launch.mjs';
 import { runTmpdir } from './run-tmpdir.mjs';
 
@@ -67,14 +67,14 @@ async function sample() {
   const rss = {};
   const lag = {};
   const heap = {};
-  const all = Object.entries(pids());
-  for (const [, pid] of all) {
-    const node = nodePid(pid);
+  // Each process's node found once (ps), told to collect its garbage, then read after it did.
+  const nodes = Object.entries(pids()).map(([name, pid]) => [name, nodePid(pid)]);
+  for (const [, node] of nodes) {
     if (node !== undefined) try { process.kill(Number(node), 'SIGUSR2'); } catch { /* gone: its sample says so */ }
   }
   await new Promise((r) => setTimeout(r, 300));
-  for (const [name, pid] of all) {
-    rss[name] = rssMb(pid);
+  for (const [name, node] of nodes) {
+    rss[name] = node === undefined ? 0 : pidRssMb(node);
     const f = await processFigures(name);
     if (f.lagMs !== undefined) lag[name] = f.lagMs;
     if (f.heapMb !== undefined) heap[name] = f.heapMb;
