@@ -108,8 +108,9 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
     const headerSource = new Map<string, string>();
     const tuple = (s: Socket): string => `${s.remoteAddress}|${s.remotePort}`;
     tls = createTlsServer(readCertificate(files), (socket) => {
-      const source = headerSource.get(tuple(socket));
-      headerSource.delete(tuple(socket));
+      const key = tuple(socket);
+      const source = headerSource.get(key);
+      headerSource.delete(key);
       onSocket(socket, source);
     });
     if (config.proxyProtocol) {
