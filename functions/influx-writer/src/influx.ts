@@ -2,6 +2,7 @@
 import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { HttpError, InfluxDB, type SendOptions, type Transport } from '@influxdata/influxdb-client';
+import { retryAfterSeconds } from '@kiot/core';
 import type { Precision, WriteApi } from './config';
 
 /** Why a write failed: `rejected` means these lines are bad (4xx); `transient` means try again. */
@@ -77,8 +78,10 @@ export function createInfluxWriter(t: InfluxTarget): WriteBody {
       else await sendBytes(transport, path, body, plain);
     } catch (err) {
       if (err instanceof HttpError) {
-        const wait = err.retryAfter();
-        throw new WriteFailure(DATA_PROBLEMS.includes(err.statusCode) ? 'rejected' : 'transient', err.statusCode, `InfluxDB answered ${err.statusCode}: ${(err.body ?? err.message).slice(0, 300)}`, wait > 0 ? wait : undefined);
+        // Read as the sink's is (HTTP-dates too, at most an hour): the client's retryAfter() takes whole seconds only.
+        const said = err.headers?.['retry-after'];
+        const wait = retryAfterSeconds(Array.isArray(said) ? said[0] : said);
+        throw new WriteFailure(DATA_PROBLEMS.includes(err.statusCode) ? 'rejected' : 'transient', err.statusCode, `InfluxDB answered ${err.statusCode}: ${(err.body ?? err.message).slice(0, 300)}`, wait);
       }
       throw new WriteFailure('transient', 0, `InfluxDB unreachable: ${(err as Error).message}`);
     }

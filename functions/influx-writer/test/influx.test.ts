@@ -23,13 +23,14 @@ describe('influx-writer request bodies, as they go on the wire', () => {
   const got: { headers: IncomingHttpHeaders; body: Buffer }[] = [];
   let target: InfluxTarget;
   let answer = 204;
+  let retryAfter = '17';
   before(async () => {
     server = createServer((req, res) => {
       const chunks: Buffer[] = [];
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         got.push({ headers: req.headers, body: Buffer.concat(chunks) });
-        res.writeHead(answer, answer === 429 ? { 'retry-after': '17' } : {}).end(answer === 204 ? undefined : '{"code":"invalid","message":"partial write: field type conflict"}');
+        res.writeHead(answer, answer === 429 ? { 'retry-after': retryAfter } : {}).end(answer === 204 ? undefined : '{"code":"invalid","message":"partial write: field type conflict"}');
       });
     });
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -38,6 +39,7 @@ describe('influx-writer request bodies, as they go on the wire', () => {
   beforeEach(() => {
     got.length = 0;
     answer = 204;
+    retryAfter = '17';
   });
   after(() => server.close());
 
@@ -68,5 +70,15 @@ describe('influx-writer request bodies, as they go on the wire', () => {
           && e.retryAfterSeconds === (status === 429 ? 17 : undefined));
       });
     }
+  }
+
+  // Read as the sink's Retry-After is: delay-seconds or an HTTP-date, kept between 1 s and an hour; nonsense is no wait at all.
+  for (const [said, wait] of [['in 30 s, as an HTTP-date', [29, 30]], ['86400', [3600, 3600]], ['0', [1, 1]], ['soon', undefined]] as const) {
+    it(`reads InfluxDB's Retry-After ${said} as ${wait === undefined ? 'none' : `${wait[1]} s`}`, async () => {
+      answer = 429;
+      retryAfter = said.startsWith('in 30') ? new Date(Date.now() + 30_000).toUTCString() : said;
+      await assert.rejects(lineWriter(createInfluxWriter(target))(lines(3)), (e: unknown) => e instanceof WriteFailure && e.kind === 'transient'
+        && (wait === undefined ? e.retryAfterSeconds === undefined : e.retryAfterSeconds !== undefined && e.retryAfterSeconds >= wait[0] && e.retryAfterSeconds <= wait[1]));
+    });
   }
 });
