@@ -20,6 +20,11 @@ describe('npm run bench -- --smoke', function () {
     assert.ok(results.environment.cores >= 1);
     const pf = results.scenarios['per-function']!.figures as Record<string, { rps: { median: number }; ratio: number }>;
     for (const name of ['http-ingest', 'converter', 'validator', 'influx-writer']) assert.ok(pf[name]!.rps.median > 0 && pf[name]!.ratio > 0, name);
+    // CPU per request in the function's own process (found under npm and sh), for the note on what 0.8 of hello allows.
+    const cpu = (pf as unknown as { cpuPerRequestUs?: Record<'hello' | 'forwarding' | 'ingest', { function: number; sink: number }> & { allowance: number } }).cpuPerRequestUs;
+    assert.ok(cpu && cpu.allowance > 0, 'CPU per request recorded');
+    for (const k of ['hello', 'forwarding', 'ingest'] as const) assert.ok(cpu[k].function > 0 && cpu[k].sink >= 0, `${k}: ${JSON.stringify(cpu[k])}`);
+    assert.ok(cpu.forwarding.sink > 0 && cpu.ingest.sink > 0, 'the sink worked for both forwarders');
     const cs = results.scenarios['cold-start']!.figures as Record<string, { coldStartMs: { median: number }; rssMb: number }>;
     for (const [name, f] of Object.entries(cs)) assert.ok(f.coldStartMs.median > 0 && f.rssMb > 0, name);
     const e2e = results.scenarios['end-to-end']!.figures as Record<string, { accepted: number; stored: number; dead: number } | null>;

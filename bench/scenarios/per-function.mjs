@@ -1,16 +1,26 @@
 // Scenario 1: each function through faas-js-runtime: events/s and p50/p99, as a ratio to a
 // hello-world faas-js-runtime function (and, for reference, a bare node:http server), same run.
-import { cannon, stats, round } from '../lib.mjs';
+import { availableParallelism } from 'node:os';
+import { cannon, cpuNow, cpuPerUnit, medians, nodePid, stats, round } from '../lib.mjs';
 import { functionSpecs, REQUESTS, startBare, startFunction, startHello, vmAvailable } from './targets.mjs';
 import { profileFunction } from '../profile.mjs';
 
-async function measure(url, request, s) {
+/** `pids`: processes whose CPU per request (µs, from /proc) each run records, beside the whole machine's. */
+async function measure(url, request, s, pids) {
   const runs = [];
-  await cannon({ url: url + (request.path ?? '/'), headers: request.headers, body: request.body, connections: s.connections, duration: 1 }); // warm-up
-  for (let i = 0; i < s.runs; i++) runs.push(await cannon({ url: url + (request.path ?? '/'), headers: request.headers, body: request.body, connections: s.connections, duration: s.duration }));
+  const load = (duration) => cannon({ url: url + (request.path ?? '/'), headers: request.headers, body: request.body, connections: s.connections, duration });
+  await load(1); // warm-up
+  for (let i = 0; i < s.runs; i++) {
+    const c0 = cpuNow(pids);
+    const r = await load(s.duration);
+    runs.push({ ...r, cpu: cpuPerUnit(c0, cpuNow(pids), Math.max(1, r.total)) });
+  }
   const bad = runs.reduce((n, r) => n + r.non2xx + r.errors, 0);
-  return { rps: stats(runs.map((r) => r.rps)), p50: stats(runs.map((r) => r.p50)), p99: stats(runs.map((r) => r.p99)), failed: bad };
+  return { rps: stats(runs.map((r) => r.rps)), p50: stats(runs.map((r) => r.p50)), p99: stats(runs.map((r) => r.p99)), failed: bad, cpu: medians(runs.map((r) => r.cpu)) };
 }
+
+/** The function's own node process (under npm and sh when started as its container starts it), and the sink's. */
+const pidsOf = (p, sink) => ({ function: nodePid(p.child.pid), sink: nodePid(sink.child.pid) });
 
 // Reference, not a target's ceiling: hello-world that hands each request to the sink before answering.
 const FORWARDING = 'hello (HTTP) forwarding to the sink';
@@ -23,7 +33,7 @@ export async function perFunction(s, say) {
     for (const [label, request, start] of [['bare node:http', REQUESTS.plain, () => startBare()], ['hello (HTTP)', REQUESTS.plain, () => startHello(REQUESTS.plain)], ['hello (CloudEvent)', REQUESTS.raw, () => startHello(REQUESTS.raw)], [FORWARDING, REQUESTS.plain, () => startHello(REQUESTS.plain, { HELLO_FORWARD: sink.url })]]) {
       const p = await start();
       try {
-        ceilings[label] = await measure(p.url, request, s);
+        ceilings[label] = await measure(p.url, request, s, pidsOf(p, sink));
         say(`${label}: ${ceilings[label].rps.median} req/s`);
       } finally {
         await p.stop();
@@ -35,7 +45,7 @@ export async function perFunction(s, say) {
       if (spec.needsVm && !vm) { out.notes.push(`${spec.name}: skipped, VictoriaMetrics is not running (scripts/services/start)`); continue; }
       const p = await startFunction(spec.name, spec.env, spec.request);
       try {
-        const m = await measure(p.url, spec.request, s);
+        const m = await measure(p.url, spec.request, s, pidsOf(p, sink));
         const ceiling = ceilings[spec.ceiling];
         out.figures[spec.name] = { ...m, ceiling: spec.ceiling, ratio: round(m.rps.median / ceiling.rps.median), ratioToBare: round(m.rps.median / ceilings['bare node:http'].rps.median) };
         say(`${spec.name}: ${m.rps.median} req/s, ratio ${out.figures[spec.name].ratio} of ${spec.ceiling}, p99 ${m.p99.median} ms${m.failed ? `, ${m.failed} failed requests` : ''}`);
@@ -67,6 +77,14 @@ export async function perFunction(s, say) {
     out.table.push(`| ${name} | ${fmt(f.rps)} | ${fmt(f.p50)} | ${fmt(f.p99)} | ${f.ratio} of ${f.ceiling} (${verdict}) | ${f.ratioToBare} | ${f.failed} |`);
   }
   const ingest = out.figures['http-ingest'];
+  const hello = out.figures.ceilings['hello (HTTP)'];
+  const forwarding = out.figures.ceilings[FORWARDING];
+  if (ingest && hello.cpu.function > 0 && forwarding.cpu.function > 0 && ingest.cpu.function > 0) {
+    // A function is one Node process, one thread: at 0.8 of hello it has one core's time for each request, whatever the other core does.
+    const allowance = round(1e6 / (0.8 * hello.rps.median));
+    out.figures.cpuPerRequestUs = { hello: hello.cpu, forwarding: forwarding.cpu, ingest: ingest.cpu, allowance };
+    out.notes.push(`CPU per request in µs, from /proc over each run (median), in the function's process: hello (HTTP) ${hello.cpu.function}, hello forwarding to the sink ${forwarding.cpu.function} (the sink ${forwarding.cpu.sink}), http-ingest ${ingest.cpu.function} (the sink ${ingest.cpu.sink}); the whole machine per request: ${hello.cpu.machine}, ${forwarding.cpu.machine} and ${ingest.cpu.machine} on ${availableParallelism()} cores. A function runs on one thread, so at 0.8 of hello it could spend at most ${allowance} µs of CPU per request: ${forwarding.cpu.function > allowance ? `hello-world already spends ${forwarding.cpu.function} once it hands each request on as kiot does (undici's dispatch, the leanest hand-off measured), so on this runtime a function that answers only after the sink accepted cannot reach the target, whatever its own work costs` : `the forward leaves ${round(allowance - forwarding.cpu.function)} µs for http-ingest's own work, which takes ${round(ingest.cpu.function - forwarding.cpu.function)}`}.`);
+  }
   if (ingest) out.notes.push(`http-ingest does ${round(ingest.rps.median / out.figures.ceilings[FORWARDING].rps.median)} of what hello-world does when it too hands each request to the same sink (${out.figures.ceilings[FORWARDING].rps.median} req/s): one more HTTP exchange per request, with the sink on the same 2 cores, is most of the distance to the hello (HTTP) ceiling.`);
   out.notes.push('Load: autocannon in its own process, keep-alive connections on loopback; the function and the load generator share the 2 cores.');
   out.notes.push('http-ingest forwards every request to a bare node:http sink answering 202 (another process), with Basic auth on (scrypt verified once, then cached).');
