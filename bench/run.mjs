@@ -41,7 +41,9 @@ const base = smoke ? 'smoke' : 'latest';
 // --only re-measures some scenarios: the others keep the figures of the last run of the same mode.
 if (values.only && existsSync(join(dir, `${base}.json`))) {
   const previous = JSON.parse(readFileSync(join(dir, `${base}.json`), 'utf8'));
-  results.scenarios = { ...previous.scenarios, ...results.scenarios };
+  // Each kept scenario says when it was measured (its run's date): the heading's date is this run's.
+  const kept = Object.fromEntries(Object.entries(previous.scenarios).map(([name, sc]) => [name, { ...sc, measuredAt: sc.measuredAt ?? previous.environment.date }]));
+  results.scenarios = { ...kept, ...results.scenarios };
 }
 writeFileSync(join(dir, `${base}.json`), `${JSON.stringify(results, null, 2)}\n`);
 writeFileSync(join(dir, `${base}.md`), markdown(results));
@@ -53,6 +55,7 @@ function markdown(r) {
   const lines = [`# kiot benchmark results (${r.mode})`, '', `${e.date} · ${e.cpu} · ${e.cores} cores · Node ${e.node}`, '', 'Each figure: median of the runs [min–max]. Ratios are against a ceiling measured in the same run.', ''];
   for (const [name, s] of Object.entries(r.scenarios)) {
     lines.push(`## ${name}`, '');
+    if (s.measuredAt !== undefined) lines.push(`Measured ${s.measuredAt}, in an earlier run (\`--only\` re-measured the others).`, '');
     if (s.error) { lines.push(`failed: ${s.error}`, ''); continue; }
     lines.push(...s.table, '');
     if (s.notes?.length) lines.push(...s.notes.map((n) => `- ${n}`), '');
