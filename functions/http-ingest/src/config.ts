@@ -1,6 +1,5 @@
 /** http-ingest configuration, parsed once from env at init. */
-import { EnvReader, readSinkBinding, type Env, type SinkBinding } from '@kiot/core';
-import { DEFAULT_TRUSTED_PROXIES, trustedProxies, type TrustedProxies } from './client-address';
+import { EnvReader, readSinkBinding, readTrustedProxies, type Env, type SinkBinding, type TrustedProxies } from '@kiot/core';
 
 /** The Broker ingress, overrides and CA bundle: what the SinkBinding injects. */
 export interface IngestConfig extends SinkBinding {
@@ -28,10 +27,8 @@ export function parseConfig(env: Env): Readonly<IngestConfig> {
   const registryFile = r.optional('INGEST_REGISTRY_FILE');
   const anonymous = r.boolean('INGEST_ANONYMOUS', false);
   if (!anonymous && registryFile === undefined) r.problem('INGEST_REGISTRY_FILE is required (or INGEST_ANONYMOUS=true, for demos only)');
-  const proxies = r.list('INGEST_TRUSTED_PROXIES');
   // Loopback always: the peer the launcher appends is the queue-proxy, in the pod.
-  const trusted = trustedProxies(['loopback', ...(proxies.length > 0 ? proxies : DEFAULT_TRUSTED_PROXIES)]);
-  for (const p of trusted.problems) r.problem(`INGEST_TRUSTED_PROXIES: ${p}`);
+  const trusted = readTrustedProxies(r, 'INGEST_TRUSTED_PROXIES', ['loopback']);
   const config: IngestConfig = {
     ...binding,
     sinkTimeoutMs: r.integer('INGEST_SINK_TIMEOUT_MS', 5000, 1),
@@ -40,7 +37,7 @@ export function parseConfig(env: Env): Readonly<IngestConfig> {
     ratePerSecond: r.integer('INGEST_RATE_PER_SECOND', 50, 1),
     burst: r.integer('INGEST_RATE_BURST', 100, 1),
     authFailuresPerMinute: r.integer('INGEST_AUTH_FAILURES_PER_MINUTE', 30, 1),
-    trustedProxies: trusted.proxies,
+    trustedProxies: trusted,
     corsOrigins: r.list('INGEST_CORS_ORIGINS'),
     webhookSecretHeader: r.string('INGEST_WEBHOOK_SECRET_HEADER', 'x-kiot-webhook-secret').toLowerCase(),
     ...(registryFile === undefined ? {} : { registryFile }),

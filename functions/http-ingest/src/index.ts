@@ -2,7 +2,7 @@
 import type { Context } from 'faas-js-runtime';
 import { answer, Authenticator, claimsCloudEvent, FailureLimiter, KiotError, loadRegistryFile, RateLimiter, sentHeaders, watchRegistryFile, type Log } from '@kiot/core';
 import { bindingSink } from '@kiot/core/exchange';
-import { clientAddress } from './client-address';
+import { clientAddress } from '@kiot/core';
 import { parseConfig, type IngestConfig } from './config';
 import { ingest, type IngestDeps } from './ingest';
 

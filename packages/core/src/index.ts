@@ -15,3 +15,4 @@ export * from './process-metrics';
 export * from './metrics';
 export * from './sink-binding';
 export * from './sent-bytes';
+export * from './client-address';

@@ -1,6 +1,7 @@
 /**
- * Which address a request came from, for the limit on failed authentications. The runtime hands
- * the function no socket address: behind Knative the only record is X-Forwarded-For, where each
+ * Which address a request came from, for the limit on failed authentications: http-ingest's
+ * requests, and the MQTT endpoint's WebSocket upgrades behind an ingress. The runtime hands a
+ * function no socket address: behind Knative the only record is X-Forwarded-For, where each
  * proxy (the ingress gateway, the activator, the queue-proxy) appends the peer it saw. The entries a
  * client sends itself come first, so the first entry is whatever the client likes: keyed on it, an
  * attacker could guess passwords from endless made-up addresses, or lock out a device by naming its
@@ -8,6 +9,7 @@
  * `trust proxy` takes it; if every entry is trusted, the leftmost one.
  */
 import { BlockList, isIP } from 'node:net';
+import type { EnvReader } from './config';
 
 /** Express's names for the ranges proxies live in: a cluster's pods and nodes are in them. */
 const NAMED: Readonly<Record<string, readonly string[]>> = {
@@ -61,6 +63,17 @@ export function trustedProxies(entries: readonly string[]): { readonly proxies: 
     },
   };
   return { proxies, problems };
+}
+
+/**
+ * A list of trusted proxies from env (`always` first, then the list or, when unset, the default
+ * ranges), every bad entry reported as a config problem.
+ */
+export function readTrustedProxies(r: EnvReader, name: string, always: readonly string[] = []): TrustedProxies {
+  const listed = r.list(name);
+  const trusted = trustedProxies([...always, ...(listed.length > 0 ? listed : DEFAULT_TRUSTED_PROXIES)]);
+  for (const p of trusted.problems) r.problem(`${name}: ${p}`);
+  return trusted.proxies;
 }
 
 /** The client's address from an X-Forwarded-For header; 'direct' without one (no proxy in front). */
