@@ -1,5 +1,5 @@
 /** The MQTT endpoint's configuration, parsed once from env at start. */
-import { EnvReader, readSinkBinding, type Env, type SinkBinding } from '@kiot/core';
+import { EnvReader, readSinkBinding, readTrustedProxies, type Env, type SinkBinding, type TrustedProxies } from '@kiot/core';
 
 /** K_SINK, K_CE_OVERRIDES and K_CA_CERTS come from the SinkBinding. */
 export interface MqttConfig extends SinkBinding {
@@ -11,6 +11,10 @@ export interface MqttConfig extends SinkBinding {
   readonly metricsPort: number;
   /** MQTT over WebSocket, when set. */
   readonly wsPort?: number;
+  /** MQTT over WebSocket with TLS (the TLS listener's certificate), when set. */
+  readonly wssPort?: number;
+  /** Proxies (an ingress) whose X-Forwarded-For entries name a WebSocket client's address for the failed-CONNECT limit. */
+  readonly wsTrustedProxies: TrustedProxies;
   readonly sinkTimeoutMs: number;
   readonly registryFile: string;
   /** Largest packet accepted and advertised (v5 Maximum Packet Size). */
@@ -40,6 +44,8 @@ export function parseConfig(env: Env): Readonly<MqttConfig> {
   if ((cert === undefined) !== (key === undefined)) r.problem('MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE go together');
   const keepAlive = r.integer('MQTT_SERVER_KEEPALIVE', 0, 0, 65535);
   const wsPort = r.optional('MQTT_WS_PORT') === undefined ? undefined : r.integer('MQTT_WS_PORT', 0, 0, 65535);
+  const wssPort = r.optional('MQTT_WSS_PORT') === undefined ? undefined : r.integer('MQTT_WSS_PORT', 0, 0, 65535);
+  if (wssPort !== undefined && cert === undefined) r.problem('MQTT_WSS_PORT needs MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE');
   const proxyProtocol = r.boolean('MQTT_PROXY_PROTOCOL', false);
   return r.done({
     host: r.string('MQTT_HOST', '0.0.0.0'),
@@ -60,6 +66,8 @@ export function parseConfig(env: Env): Readonly<MqttConfig> {
     ...(cert !== undefined && key !== undefined ? { tlsCertFile: cert, tlsKeyFile: key } : {}),
     ...(keepAlive > 0 ? { serverKeepAlive: keepAlive } : {}),
     ...(wsPort !== undefined ? { wsPort } : {}),
+    ...(wssPort !== undefined ? { wssPort } : {}),
+    wsTrustedProxies: readTrustedProxies(r, 'MQTT_WS_TRUSTED_PROXIES'),
     proxyProtocol,
   });
 }

@@ -1,12 +1,13 @@
 /** The listeners (TCP, TLS when configured), the client-id table, metrics and health, and shutdown. */
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';
 import { createServer as createTlsServer, type Server as TlsServer } from 'node:tls';
 import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
-import { FailureLimiter, Metrics, probeServer, type AuthOutcome, type Registry, type SendEvent, type VerifyGate } from '@kiot/core';
+import { clientAddress, FailureLimiter, Metrics, probeServer, type AuthOutcome, type Registry, type SendEvent, type VerifyGate } from '@kiot/core';
 import { InflightBudget } from './budget';
-import { readCertificate, reloadCertificate } from './certificates';
+import { readCertificate, reloadCertificate, type CertificateFiles } from './certificates';
 import { readProxyHeader } from './proxy-header';
 import type { MqttConfig } from './config';
 import { REASON } from './publish';
@@ -27,6 +28,7 @@ export interface RunningEndpoint {
   readonly port: number;
   readonly tlsPort: number | undefined;
   readonly wsPort: number | undefined;
+  readonly wssPort: number | undefined;
   readonly metricsPort: number;
   readonly metrics: Metrics;
   readonly connections: () => number;
@@ -101,9 +103,13 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
   let tls: TlsServer | undefined;
   let tlsFront: Server | undefined;
   let tlsPort: number | undefined;
-  let stopReloading: (() => void) | undefined;
-  if (config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined) {
-    const files = { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile };
+  const reloading: (() => void)[] = [];
+  const files: CertificateFiles | undefined = config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } : undefined;
+  // Each TLS server (MQTT, WebSocket) follows the certificate's renewals on its own.
+  const followRenewals = (server: TlsServer, what: string, certs: CertificateFiles): void => {
+    reloading.push(reloadCertificate(server, certs, (o) => deps.log?.(o.ok ? { msg: `${what} certificate reloaded` } : { msg: `${what} certificate reload failed; keeping the previous one`, error: o.error })));
+  };
+  if (files !== undefined) {
     // A TLS connection is its TCP connection wrapped: the same remote address and port name both.
     const headerSource = new Map<string, string>();
     const tuple = (s: Socket): string => `${s.remoteAddress}|${s.remotePort}`;
@@ -126,17 +132,25 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
     } else {
       tlsPort = await listen(tls, config.tlsPort, config.host);
     }
-    stopReloading = reloadCertificate(tls, files, (o) => deps.log?.(o.ok ? { msg: 'TLS certificate reloaded' } : { msg: 'TLS certificate reload failed; keeping the previous one', error: o.error }));
+    followRenewals(tls, 'TLS', files);
   }
-  // MQTT over WebSocket (subprotocol "mqtt"), for browsers and networks that only pass HTTP.
-  let ws: WebSocketServer | undefined;
-  let wsHttp: HttpServer | undefined;
-  let wsPort: number | undefined;
-  if (config.wsPort !== undefined) {
-    wsHttp = createHttpServer((_req, res) => res.writeHead(426).end('MQTT over WebSocket only'));
-    ws = new WebSocketServer({ server: wsHttp, maxPayload: config.maxPacketBytes + 8, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
-    ws.on('connection', (socket, req) => onSocket(createWebSocketStream(socket), req.socket.remoteAddress ?? 'unknown'));
-    wsPort = await listen(wsHttp, config.wsPort, config.host);
+  // MQTT over WebSocket (subprotocol "mqtt"), for browsers and networks that only pass HTTP; wss with the TLS listener's certificate.
+  // Behind an ingress every upgrade comes from the ingress: its X-Forwarded-For names the client.
+  const wsPeer = (req: IncomingMessage): string => clientAddress([req.headers['x-forwarded-for'], req.socket.remoteAddress].filter((v) => v !== undefined).join(', '), config.wsTrustedProxies);
+  const webSockets: { server: HttpServer | HttpsServer; ws: WebSocketServer }[] = [];
+  const webSocketListener = (server: HttpServer | HttpsServer, port: number): Promise<number> => {
+    const ws = new WebSocketServer({ server, maxPayload: config.maxPacketBytes + 8, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
+    ws.on('connection', (socket, req) => onSocket(createWebSocketStream(socket), wsPeer(req)));
+    webSockets.push({ server, ws });
+    return listen(server, port, config.host);
+  };
+  const upgradeOnly = (_req: IncomingMessage, res: ServerResponse): void => void res.writeHead(426).end('MQTT over WebSocket only');
+  const wsPort = config.wsPort === undefined ? undefined : await webSocketListener(createHttpServer(upgradeOnly), config.wsPort);
+  let wssPort: number | undefined;
+  if (config.wssPort !== undefined && files !== undefined) {
+    const https = createHttpsServer(readCertificate(files), upgradeOnly);
+    wssPort = await webSocketListener(https, config.wssPort);
+    followRenewals(https, 'WebSocket TLS', files);
   }
   const http = probeServer(metrics, () => accepting);
   const metricsPort = await listen(http, config.metricsPort, config.host);
@@ -144,6 +158,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
     port,
     tlsPort,
     wsPort,
+    wssPort,
     metricsPort,
     metrics,
     connections: () => sessions.size,
@@ -154,11 +169,13 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
     async shutdown() {
       accepting = false;
       tcp.close();
-      stopReloading?.();
+      reloading.forEach((stop) => stop());
       tls?.close();
       tlsFront?.close();
-      ws?.close();
-      wsHttp?.close();
+      for (const { server, ws } of webSockets) {
+        ws.close();
+        server.close();
+      }
       const deadline = Date.now() + config.drainMs;
       await Promise.all([...sessions].map((s) => s.shutdown(deadline)));
       http.close();

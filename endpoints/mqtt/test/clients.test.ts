@@ -8,6 +8,7 @@ import { connect as tlsConnect } from 'node:tls';
 import mqtt from 'mqtt';
 import { selfSigned } from '../../../test/support/certificates';
 import { needService } from '../../../test/support/services';
+import { trustedProxies } from '@kiot/core';
 import { startHarness, type Harness } from './support';
 
 function run(cmd: string, args: string[], timeoutMs = 8000): Promise<{ code: number | null; out: string }> {
@@ -80,7 +81,7 @@ describe('mqtt endpoint over TLS', function () {
   let dir: string;
   before(async () => {
     dir = selfSigned('localhost').dir;
-    h = await startHarness({ tlsCertFile: join(dir, 'cert.pem'), tlsKeyFile: join(dir, 'key.pem') });
+    h = await startHarness({ tlsCertFile: join(dir, 'cert.pem'), tlsKeyFile: join(dir, 'key.pem'), wssPort: 0 });
   });
   after(() => h?.close());
 
@@ -92,15 +93,25 @@ describe('mqtt endpoint over TLS', function () {
     await assert.rejects(mqtt.connectAsync(`mqtts://127.0.0.1:${h.endpoint.tlsPort}`, { username: 'device1@demo', password: 'demo-secret', reconnectPeriod: 0, connectTimeout: 2000 }));
   });
 
+  it('accepts MQTT.js over wss:// (MQTT_WSS_PORT) with the same certificate, and refuses it untrusted', async () => {
+    const c = await mqtt.connectAsync(`wss://127.0.0.1:${h.endpoint.wssPort}`, { username: 'device1@demo', password: 'demo-secret', ca: readFileSync(join(dir, 'cert.pem')), reconnectPeriod: 0, protocolVersion: 5 });
+    await c.publishAsync('temperature', '{"temperature":7}', { qos: 1 });
+    await c.endAsync();
+    assert.equal(h.sink.received.at(-1)!.body.toString(), '{"temperature":7}');
+    await assert.rejects(mqtt.connectAsync(`wss://127.0.0.1:${h.endpoint.wssPort}`, { username: 'device1@demo', password: 'demo-secret', reconnectPeriod: 0, connectTimeout: 2000 }));
+  });
+
   it('serves a renewed certificate to new connections once its files change (as cert-manager renews a Secret)', async () => {
-    const served = (): Promise<string> => new Promise((resolve, reject) => {
-      const s = tlsConnect({ host: '127.0.0.1', port: h.endpoint.tlsPort!, rejectUnauthorized: false }, () => {
+    const served = (port: number | undefined): Promise<string> => new Promise((resolve, reject) => {
+      if (port === undefined) return reject(new Error('that listener is not running'));
+      const s = tlsConnect({ host: '127.0.0.1', port, rejectUnauthorized: false }, () => {
         resolve(s.getPeerCertificate().subject.CN as string);
         s.destroy();
       });
       s.on('error', reject);
     });
-    assert.equal(await served(), 'localhost');
+    assert.equal(await served(h.endpoint.tlsPort), 'localhost');
+    assert.equal(await served(h.endpoint.wssPort), 'localhost');
     const open = await mqtt.connectAsync(`mqtts://127.0.0.1:${h.endpoint.tlsPort}`, { username: 'device1@demo', password: 'demo-secret', ca: readFileSync(join(dir, 'cert.pem')), reconnectPeriod: 0, protocolVersion: 5 });
     const next = selfSigned('renewed');
     writeFileSync(join(dir, 'key.pem'), next.key);
@@ -108,9 +119,15 @@ describe('mqtt endpoint over TLS', function () {
     let cn = '';
     for (let i = 0; i < 50 && cn !== 'renewed'; i++) {
       await new Promise((r) => setTimeout(r, 200));
-      cn = await served();
+      cn = await served(h.endpoint.tlsPort);
     }
     assert.equal(cn, 'renewed');
+    // The wss listener follows the same files on its own watch.
+    for (let i = 0; i < 50 && cn !== 'renewed-wss'; i++) {
+      if ((await served(h.endpoint.wssPort)) === 'renewed') cn = 'renewed-wss';
+      else await new Promise((r) => setTimeout(r, 200));
+    }
+    assert.equal(cn, 'renewed-wss', 'wss serves the renewed certificate too');
     const renewed = await mqtt.connectAsync(`mqtts://127.0.0.1:${h.endpoint.tlsPort}`, { username: 'device1@demo', password: 'demo-secret', ca: next.cert, reconnectPeriod: 0, protocolVersion: 5 });
     await renewed.publishAsync('temperature', '{"temperature":5}', { qos: 1 });
     // The connection opened before the renewal carries on.
@@ -129,6 +146,9 @@ describe('mqtt endpoint over TLS', function () {
 
 describe('mqtt endpoint over WebSocket, and its connection limit', function () {
   this.timeout(20_000);
+  /** A CONNECT over ws from a local address (with X-Forwarded-For, as an ingress adds it): 0 when accepted, else the CONNACK's code. */
+  const attempt = (h: Harness, password: string, localAddress: string, forwardedFor?: string) => mqtt.connectAsync(`ws://127.0.0.1:${h.endpoint.wsPort}`, { username: 'device1@demo', password, reconnectPeriod: 0, protocolVersion: 5, wsOptions: { localAddress, ...(forwardedFor !== undefined ? { headers: { 'x-forwarded-for': forwardedFor } } : {}) } })
+    .then(async (c) => { await c.endAsync(); return 0; }, (e: { code?: number }) => e.code);
 
   it('accepts MQTT.js over ws:// (subprotocol mqtt) with the same rules', async () => {
     const h = await startHarness({ wsPort: 0 });
@@ -146,10 +166,34 @@ describe('mqtt endpoint over WebSocket, and its connection limit', function () {
   it('over WebSocket too, keys the failed-CONNECT limit on each client\'s address: one guessing locks out only itself', async () => {
     const h = await startHarness({ wsPort: 0, authFailuresPerMinute: 2 });
     // Two clients on distinct loopback addresses, as two devices on the network.
-    const from = (localAddress: string, password: string) => mqtt.connectAsync(`ws://127.0.0.1:${h.endpoint.wsPort}`, { username: 'device1@demo', password, reconnectPeriod: 0, protocolVersion: 5, wsOptions: { localAddress } }).then(async (c) => { await c.endAsync(); return 0; }, (e: { code?: number }) => e.code);
+    const from = (localAddress: string, password: string) => attempt(h, password, localAddress);
     try {
       assert.deepEqual([await from('127.0.0.2', 'wrong'), await from('127.0.0.2', 'wrong'), await from('127.0.0.2', 'demo-secret')], [0x86, 0x86, 0x97]);
       assert.equal(await from('127.0.0.3', 'demo-secret'), 0, 'another address connects');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('behind a trusted proxy (an ingress), keys the limit on the client X-Forwarded-For names: one guessing locks out only itself', async () => {
+    // The ingress at 127.0.0.2, trusted; every client reaches the endpoint through it.
+    const h = await startHarness({ wsPort: 0, authFailuresPerMinute: 2, wsTrustedProxies: trustedProxies(['127.0.0.2']).proxies });
+    const via = (forwardedFor: string, password: string) => attempt(h, password, '127.0.0.2', forwardedFor);
+    try {
+      assert.deepEqual([await via('203.0.113.7', 'wrong'), await via('203.0.113.7', 'wrong'), await via('203.0.113.7', 'demo-secret')], [0x86, 0x86, 0x97]);
+      assert.equal(await via('203.0.113.8', 'demo-secret'), 0, 'another client behind the same ingress connects');
+      // The entries a client writes itself come first: the ingress appends the address it saw, and that one counts.
+      assert.equal(await via('203.0.113.8, 203.0.113.7', 'demo-secret'), 0x97, 'a client that prepends another address is still itself');
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('believes no X-Forwarded-For from a peer outside MQTT_WS_TRUSTED_PROXIES: a made-up address per attempt does not escape the limit', async () => {
+    const h = await startHarness({ wsPort: 0, authFailuresPerMinute: 2, wsTrustedProxies: trustedProxies(['127.0.0.2']).proxies });
+    const from = (forwardedFor: string, password: string) => attempt(h, password, '127.0.0.3', forwardedFor);
+    try {
+      assert.deepEqual([await from('198.51.100.1', 'wrong'), await from('198.51.100.2', 'wrong'), await from('198.51.100.3', 'demo-secret')], [0x86, 0x86, 0x97]);
     } finally {
       await h.close();
     }

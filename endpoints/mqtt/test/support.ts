@@ -3,7 +3,7 @@ import { connect as rawConnect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import mqtt, { type IClientOptions, type MqttClient } from 'mqtt';
 import mqttPacket from 'mqtt-packet';
-import { Authenticator, loadRegistryFile } from '@kiot/core';
+import { Authenticator, DEFAULT_TRUSTED_PROXIES, loadRegistryFile, trustedProxies } from '@kiot/core';
 import { bindingSink } from '@kiot/core/exchange';
 import type { MqttConfig } from '../src/config';
 import { startEndpoint, type RunningEndpoint } from '../src/server';
@@ -23,7 +23,7 @@ export async function startHarness(overrides: Partial<MqttConfig> = {}): Promise
   const auth = new Authenticator(loadRegistryFile(REGISTRY));
   const config: MqttConfig = {
     host: '127.0.0.1', port: 0, tlsPort: 0, metricsPort: 0, sink: sink.url, overrides: {}, sinkTimeoutMs: 1000, registryFile: REGISTRY,
-    maxPacketBytes: 4096, maxConnections: 100, connectTimeoutMs: 500, receiveMaximum: 8, maxInflightBytes: 1024 * 1024, topicAliasMaximum: 4, drainMs: 2000, authFailuresPerMinute: 1000, proxyProtocol: false, ...overrides,
+    maxPacketBytes: 4096, maxConnections: 100, connectTimeoutMs: 500, receiveMaximum: 8, maxInflightBytes: 1024 * 1024, topicAliasMaximum: 4, drainMs: 2000, authFailuresPerMinute: 1000, proxyProtocol: false, wsTrustedProxies: trustedProxies(DEFAULT_TRUSTED_PROXIES).proxies, ...overrides,
   };
   const endpoint = await startEndpoint(config, { authenticate: (a, d, p, g) => auth.device(a, d, p, g), send: bindingSink(config, config.sinkTimeoutMs, 1) });
   return { endpoint, sink, url: `mqtt://127.0.0.1:${endpoint.port}`, close: async () => { await endpoint.shutdown(); await sink.close(); } };
