@@ -18,7 +18,7 @@ async function main(): Promise<void> {
     auth.replace(r);
     log({ msg: 'device registry reloaded', disconnected: endpoint.recheck(r) });
   }, (e) => log({ msg: 'device registry reload failed; keeping the previous one', error: e.message }));
-  log({ msg: 'mqtt endpoint ready', port: endpoint.port, tlsPort: endpoint.tlsPort, metricsPort: endpoint.metricsPort });
+  log({ msg: 'mqtt endpoint ready', port: endpoint.port, tlsPort: endpoint.tlsPort, wsPort: endpoint.wsPort, wssPort: endpoint.wssPort, metricsPort: endpoint.metricsPort });
   let stopping = false;
   const stop = (signal: string): void => {
     if (stopping) return;
