@@ -1,4 +1,4 @@
-/** The listeners (TCP, TLS when configured), the client-id table, metrics and health, and shutdown. */
+/** The listeners (TCP; TLS, WebSocket and wss when configured), the client-id table, metrics and health, and shutdown. */
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import { createServer as createNetServer, type Server, type Socket } from 'node:net';

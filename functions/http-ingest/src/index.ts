@@ -1,8 +1,7 @@
 /** http-ingest: devices' HTTP requests → io.kiot.telemetry.raw.v1 CloudEvents at K_SINK. */
 import type { Context } from 'faas-js-runtime';
-import { answer, Authenticator, claimsCloudEvent, FailureLimiter, KiotError, loadRegistryFile, RateLimiter, sentHeaders, watchRegistryFile, type Log } from '@kiot/core';
+import { answer, Authenticator, claimsCloudEvent, clientAddress, FailureLimiter, KiotError, loadRegistryFile, RateLimiter, sentHeaders, watchRegistryFile, type Log } from '@kiot/core';
 import { bindingSink } from '@kiot/core/exchange';
-import { clientAddress } from '@kiot/core';
 import { parseConfig, type IngestConfig } from './config';
 import { ingest, type IngestDeps } from './ingest';
 
