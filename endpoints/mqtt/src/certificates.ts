@@ -1,5 +1,5 @@
 /**
- * The TLS listener's certificate and key, read again when either file changes. cert-manager renews
+ * The TLS listeners' certificate and key (MQTT over TLS, wss), read again when either file changes. cert-manager renews
  * a certificate in its Secret well before it expires, and a long-lived endpoint must not go on
  * serving the old one until it does. New connections get the new pair; open ones keep theirs. A
  * pair that does not load (the key no longer matching the certificate halfway through an update)
@@ -18,11 +18,13 @@ export type CertificateReport = (outcome: { readonly ok: true } | { readonly ok:
 
 export const readCertificate = (files: CertificateFiles): { cert: Buffer; key: Buffer } => ({ cert: readFileSync(files.certFile), key: readFileSync(files.keyFile) });
 
-export function reloadCertificate(server: Server, files: CertificateFiles, report: CertificateReport, intervalMs = 2000): () => void {
+/** `servers`: every listener serving the pair (MQTT over TLS, wss), all given it from one read. */
+export function reloadCertificate(servers: readonly Server[], files: CertificateFiles, report: CertificateReport, intervalMs = 2000): () => void {
   const reload = (): void => {
     try {
-      // Throws, leaving the current context, when the key does not match the certificate.
-      server.setSecureContext(readCertificate(files));
+      const pair = readCertificate(files);
+      // Throws, leaving the current context, when the key does not match the certificate: at the first server, so all keep theirs.
+      for (const server of servers) server.setSecureContext(pair);
       report({ ok: true });
     } catch (err) {
       report({ ok: false, error: (err as Error).message });

@@ -103,12 +103,9 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
   let tls: TlsServer | undefined;
   let tlsFront: Server | undefined;
   let tlsPort: number | undefined;
-  const reloading: (() => void)[] = [];
   const files: CertificateFiles | undefined = config.tlsCertFile !== undefined && config.tlsKeyFile !== undefined ? { certFile: config.tlsCertFile, keyFile: config.tlsKeyFile } : undefined;
-  // Each TLS server (MQTT, WebSocket) follows the certificate's renewals on its own.
-  const followRenewals = (server: TlsServer, what: string, certs: CertificateFiles): void => {
-    reloading.push(reloadCertificate(server, certs, (o) => deps.log?.(o.ok ? { msg: `${what} certificate reloaded` } : { msg: `${what} certificate reload failed; keeping the previous one`, error: o.error })));
-  };
+  /** Every listener serving the certificate (MQTT over TLS, wss): one watch of its files renews them all. */
+  const tlsServers: TlsServer[] = [];
   if (files !== undefined) {
     // A TLS connection is its TCP connection wrapped: the same remote address and port name both.
     const headerSource = new Map<string, string>();
@@ -132,7 +129,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
     } else {
       tlsPort = await listen(tls, config.tlsPort, config.host);
     }
-    followRenewals(tls, 'TLS', files);
+    tlsServers.push(tls);
   }
   // MQTT over WebSocket (subprotocol "mqtt"), for browsers and networks that only pass HTTP; wss with the TLS listener's certificate.
   // Behind an ingress every upgrade comes from the ingress: its X-Forwarded-For names the client.
@@ -150,8 +147,9 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
   if (config.wssPort !== undefined && files !== undefined) {
     const https = createHttpsServer(readCertificate(files), upgradeOnly);
     wssPort = await webSocketListener(https, config.wssPort);
-    followRenewals(https, 'WebSocket TLS', files);
+    tlsServers.push(https);
   }
+  const stopReloading = files === undefined ? undefined : reloadCertificate(tlsServers, files, (o) => deps.log?.(o.ok ? { msg: 'TLS certificate reloaded' } : { msg: 'TLS certificate reload failed; keeping the previous one', error: o.error }));
   const http = probeServer(metrics, () => accepting);
   const metricsPort = await listen(http, config.metricsPort, config.host);
   return {
@@ -169,7 +167,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
     async shutdown() {
       accepting = false;
       tcp.close();
-      reloading.forEach((stop) => stop());
+      stopReloading?.();
       tls?.close();
       tlsFront?.close();
       for (const { server, ws } of webSockets) {

@@ -22,7 +22,7 @@ describe('mqtt endpoint TLS certificate reload', function () {
     const server = createServer(readCertificate(live), (s) => s.end());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     const reports: string[] = [];
-    const stop = reloadCertificate(server, live, (o) => reports.push(o.ok ? 'ok' : `failed: ${o.error}`), 50);
+    const stop = reloadCertificate([server], live, (o) => reports.push(o.ok ? 'ok' : `failed: ${o.error}`), 50);
     const served = (): Promise<string> => new Promise((resolve, reject) => {
       const s = connect({ port: (server.address() as AddressInfo).port, host: '127.0.0.1', rejectUnauthorized: false }, () => {
         resolve(s.getPeerCertificate().subject.CN as string);
