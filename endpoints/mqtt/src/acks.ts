@@ -3,11 +3,17 @@
  * for its own forward and for every earlier one.
  */
 
-/** A PUBACK reason code, or 'close': v3.1.1 has no failure code, so the connection closes unacked and the client resends. */
-export type AckOutcome = number | 'close';
+/** A v5 PUBACK's failure reason code and the reason string that says why. */
+export interface Refusal {
+  readonly reason: number;
+  readonly message: string;
+}
+
+/** Accepted (0), refused, or 'close': v3.1.1 has no failure code, so the connection closes unacked and the client resends. */
+export type AckOutcome = 0 | Refusal | 'close';
 
 export interface AckWriter {
-  readonly puback: (messageId: number, reason: number) => void;
+  readonly puback: (messageId: number, outcome: 0 | Refusal) => void;
   readonly closeUnacked: () => void;
   /** The connection is going away: nothing more is written. */
   readonly closing: () => boolean;

@@ -16,6 +16,8 @@ export interface MqttConfig extends SinkBinding {
   /** Proxies (an ingress) whose X-Forwarded-For entries name a WebSocket client's address for the failed-CONNECT limit. */
   readonly wsTrustedProxies: TrustedProxies;
   readonly sinkTimeoutMs: number;
+  /** The longest Retry-After from the sink that holds forwards back (0: never). */
+  readonly sinkPauseMaxMs: number;
   readonly registryFile: string;
   /** Largest packet accepted and advertised (v5 Maximum Packet Size). */
   readonly maxPacketBytes: number;
@@ -54,6 +56,7 @@ export function parseConfig(env: Env): Readonly<MqttConfig> {
     metricsPort: r.integer('MQTT_METRICS_PORT', 9464, 0, 65535),
     ...readSinkBinding(r),
     sinkTimeoutMs: r.integer('MQTT_SINK_TIMEOUT_MS', 5000, 1),
+    sinkPauseMaxMs: r.integer('MQTT_SINK_PAUSE_MAX_MS', 60_000, 0),
     registryFile: r.required('MQTT_REGISTRY_FILE'),
     maxPacketBytes: r.integer('MQTT_MAX_PACKET_BYTES', 64 * 1024, 64, 268_435_455),
     maxConnections: r.integer('MQTT_MAX_CONNECTIONS', 10_000, 1),

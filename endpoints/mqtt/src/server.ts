@@ -7,6 +7,7 @@ import { createWebSocketStream, WebSocketServer } from 'ws';
 import type { AddressInfo } from 'node:net';
 import { clientAddress, FailureLimiter, Metrics, probeServer, type AuthOutcome, type Registry, type SendEvent, type VerifyGate } from '@kiot/core';
 import { InflightBudget } from './budget';
+import { SinkPause } from './sink-pause';
 import { readCertificate, reloadCertificate, type CertificateFiles } from './certificates';
 import { readProxyHeader } from './proxy-header';
 import type { MqttConfig } from './config';
@@ -49,6 +50,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
   const sessions = new Set<Session>();
   const byClientId = new Map<string, Session>();
   const budget = new InflightBudget(config.maxInflightBytes);
+  const pause = new SinkPause(config.sinkPauseMaxMs);
   let accepting = true;
   let registry: Registry | undefined;
   let refusing = 0;
@@ -70,6 +72,7 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
       authenticate: deps.authenticate,
       send: deps.send,
       budget,
+      pause,
       failures,
       metrics,
       now: () => new Date(),

@@ -5,8 +5,8 @@
  */
 import type { Duplex } from 'node:stream';
 import mqtt, { type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
-import { KiotError, type Registry, type SendEvent } from '@kiot/core';
-import { AckQueue } from './acks';
+import { KiotError, SinkUnavailable, type Registry, type SendEvent } from '@kiot/core';
+import { AckQueue, type Refusal } from './acks';
 import type { InflightBudget } from './budget';
 import { Inbox } from './inbox';
 import { TopicAliases } from './aliases';
@@ -16,6 +16,7 @@ import { Outbox } from './outbox';
 import type { Metrics } from '@kiot/core';
 import { buildEvent, publishProps, publishViolation, REASON, type Identity } from './publish';
 import { identityUnder } from './revocation';
+import type { SinkPause } from './sink-pause';
 import { DISCONNECT_WITH_WILL, sendWill, willEvent, type Will } from './will';
 
 /** A TCP or TLS socket, or a WebSocket stream: what a session reads from and writes to. */
@@ -25,6 +26,8 @@ export interface SessionDeps extends ConnectDeps {
   readonly send: SendEvent;
   /** Payload bytes in flight to the sink, shared by every connection. */
   readonly budget: InflightBudget;
+  /** The sink's Retry-After, shared by every connection: forwards wait it out. */
+  readonly pause: SinkPause;
   readonly metrics: Metrics;
   /** Registers a client id; the previous session with that id is taken over (closed). */
   readonly claim: (clientId: string, session: Session) => void;
@@ -32,6 +35,9 @@ export interface SessionDeps extends ConnectDeps {
   /** The registry as last reloaded, if it was (recheck). */
   readonly registry: () => Registry | undefined;
 }
+
+/** A v5 PUBACK for a forward that failed: 0x97 when the sink said it had too much (429), else 0x80; the reason string says what it said. */
+const refusal = (failure: KiotError): Refusal => ({ reason: failure instanceof SinkUnavailable && failure.sinkStatus === 429 ? REASON.quotaExceeded : REASON.unspecified, message: failure.message });
 
 const CLOSE_REASONS = ['no CONNECT in time', 'socket error', 'first packet is not CONNECT', 'internal error', 'client disconnected', 'sink failed'];
 
@@ -49,9 +55,10 @@ export class Session {
   private readonly parser = mqtt.parser();
   private readonly aliases: TopicAliases;
   private readonly acks = new AckQueue({
-    puback: (messageId, reason) => {
+    puback: (messageId, outcome) => {
+      const reason = outcome === 0 ? 0 : outcome.reason;
       this.deps.metrics.inc('kiot_mqtt_pubacks_total', { reason: `0x${reason.toString(16)}` });
-      this.out.send(this.isV5 ? { cmd: 'puback', messageId, reasonCode: reason, ...(reason !== 0 ? this.out.problem('not accepted') : {}) } : { cmd: 'puback', messageId });
+      this.out.send(this.isV5 ? { cmd: 'puback', messageId, reasonCode: reason, ...(outcome !== 0 ? this.out.problem(outcome.message) : {}) } : { cmd: 'puback', messageId });
       // A 3.1.1 session may have been waiting for this PUBACK to read on (see full).
       if (this.inbox.held) void this.inbox.drain();
     },
@@ -230,28 +237,33 @@ export class Session {
       m.inc('kiot_mqtt_publishes_refused_total', { reason: `0x${built.reason.toString(16)}` });
       if (p.qos === 0) return undefined;
       if (!this.isV5) return this.destroy(built.message);
-      return this.acks.push(p.messageId!, Promise.resolve(built.reason));
+      return this.acks.push(p.messageId!, Promise.resolve({ reason: built.reason, message: built.message }));
     }
-    const forwarded = this.track(this.deps.send(built.event), payload.length);
+    const qos = String(p.qos);
+    const held = this.deps.pause.held();
+    if (held !== undefined) m.inc('kiot_mqtt_forwards_held_total', { qos });
+    const forwarded = held !== undefined ? Promise.resolve(held) : this.track(this.deps.send(built.event), payload.length);
+    const count = (failure: KiotError | undefined): void => m.inc(failure === undefined ? 'kiot_mqtt_forwarded_total' : 'kiot_mqtt_forward_failures_total', { qos });
     if (p.qos === 0) {
-      void forwarded.then((ok) => m.inc(ok ? 'kiot_mqtt_forwarded_total' : 'kiot_mqtt_forward_failures_total', { qos: '0' }));
+      void forwarded.then(count);
       return undefined;
     }
-    return this.acks.push(p.messageId!, forwarded.then((ok) => {
-      m.inc(ok ? 'kiot_mqtt_forwarded_total' : 'kiot_mqtt_forward_failures_total', { qos: '1' });
+    return this.acks.push(p.messageId!, forwarded.then((failure) => {
+      count(failure);
       // v5: a failure reason; v3.1.1 has none, so the connection closes without PUBACK and the client resends.
-      return ok ? REASON.success : this.isV5 ? REASON.unspecified : 'close';
+      return failure === undefined ? REASON.success : this.isV5 ? refusal(failure) : 'close';
     }));
   }
 
-  /** Counts a forward in flight, here and in the shared budget; reading pauses while full (backpressure). */
-  private track(sent: Promise<void>, bytes: number): Promise<boolean> {
+  /** Counts a forward in flight, here and in the shared budget; reading pauses while full (backpressure). Resolves with the failure, if any. */
+  private track(sent: Promise<void>, bytes: number): Promise<KiotError | undefined> {
     this.inflight++;
     this.deps.budget.take(bytes);
     this.inbox.check();
-    return sent.then(() => true, (err: unknown) => {
+    return sent.then(() => undefined, (err: unknown) => {
       if (!(err instanceof KiotError)) throw err;
-      return false;
+      this.deps.pause.learn(err);
+      return err;
     }).finally(() => {
       this.inflight--;
       this.deps.budget.give(bytes);

@@ -183,11 +183,11 @@ describe('mqtt endpoint, MQTT 5.0 specifics', function () {
     };
     const plain = await answers({});
     assert.match(String(plain.suback), /ingest endpoint/);
-    assert.equal(plain.puback, 'not accepted');
+    assert.equal(plain.puback, 'the event sink answered 500');
     const quiet = await answers({ requestProblemInformation: false });
     assert.deepEqual([quiet.suback, quiet.puback, quiet.granted], [undefined, undefined, [0x87]]);
     const small = await answers({ maximumPacketSize: 40 });
-    assert.deepEqual([small.suback, small.puback, small.granted], [undefined, 'not accepted', [0x87]], 'the PUBACK with its reason string fits in 40 bytes, the SUBACK with its does not');
+    assert.deepEqual([small.suback, small.puback, small.granted], [undefined, 'the event sink answered 500', [0x87]], 'the PUBACK with its reason string fits in 40 bytes, the SUBACK with its does not');
   });
 
   it('disconnects a client whose PUBLISH carries a Subscription Identifier (0x82), forwarding nothing', async () => {

@@ -22,7 +22,7 @@ export async function startHarness(overrides: Partial<MqttConfig> = {}): Promise
   const sink = await startSink();
   const auth = new Authenticator(loadRegistryFile(REGISTRY));
   const config: MqttConfig = {
-    host: '127.0.0.1', port: 0, tlsPort: 0, metricsPort: 0, sink: sink.url, overrides: {}, sinkTimeoutMs: 1000, registryFile: REGISTRY,
+    host: '127.0.0.1', port: 0, tlsPort: 0, metricsPort: 0, sink: sink.url, overrides: {}, sinkTimeoutMs: 1000, sinkPauseMaxMs: 60_000, registryFile: REGISTRY,
     maxPacketBytes: 4096, maxConnections: 100, connectTimeoutMs: 500, receiveMaximum: 8, maxInflightBytes: 1024 * 1024, topicAliasMaximum: 4, drainMs: 2000, authFailuresPerMinute: 1000, proxyProtocol: false, wsTrustedProxies: trustedProxies(DEFAULT_TRUSTED_PROXIES).proxies, ...overrides,
   };
   const endpoint = await startEndpoint(config, { authenticate: (a, d, p, g) => auth.device(a, d, p, g), send: bindingSink(config, config.sinkTimeoutMs, 1) });

@@ -39,6 +39,18 @@ export interface Exchange {
 /** POSTs a body and resolves with the whole answer; rejects on network errors and timeouts. */
 export type Exchanger = (url: URL, headers: Record<string, string>, body: string | Buffer | undefined, timeoutMs: number) => Promise<Exchange>;
 
+/**
+ * The sink did not take the event (unreachable, too slow, 5xx, 429, 404, 408): a 503 for an HTTP
+ * caller. `sinkStatus` is what the sink answered (none when it did not answer); `sinkRetryAfter`
+ * the seconds its own Retry-After asked for, so a caller that keeps forwarding (the MQTT endpoint)
+ * can hold back for that long instead of sending more into a full queue.
+ */
+export class SinkUnavailable extends KiotError {
+  constructor(message: string, retryAfter: number, readonly sinkStatus?: number, readonly sinkRetryAfter?: number, cause?: unknown) {
+    super('UNAVAILABLE', message, undefined, { headers: { 'retry-after': String(retryAfter) }, cause });
+  }
+}
+
 /** The longest wait passed on from a sink: a device told to wait hours would look broken. */
 const MAX_RETRY_AFTER_SECONDS = 3600;
 
@@ -58,8 +70,10 @@ export function retryAfterSeconds(value: string | undefined, now: number = Date.
 export function createSink(options: SinkOptions): SendEvent {
   const url = new URL(options.url);
   // The sink's own Retry-After (a broker whose queue is full says when it expects room) wins over ours.
-  const unavailable = (message: string, cause?: unknown, sinkSays?: string): KiotError =>
-    new KiotError('UNAVAILABLE', message, undefined, { headers: { 'retry-after': String(retryAfterSeconds(sinkSays) ?? options.retryAfterSeconds) }, cause });
+  const unavailable = (message: string, cause?: unknown, answer?: SinkAnswer): SinkUnavailable => {
+    const sinkSays = retryAfterSeconds(answer?.headers['retry-after']);
+    return new SinkUnavailable(message, sinkSays ?? options.retryAfterSeconds, answer?.status, sinkSays, cause);
+  };
 
   return async (event) => {
     let answer: SinkAnswer;
@@ -70,7 +84,7 @@ export function createSink(options: SinkOptions): SendEvent {
     }
     const status = answer.status;
     if (status >= 200 && status < 300) return;
-    if (status >= 500 || status === 429 || status === 404 || status === 408) throw unavailable(`the event sink answered ${status}`, undefined, answer.headers['retry-after']);
+    if (status >= 500 || status === 429 || status === 404 || status === 408) throw unavailable(`the event sink answered ${status}`, undefined, answer);
     // A 4xx from the broker means kiot built an event it refuses: a bug, not the device's fault.
     throw new KiotError('INTERNAL', `the event sink refused the event with ${status}`);
   };

@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { CloudEvent, HTTP } from 'cloudevents';
-import { binaryAttributes, binaryHeaders, createSink, InvalidAttributes, KiotError, newEvent, retryAfterSeconds, SinkTimeout } from '../src';
+import { binaryAttributes, binaryHeaders, createSink, InvalidAttributes, KiotError, newEvent, retryAfterSeconds, SinkTimeout, SinkUnavailable } from '../src';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createExchanger } from '../src/exchange';
@@ -84,6 +84,24 @@ describe('createSink against a real HTTP sink', () => {
         // An HTTP-date has whole seconds: 29 or 30 seconds from now, depending on when in the second it was written.
         if (expected === '30') assert.ok(['29', '30'].includes(err.headers['retry-after'] ?? ''), err.headers['retry-after']);
         else assert.equal(err.headers['retry-after'], expected, JSON.stringify(headers));
+        return true;
+      });
+    }
+  });
+
+  it('tells a caller what the sink answered and how long it asked to wait, and nothing it did not say', async () => {
+    const cases: [string, () => void, number | undefined, number | undefined][] = [
+      ['503 with Retry-After', () => (sink.respond = () => ({ status: 503, headers: { 'retry-after': '7' } })), 503, 7],
+      ['429 with Retry-After', () => (sink.respond = () => ({ status: 429, headers: { 'retry-after': '3' } })), 429, 3],
+      ['500 without', () => (sink.respond = () => ({ status: 500 })), 500, undefined],
+      ['503 with one that does not parse', () => (sink.respond = () => ({ status: 503, headers: { 'retry-after': 'soon' } })), 503, undefined],
+      ['no answer in time', () => (sink.respond = () => ({ status: 202, delayMs: 500 })), undefined, undefined],
+    ];
+    for (const [name, setup, status, wait] of cases) {
+      setup();
+      await assert.rejects(createSink({ url: sink.url, timeoutMs: 200, retryAfterSeconds: 2, post: createExchanger() })(event()), (err: unknown) => {
+        assert.ok(err instanceof SinkUnavailable, name);
+        assert.deepEqual([err.status, err.sinkStatus, err.sinkRetryAfter], [503, status, wait], name);
         return true;
       });
     }
