@@ -50,6 +50,10 @@ describe('scripts/deploy and the eventing overlays', function () {
       assert.deepEqual(topics, overlay === 'kafka' ? ['knative-broker-iot-kiot'] : []);
       const wiring = parseWiring(docs as unknown as Record<string, unknown>[], 'iot');
       assert.ok(wiring.triggers.length > 0 && wiring.triggers.every((t) => t.namespace === 'iot' && (t.subscriber.ref?.namespace ?? 'iot') === 'iot'));
+      // One path writes each reading: the Broker's push to the influx-writer function, or the Kafka-direct writer reading its topic.
+      const pushed = wiring.triggers.filter((t) => t.subscriber.ref?.name === 'influx-writer').map((t) => t.name).sort();
+      const consumer = docs.some((d) => d.kind === 'Deployment' && d.metadata.name === 'influx-writer-consumer');
+      assert.deepEqual({ pushed, consumer }, overlay === 'kafka' ? { pushed: [], consumer: true } : { pushed: ['influx-writer', 'influx-writer-rejects'], consumer: false });
     });
   }
 
