@@ -101,10 +101,12 @@ describe('Kafka-direct batch pipeline', () => {
       { key: null, value: Buffer.from(raw.value), headers: raw.headers, timestamp: '0' },
       { key: null, value: null, headers: empty.headers, timestamp: '0' },
       { key: null, value: Buffer.from('nope'), headers: {}, timestamp: '0' },
+      // A device's payload declared JSON that is not (MQTT 5 lets the client name the content type): not the writer's type, so not its poison.
+      { key: null, value: Buffer.from('{not json'), headers: raw.headers, timestamp: '0' },
     ];
     const result = await processBatch(records, async () => undefined, mapping, 5000);
     assert.equal(result.written, 2);
-    assert.equal(result.skipped, 2);
+    assert.equal(result.skipped, 3);
     assert.equal(result.dead.length, 1);
     assert.match(result.dead[0]!.reason, /no ce_specversion/);
   });

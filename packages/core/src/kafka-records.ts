@@ -30,11 +30,20 @@ export interface RecordEvent {
   readonly [attribute: string]: unknown;
 }
 
+/** Whether a reader wants events of this type at all. */
+export type TypeFilter = (type: string) => boolean;
+
 /**
  * The Kafka-direct writer's hot path: the same spec checks as everywhere (cloudevent-spec), without
  * the SDK, whose parse, class construction and schema validation cost half the CPU of each record.
+ * With `accept`, a record of a type it refuses is undefined: in binary mode decided from ce_type,
+ * before the data is parsed or the attributes checked. A Broker's topic carries every stage's
+ * events, and the others' are neither the reader's cost nor its poison (a device's raw payload
+ * declared JSON that is not).
  */
-export function recordEvent(r: RawRecord): RecordEvent {
+export function recordEvent(r: RawRecord): RecordEvent;
+export function recordEvent(r: RawRecord, accept: TypeFilter): RecordEvent | undefined;
+export function recordEvent(r: RawRecord, accept?: TypeFilter): RecordEvent | undefined {
   // One pass over the headers: the ce_* attributes and the content type, nothing else kept.
   let contentType: string | undefined;
   let attrs: Record<string, unknown> = {};
@@ -53,9 +62,11 @@ export function recordEvent(r: RawRecord): RecordEvent {
     const doc = parseJson(r.value, 'structured mode value');
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new PoisonRecord('not a CloudEvent: a structured mode value must be a JSON object');
     attrs = doc as Record<string, unknown>;
+    if (refused(attrs, accept)) return undefined;
     data = typeof attrs['data_base64'] === 'string' ? Buffer.from(attrs['data_base64'], 'base64') : attrs['data'];
   } else {
     if (attrs['specversion'] === undefined) throw new PoisonRecord('not a CloudEvent: no ce_specversion header and not application/cloudevents+json');
+    if (refused(attrs, accept)) return undefined;
     if (contentType !== undefined) attrs['datacontenttype'] = contentType;
     // An event without data is headers only: its value is null (a tombstone, as the Knative Kafka broker writes it) or empty.
     data = r.value === null || r.value.length === 0 ? undefined : isJsonMedia(contentType) ? parseJson(r.value, 'data') : r.value;
@@ -66,6 +77,10 @@ export function recordEvent(r: RawRecord): RecordEvent {
   if (attrs['data_base64'] !== undefined) attrs['data_base64'] = undefined;
   return attrs as RecordEvent;
 }
+
+/** A type the reader refuses; a missing or malformed one is left to the attribute checks. */
+const refused = (attrs: Record<string, unknown>, accept: TypeFilter | undefined): boolean =>
+  accept !== undefined && typeof attrs['type'] === 'string' && !accept(attrs['type']);
 
 function parseJson(value: Buffer, what: string): unknown {
   try {

@@ -35,6 +35,28 @@ describe('recordEvent reads Kafka records as the Knative Kafka broker writes the
     }
   });
 
+  it('with a type filter, a record of a refused type is undefined before its data or attributes are read; a wanted one is read as before', () => {
+    const seen: string[] = [];
+    const onlyValidated = (type: string): boolean => {
+      seen.push(type);
+      return type === 'io.kiot.telemetry.validated.v1';
+    };
+    // A device's raw payload declared JSON that is not, and a raw event with a bad time: poison to a reader of raw events, nothing to this one.
+    const raw = { ...ce, ce_type: 'io.kiot.telemetry.raw.v1' };
+    for (const r of [binary(raw, '{'), binary({ ...raw, ce_time: 'lunchtime' })]) {
+      assert.throws(() => recordEvent(r), PoisonRecord);
+      assert.equal(recordEvent(r, onlyValidated), undefined);
+    }
+    const structured = binary({ 'content-type': 'application/cloudevents+json' }, JSON.stringify({ specversion: '1.0', id: '1', type: 'io.kiot.telemetry.raw.v1', source: '/s', time: 'lunchtime' }));
+    assert.equal(recordEvent(structured, onlyValidated), undefined);
+    assert.deepEqual(recordEvent(binary(ce), onlyValidated)?.data, { records: [] });
+    assert.deepEqual(seen, ['io.kiot.telemetry.raw.v1', 'io.kiot.telemetry.raw.v1', 'io.kiot.telemetry.raw.v1', 'io.kiot.telemetry.validated.v1']);
+    // What is no CloudEvent, or has no type to decide by, is still poison.
+    assert.throws(() => recordEvent(binary({ 'content-type': 'application/json' }), onlyValidated), /no ce_specversion/);
+    assert.throws(() => recordEvent(binary({ ce_specversion: '1.0', ce_id: '1', ce_source: '/s' }), onlyValidated), /invalid CloudEvent: type/);
+    assert.throws(() => recordEvent(binary({ ...ce, ce_time: 'lunchtime' }), onlyValidated), /invalid CloudEvent: time/);
+  });
+
   const poison: [string, RawRecord, RegExp][] = [
     ['no value and no ce_specversion', binary({}, null), /not a CloudEvent/],
     ['a structured record with no value', binary({ 'content-type': 'application/cloudevents+json' }, null), /structured mode record has no value/],

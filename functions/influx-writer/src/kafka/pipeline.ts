@@ -4,7 +4,7 @@
  * normalized, refused by InfluxDB) goes to the dead-letter list with its reason; a transient
  * failure throws, so nothing is committed and the batch is read again.
  */
-import { EVENT_TYPES, KiotError, PoisonRecord, recordEvent, type RawRecord } from '@kiot/core';
+import { EVENT_TYPES, KiotError, PoisonRecord, recordEvent, type RawRecord, type TypeFilter } from '@kiot/core';
 import type { Mapping } from '../config';
 import { WriteFailure, type WriteBody } from '../influx';
 import { eventLines } from '../event-lines';
@@ -31,9 +31,9 @@ interface Prepared {
   readonly lines: number;
 }
 
-function prepare(record: RawRecord, mapping: Mapping, inputTypes: readonly string[]): Prepared | 'skip' {
-  const ev = recordEvent(record);
-  if (ev.type !== EVENT_TYPES.rejected && !inputTypes.includes(ev.type)) return 'skip';
+function prepare(record: RawRecord, mapping: Mapping, accept: TypeFilter): Prepared | 'skip' {
+  const ev = recordEvent(record, accept);
+  if (ev === undefined) return 'skip';
   try {
     const lines = eventLines(ev, mapping);
     return { record, bytes: lines.length === 0 ? Buffer.alloc(0) : Buffer.from(`${lines.join('\n')}\n`), lines: lines.length };
@@ -55,6 +55,8 @@ export async function processBatch(records: readonly RawRecord[], write: WriteBo
   let chunk: Prepared[] = [];
   let lines = 0;
   let inFlight: Promise<Settled> | undefined;
+  // Rejects are always written (kiot_rejected); of the rest, only the types the writer takes.
+  const accept: TypeFilter = (type) => type === EVENT_TYPES.rejected || inputTypes.includes(type);
   const settle = async (): Promise<void> => {
     if (inFlight === undefined) return;
     const done = await inFlight;
@@ -72,7 +74,7 @@ export async function processBatch(records: readonly RawRecord[], write: WriteBo
   for (const record of records) {
     let p: Prepared | 'skip';
     try {
-      p = prepare(record, mapping, inputTypes);
+      p = prepare(record, mapping, accept);
     } catch (err) {
       if (!(err instanceof PoisonRecord)) throw err;
       dead.push({ record, reason: err.message });
