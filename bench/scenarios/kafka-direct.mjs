@@ -44,7 +44,7 @@ export async function kafkaDirect(s, say) {
   await producer.connect();
   const admin = kafka.admin();
   await admin.connect();
-  const results = { ceiling: [], kiot: [], client: [], packs: [], replicas: [], http: [], httpPacks: [] };
+  const results = { ceiling: [], kiot: [], client: [], packs: [], replicas: [], stages: [], http: [], httpPacks: [] };
   const writer = await startWriter();
   // Fresh: a profile found there at the end was made by this run's extra run.
   const prof = profileDir('kafka-direct', { fresh: true });
@@ -57,11 +57,12 @@ export async function kafkaDirect(s, say) {
       const tag = `b${Date.now()}`;
       // The same n points two ways: one reading per record (unbatched devices) and packs of PACK readings per record.
       const { lines, points } = benchPoints(tag, n);
-      const topics = { single: `kiot-bench-${tag}`, packs: `kiot-bench-${tag}-packs`, replicas: `kiot-bench-${tag}-replicas` };
+      const topics = { single: `kiot-bench-${tag}`, packs: `kiot-bench-${tag}-packs`, replicas: `kiot-bench-${tag}-replicas`, stages: `kiot-bench-${tag}-stages` };
       await admin.createTopics({ topics: Object.values(topics).map((topic) => ({ topic, numPartitions: PARTITIONS })), waitForLeaders: true });
-      await produce(producer, topics.single, points, 1);
-      await produce(producer, topics.packs, points, PACK);
-      if (!profiling) await produce(producer, topics.replicas, points, PACK);
+      await produce(producer, topics.single, validatedEvents(points, 1), 1);
+      await produce(producer, topics.packs, validatedEvents(points, PACK), PACK);
+      if (!profiling) await produce(producer, topics.replicas, validatedEvents(points, PACK), PACK);
+      if (!profiling) await produce(producer, topics.stages, stageEvents(points, PACK), PACK);
       // Ceiling: the same line protocol, 5,000 lines a request, gzip at the writer's default level (1), straight to VictoriaMetrics.
       await vmSettled();
       const c0 = process.hrtime.bigint();
@@ -89,6 +90,8 @@ export async function kafkaDirect(s, say) {
         const r = await consumeAll(topics.replicas, `bench-${tag}-replicas`, n, undefined, services, REPLICAS);
         results.replicas.push((replicaRate = r.rate));
         cpu.replicas.push(r.cpu);
+        await vmSettled();
+        results.stages.push((await consumeAll(topics.stages, `bench-${tag}-stages`, n, undefined, services)).rate);
       }
       say(`${profiling ? 'profiled run' : `run ${run + 1}`}: ceiling ${Math.round(ceiling)} points/s, Kafka-direct ${Math.round(rate)} points/s, in packs of ${PACK} ${Math.round(packRate)} points/s${profiling ? '' : `, ${REPLICAS} replicas ${Math.round(replicaRate)} points/s`}`);
       await admin.deleteTopics({ topics: Object.values(topics) }).catch(() => undefined);
@@ -113,15 +116,17 @@ export async function kafkaDirect(s, say) {
   const a = stats(results.client);
   const pk = stats(results.packs);
   const rp = stats(results.replicas);
+  const st = stats(results.stages);
   const h = stats(results.http);
   const hp = stats(results.httpPacks);
-  out.figures = { points: n, ceiling: c, kafkaDirect: k, kafkajsAlone: a, packs: pk, ratio: round(k.median / c.median), packsRatio: round(pk.median / c.median), replicas: rp, replicasRatio: round(rp.median / c.median), http: h, httpPacks: hp };
+  out.figures = { points: n, ceiling: c, kafkaDirect: k, kafkajsAlone: a, packs: pk, ratio: round(k.median / c.median), packsRatio: round(pk.median / c.median), replicas: rp, replicasRatio: round(rp.median / c.median), stages: st, http: h, httpPacks: hp };
   const verdict = (ratio) => (ratio >= 0.9 ? 'met' : `missed by ${round(0.9 - ratio)}`);
   out.table.push('| path | points/s | ratio to the ceiling (target ≥ 0.9 for Kafka-direct) |', '|---|---|---|');
   out.table.push(`| line protocol straight to VictoriaMetrics, 5,000 lines/request, gzip level 1 as the writer sends it (ceiling) | ${c.median} [${c.min}–${c.max}] | — |`);
   out.table.push(`| Kafka-direct writer (kafkajs → batches → VictoriaMetrics) | ${k.median} [${k.min}–${k.max}] | ${out.figures.ratio} (${verdict(out.figures.ratio)}) |`);
   out.table.push(`| the same points in records of ${PACK} readings (SenML packs from batching devices) | ${pk.median} [${pk.min}–${pk.max}] | ${out.figures.packsRatio} (${verdict(out.figures.packsRatio)}) |`);
   out.table.push(`| the same records of ${PACK}, ${REPLICAS} consumer replicas in one group (the Deployment scaled to ${REPLICAS}) | ${rp.median} [${rp.min}–${rp.max}] | ${out.figures.replicasRatio} (${verdict(out.figures.replicasRatio)}) |`);
+  out.table.push(`| for reference: the records of ${PACK} in the Broker's own topic, each beside the raw and converted events of the same readings (what the kafka overlay's consumer reads), one replica | ${st.median} [${st.min}–${st.max}] | ${round(st.median / c.median)} |`);
   out.table.push(`| for reference: kafkajs alone, reading the same records and discarding them (the client's bound) | ${a.median} [${a.min}–${a.max}] | ${round(a.median / c.median)} |`);
   out.table.push(`| HTTP path: the influx-writer function, one reading per event, ${CONNECTIONS} deliveries at once as a broker pushes them | ${h.median} [${h.min}–${h.max}] | ${round(h.median / c.median)} |`);
   out.table.push(`| HTTP path, events of ${PACK} readings | ${hp.median} [${hp.min}–${hp.max}] | ${round(hp.median / c.median)} |`);
@@ -186,10 +191,26 @@ function validatedEvents(points, perRecord) {
   return events;
 }
 
-/** Produces the points as the Knative Kafka broker would: binary mode, `perRecord` readings in each validated.v1 event. */
-async function produce(producer, topic, points, perRecord) {
+/**
+ * The Broker's own topic holds every stage's events: each validated event follows the raw event its
+ * readings arrived in (a SenML pack) and the converter's converted event, which the writer skips.
+ */
+function stageEvents(points, perRecord) {
+  return validatedEvents(points, perRecord).flatMap((v) => {
+    const same = { source: v.source, subject: v.subject, application: v.application, device: v.device, partitionkey: v.partitionkey };
+    const senml = v.data.records.map((r, i) => ({ ...(i === 0 ? { bn: `urn:dev:${v.device}:`, bt: Date.parse(r.time) / 1000 } : { t: i }), n: 'temperature', u: 'Cel', v: r.values.temperature }));
+    return [
+      new CloudEvent({ ...same, type: 'io.kiot.telemetry.raw.v1', datacontenttype: 'application/senml+json', data: senml }),
+      new CloudEvent({ ...same, type: 'io.kiot.telemetry.converted.v1', datacontenttype: 'application/json', data: v.data }),
+      v,
+    ];
+  });
+}
+
+/** Produces events as the Knative Kafka broker would: binary mode; `perRecord` readings in each, which bounds a request's size. */
+async function produce(producer, topic, events, perRecord) {
   const messages = [];
-  for (const ev of validatedEvents(points, perRecord)) {
+  for (const ev of events) {
     const m = CE.binary(ev);
     messages.push({ key: m.key, value: JSON.stringify(m.value), headers: Object.fromEntries(Object.entries(m.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)])) });
   }
