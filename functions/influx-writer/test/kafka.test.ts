@@ -78,6 +78,20 @@ describe('influx-writer Kafka-direct mode', function () {
     }
   });
 
+  it('creates its dead-letter topic at start, before any poison record needs it (clusters often turn auto-creation off)', async () => {
+    const fresh = `dead-fresh-${run}`;
+    assert.ok(!(await admin.listTopics()).includes(fresh));
+    const running = await runConsumer({ ...target(`g-fresh-${run}`), deadLetterTopic: fresh }, async () => ({ written: 0, skipped: 0, dead: [] }), () => undefined);
+    try {
+      assert.ok((await admin.listTopics()).includes(fresh));
+    } finally {
+      await running.stop();
+    }
+    // A second writer (another replica, a restart) finds it there.
+    const again = await runConsumer({ ...target(`g-fresh-${run}`), deadLetterTopic: fresh }, async () => ({ written: 0, skipped: 0, dead: [] }), () => undefined);
+    await again.stop();
+  });
+
   it('says when kafkajs gives up for good (here: the broker refuses the session timeout), so the process can exit', async () => {
     const running = await runConsumer({ ...target(`g-refused-${run}`), sessionTimeoutMs: 1000 }, async () => ({ written: 0, skipped: 0, dead: [] }), () => undefined);
     try {

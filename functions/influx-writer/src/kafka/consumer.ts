@@ -78,16 +78,36 @@ async function waitOut(ms: number, heartbeat: () => Promise<void>, stopping: () 
   }
 }
 
+/**
+ * The dead-letter topic exists before the first record is read. Left to the broker's auto-creation
+ * (off on many clusters), the first poison record's send would fail, and its batch would be read
+ * and fail again without end, holding its partition back.
+ */
+async function ensureTopic(kafka: Kafka, topic: string, log: Log): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    if ((await admin.listTopics()).includes(topic)) return;
+    // The broker's defaults for partitions and replication; false: another replica created it meanwhile.
+    if (await admin.createTopics({ topics: [{ topic }], waitForLeaders: true })) log({ msg: 'created the dead-letter topic', topic });
+  } catch (err) {
+    throw new Error(`the dead-letter topic ${topic} does not exist and could not be created (${(err as Error).message}): create it, or let this writer create topics`, { cause: err });
+  } finally {
+    await admin.disconnect();
+  }
+}
+
 export async function runConsumer(target: KafkaTarget, handle: (records: RawRecord[]) => Promise<BatchResult>, log: Log, observe: ConsumerObserver = unobserved): Promise<RunningConsumer> {
   const kafka = new Kafka({ clientId: target.clientId, brokers: [...target.brokers], ...kafkaClientSecurity(target.security), logLevel: logLevel.WARN, retry: { retries: 8, initialRetryTime: 300 } });
   const consumer: Consumer = kafka.consumer({ groupId: target.groupId, maxBytesPerPartition: 4 * 1024 * 1024, ...(target.sessionTimeoutMs !== undefined ? { sessionTimeout: target.sessionTimeoutMs, heartbeatInterval: Math.max(500, Math.floor(target.sessionTimeoutMs / 10)) } : {}) });
   // Named, so kafkajs does not warn at every start that its default changed: Java's partitioner, as Knative's Kafka components use.
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: true, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, idempotent: false, createPartitioner: Partitioners.DefaultPartitioner });
   // Registered before anything runs: a group join the broker refuses crashes the consumer at once.
   const failed = new Promise<Error>((resolve) => consumer.on(consumer.events.CRASH, (e) => {
     if (!e.payload.restart) resolve(e.payload.error);
   }));
   let stopping = false;
+  await ensureTopic(kafka, target.deadLetterTopic, log);
   await producer.connect();
   await consumer.connect();
   for (const topic of target.topics) await consumer.subscribe({ topic, fromBeginning: target.fromBeginning });
