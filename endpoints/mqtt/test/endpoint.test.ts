@@ -143,6 +143,14 @@ describe('mqtt endpoint, MQTT 5.0 specifics', function () {
     assert.equal(b!.headers['ce-subject'], 'temperature', 'the alias resolved to the topic');
   });
 
+  it('takes a request (Response Topic, Correlation Data) like any publish: nothing answers on an ingest endpoint, and neither becomes an attribute', async () => {
+    const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
+    await c.publishAsync('temperature', '{"t":1}', { qos: 1, properties: { responseTopic: 'replies/device1', correlationData: Buffer.from('req-7') } });
+    const got = ctx.h.sink.received[0]!;
+    assert.equal(got.body.toString(), '{"t":1}');
+    assert.deepEqual(Object.keys(got.headers).filter((k) => /response|correlation/i.test(k) || /replies|req-7/.test(String(got.headers[k]))), []);
+  });
+
   it('puts a SinkBinding\'s K_CE_OVERRIDES extensions on every event, under its own attributes', async () => {
     const h = await startHarness({ overrides: { site: 'plant1', device: 'not-this-one' } });
     try {
