@@ -5,39 +5,29 @@
  */
 import type { Duplex } from 'node:stream';
 import mqtt, { type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
-import { KiotError, SinkUnavailable, type Registry, type SendEvent } from '@kiot/core';
-import { AckQueue, type Refusal } from './acks';
-import type { InflightBudget } from './budget';
+import type { Registry } from '@kiot/core';
+import { AckQueue } from './acks';
+import { Forwards, refusal, type ForwardDeps } from './forwards';
 import { Inbox } from './inbox';
 import { TopicAliases } from './aliases';
 import { negotiate, type ConnectDeps } from './connect';
 import { Framer } from './framing';
 import { Outbox } from './outbox';
-import type { Metrics } from '@kiot/core';
 import { buildEvent, publishProps, publishViolation, REASON, type Identity } from './publish';
 import { identityUnder } from './revocation';
-import type { SinkPause } from './sink-pause';
 import { DISCONNECT_WITH_WILL, sendWill, willEvent, type Will } from './will';
 
 /** A TCP or TLS socket, or a WebSocket stream: what a session reads from and writes to. */
 export type Connection = Duplex;
 
-export interface SessionDeps extends ConnectDeps {
-  readonly send: SendEvent;
-  /** Payload bytes in flight to the sink, shared by every connection. */
-  readonly budget: InflightBudget;
-  /** The sink's Retry-After, shared by every connection: forwards wait it out. */
-  readonly pause: SinkPause;
-  readonly metrics: Metrics;
+/** `budget` (payload bytes in flight) and `pause` (the Broker's Retry-After) are shared by every connection. */
+export interface SessionDeps extends ConnectDeps, ForwardDeps {
   /** Registers a client id; the previous session with that id is taken over (closed). */
   readonly claim: (clientId: string, session: Session) => void;
   readonly release: (clientId: string, session: Session) => void;
   /** The registry as last reloaded, if it was (recheck). */
   readonly registry: () => Registry | undefined;
 }
-
-/** A v5 PUBACK for a forward that failed: 0x97 when the sink said it had too much (429), else 0x80; the reason string says what it said. */
-const refusal = (failure: KiotError): Refusal => ({ reason: failure instanceof SinkUnavailable && failure.sinkStatus === 429 ? REASON.quotaExceeded : REASON.unspecified, message: failure.message });
 
 const CLOSE_REASONS = ['no CONNECT in time', 'socket error', 'first packet is not CONNECT', 'internal error', 'client disconnected', 'sink failed'];
 
@@ -68,7 +58,7 @@ export class Session {
     },
     closing: () => this.closing,
   });
-  private inflight = 0;
+  private readonly forwards: Forwards;
   private readonly inbox: Inbox;
   private lastSeen = Date.now();
   private keepAliveTimer: NodeJS.Timeout | undefined;
@@ -89,6 +79,12 @@ export class Session {
       // The client's packets, PINGREQ too, waited unread: its silence is counted from now.
       released: () => { this.lastSeen = Date.now(); },
       failed: () => this.destroy('internal error'),
+    });
+    this.forwards = new Forwards(deps, {
+      started: () => this.inbox.check(),
+      settled: () => {
+        if (!this.closing) void this.inbox.drain();
+      },
     });
     this.parser.on('packet', (p: Packet) => this.inbox.push(p));
     this.parser.on('error', () => this.fail(REASON.malformed, 'malformed packet'));
@@ -153,7 +149,7 @@ export class Session {
    */
   private get full(): boolean {
     const max = this.deps.config.receiveMaximum;
-    return this.inflight >= max || (!this.isV5 && this.acks.length >= max);
+    return this.forwards.inflight >= max || (!this.isV5 && this.acks.length >= max);
   }
 
   private async onPacket(p: Packet): Promise<void> {
@@ -239,36 +235,10 @@ export class Session {
       if (!this.isV5) return this.destroy(built.message);
       return this.acks.push(p.messageId!, Promise.resolve({ reason: built.reason, message: built.message }));
     }
-    const qos = String(p.qos);
-    const held = this.deps.pause.held();
-    if (held !== undefined) m.inc('kiot_mqtt_forwards_held_total', { qos });
-    const forwarded = held !== undefined ? Promise.resolve(held) : this.track(this.deps.send(built.event), payload.length);
-    const count = (failure: KiotError | undefined): void => m.inc(failure === undefined ? 'kiot_mqtt_forwarded_total' : 'kiot_mqtt_forward_failures_total', { qos });
-    if (p.qos === 0) {
-      void forwarded.then(count);
-      return undefined;
-    }
-    return this.acks.push(p.messageId!, forwarded.then((failure) => {
-      count(failure);
-      // v5: a failure reason; v3.1.1 has none, so the connection closes without PUBACK and the client resends.
-      return failure === undefined ? REASON.success : this.isV5 ? refusal(failure) : 'close';
-    }));
-  }
-
-  /** Counts a forward in flight, here and in the shared budget; reading pauses while full (backpressure). Resolves with the failure, if any. */
-  private track(sent: Promise<void>, bytes: number): Promise<KiotError | undefined> {
-    this.inflight++;
-    this.deps.budget.take(bytes);
-    this.inbox.check();
-    return sent.then(() => undefined, (err: unknown) => {
-      if (!(err instanceof KiotError)) throw err;
-      this.deps.pause.learn(err);
-      return err;
-    }).finally(() => {
-      this.inflight--;
-      this.deps.budget.give(bytes);
-      if (!this.closing) void this.inbox.drain();
-    });
+    const forwarded = this.forwards.forward(built.event, payload.length, String(p.qos));
+    if (p.qos === 0) return undefined;
+    // v5: a failure reason; v3.1.1 has none, so the connection closes without PUBACK and the client resends.
+    return this.acks.push(p.messageId!, forwarded.then((failure) => (failure === undefined ? REASON.success : this.isV5 ? refusal(failure) : 'close')));
   }
 
   /** A protocol violation: v5 gets DISCONNECT with the reason (after CONNECT), then the connection closes. */

@@ -1,0 +1,61 @@
+/**
+ * One connection's forwards to the sink: each counted while in flight, here (the connection's
+ * Receive Maximum) and in the budget every connection shares, and none sent while the Broker's
+ * Retry-After runs (sink-pause.ts). A forward resolves with its failure, if any, never rejects
+ * with one: the session turns it into a PUBACK or a closed connection.
+ */
+import { KiotError, SinkUnavailable, type BinaryEvent, type Metrics, type SendEvent } from '@kiot/core';
+import type { Refusal } from './acks';
+import type { InflightBudget } from './budget';
+import { REASON } from './publish';
+import type { SinkPause } from './sink-pause';
+
+export interface ForwardDeps {
+  readonly send: SendEvent;
+  readonly budget: InflightBudget;
+  readonly pause: SinkPause;
+  readonly metrics: Metrics;
+}
+
+/** What the connection does around a forward: read less while it is full, read on once one settled. */
+export interface ForwardHooks {
+  readonly started: () => void;
+  readonly settled: () => void;
+}
+
+/** A v5 PUBACK for a forward that failed: 0x97 when the sink said it had too much (429), else 0x80; the reason string says what it said. */
+export const refusal = (failure: KiotError): Refusal => ({ reason: failure instanceof SinkUnavailable && failure.sinkStatus === 429 ? REASON.quotaExceeded : REASON.unspecified, message: failure.message });
+
+export class Forwards {
+  /** Forwards of this connection not yet settled. */
+  inflight = 0;
+
+  constructor(private readonly deps: ForwardDeps, private readonly hooks: ForwardHooks) {}
+
+  /** Hands the event to the sink (`bytes`: its payload), counted under `qos`; resolves with the failure, if any. */
+  forward(event: BinaryEvent, bytes: number, qos: string): Promise<KiotError | undefined> {
+    const m = this.deps.metrics;
+    const held = this.deps.pause.held();
+    if (held !== undefined) m.inc('kiot_mqtt_forwards_held_total', { qos });
+    const forwarded = held !== undefined ? Promise.resolve(held) : this.track(this.deps.send(event), bytes);
+    return forwarded.then((failure) => {
+      m.inc(failure === undefined ? 'kiot_mqtt_forwarded_total' : 'kiot_mqtt_forward_failures_total', { qos });
+      return failure;
+    });
+  }
+
+  private track(sent: Promise<void>, bytes: number): Promise<KiotError | undefined> {
+    this.inflight++;
+    this.deps.budget.take(bytes);
+    this.hooks.started();
+    return sent.then(() => undefined, (err: unknown) => {
+      if (!(err instanceof KiotError)) throw err;
+      this.deps.pause.learn(err);
+      return err;
+    }).finally(() => {
+      this.inflight--;
+      this.deps.budget.give(bytes);
+      this.hooks.settled();
+    });
+  }
+}
