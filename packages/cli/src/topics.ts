@@ -6,6 +6,7 @@ import { Kafka, logLevel, Partitioners, type EachMessagePayload, type KafkaMessa
 import { HTTP, type CloudEvent } from 'cloudevents';
 import { createExchanger } from '@kiot/core/exchange';
 import { kafkaClientSecurity, toCloudEvent, type KafkaSecurity } from '@kiot/core';
+import { unmarkedEvent, unmarkedRecord } from './dead-letter-marks';
 
 /** Where the topics are: brokers, and TLS and SASL when the cluster wants them. */
 export interface KafkaConnection {
@@ -63,7 +64,7 @@ export interface ReplayTarget {
   readonly topic?: string;
 }
 
-/** Re-publishes the records of a range (to a broker ingress, binary mode, or to another topic). Returns counts. */
+/** Re-publishes the records of a range (to a broker ingress, binary mode, or to another topic), without their dead-letter marks. Returns counts. */
 export async function replay(conn: KafkaConnection, topic: string, range: Range, to: ReplayTarget, idleMs = 3000): Promise<{ replayed: number; failed: number; skipped: number }> {
   const kafka = new Kafka({ clientId: 'kiot-replay', brokers: [...conn.brokers], ...kafkaClientSecurity(conn.security), logLevel: logLevel.WARN });
   const admin = kafka.admin();
@@ -93,12 +94,12 @@ export async function replay(conn: KafkaConnection, topic: string, range: Range,
     if (BigInt(message.offset) + 1n >= (highs.get(partition) ?? 0n)) remaining.delete(partition);
     if (inRange(message, range) !== 'in') return void counts.skipped++;
     if (producer) {
-      await producer.send({ topic: to.topic!, messages: [{ key: message.key, value: message.value, headers: message.headers ?? {} }] });
+      await producer.send({ topic: to.topic!, messages: [unmarkedRecord(message)] });
       return void counts.replayed++;
     }
     const ev = decode(message);
     if (typeof ev === 'string') return void counts.failed++;
-    const m = HTTP.binary(ev);
+    const m = HTTP.binary(unmarkedEvent(ev));
     const headers = Object.fromEntries(Object.entries(m.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
     const status = await post(new URL(to.url!), headers, typeof m.body === 'string' ? m.body : Buffer.from(m.body as Uint8Array), 10_000).then((a) => a.status, () => 0);
     if (status >= 200 && status < 300) counts.replayed++;

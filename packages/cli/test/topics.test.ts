@@ -116,6 +116,47 @@ describe('kiot tail / replay', function () {
     }
   });
 
+  it('replay hands on the original events of dead letters, without the marks of the failed delivery, to a broker URL and to a topic', async () => {
+    const kafka = new Kafka({ clientId: 'kiot-test', brokers: [BROKER], logLevel: logLevel.NOTHING });
+    const [dead, again] = [`${topic}-dead`, `${topic}-again`];
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: dead, numPartitions: 1 }, { topic: again, numPartitions: 1 }], waitForLeaders: true });
+    await admin.disconnect();
+    const failure = { knativeerrordest: 'http://influx-writer.kiot.svc', knativeerrorcode: '503', knativeerrordata: 'InfluxDB answered 503' };
+    const ev = { specversion: '1.0', id: 'v1', type: 'io.kiot.telemetry.validated.v1', source: 'kiot://demo/d1', application: 'demo', device: 'd1', datacontenttype: 'application/json' };
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: dead, messages: [
+      // Binary mode, as the Kafka-direct writer keeps a poison record (its reason in kiot_* headers), here with the Broker's marks too.
+      { key: 'demo/d1', value: '{"records":[]}', headers: { ...Object.fromEntries(Object.entries({ ...ev, ...failure }).filter(([k]) => k !== 'datacontenttype').map(([k, v]) => [`ce_${k}`, v])), 'content-type': 'application/json', kiot_reason: 'influx rejected', kiot_source: 't/0/7' } },
+      // Structured mode, as the KafkaSink for dead letters writes them.
+      { key: 'demo/d1', value: JSON.stringify({ ...ev, id: 'v2', ...failure, data: { records: [] } }), headers: { 'content-type': 'application/cloudevents+json; charset=utf-8' } },
+    ] });
+    await producer.disconnect();
+    sink.received.length = 0;
+    assert.deepEqual(await replay({ brokers: [BROKER] }, dead, {}, { url: sink.url }, 500), { replayed: 2, failed: 0, skipped: 0 });
+    for (const got of sink.received) {
+      assert.deepEqual(Object.keys(got.headers).filter((k) => /knativeerror|kiot_/.test(k)), [], JSON.stringify(got.headers));
+      assert.deepEqual([got.headers['ce-type'], got.headers['ce-device'], got.body.toString()], ['io.kiot.telemetry.validated.v1', 'd1', '{"records":[]}']);
+    }
+    assert.deepEqual(sink.received.map((x) => x.headers['ce-id']), ['v1', 'v2']);
+    assert.deepEqual(await replay({ brokers: [BROKER] }, dead, {}, { topic: again }, 500), { replayed: 2, failed: 0, skipped: 0 });
+    const copies: { headers: string[]; value: Record<string, unknown> | string }[] = [];
+    const c = kafka.consumer({ groupId: `again-${Date.now()}` });
+    await c.connect();
+    await c.subscribe({ topic: again, fromBeginning: true });
+    await c.run({ eachMessage: async ({ message }) => {
+      const value = message.value!.toString();
+      copies.push({ headers: Object.keys(message.headers ?? {}), value: value.startsWith('{"specversion') ? JSON.parse(value) as Record<string, unknown> : value });
+    } });
+    for (let i = 0; i < 100 && copies.length < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    await c.disconnect();
+    assert.deepEqual(copies[0]!.headers.sort(), ['ce_application', 'ce_device', 'ce_id', 'ce_source', 'ce_specversion', 'ce_type', 'content-type']);
+    assert.equal(copies[0]!.value, '{"records":[]}', 'a binary record keeps its value byte for byte');
+    assert.deepEqual(copies[1]!.value, { ...ev, id: 'v2', data: { records: [] } }, 'a structured record keeps every other attribute and its data');
+  });
+
   it('replay waits for a slow target: a record being handed on is not a quiet spell', async () => {
     sink.received.length = 0;
     sink.respond = () => ({ status: 202, delayMs: 1200 });
