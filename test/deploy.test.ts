@@ -69,6 +69,10 @@ describe('scripts/deploy and the eventing overlays', function () {
     assert.equal(broker.metadata.annotations?.['eventing.knative.dev/broker.class'], 'Kafka');
     assert.deepEqual(docs.filter((d) => d.kind === 'KafkaSink').map((d) => d.metadata.name).sort(), ['kiot-dead-letters', 'kiot-rejects']);
     assert.ok(docs.some((d) => d.kind === 'Deployment' && d.metadata.name === 'influx-writer-consumer'));
+    // What the Broker acked and what it dead-lettered survives the loss of one Kafka broker.
+    const config = docs.find((d) => d.kind === 'ConfigMap' && d.metadata.name === 'kiot-kafka-broker-config') as unknown as { data: Record<string, string> };
+    assert.deepEqual([config.data['default.topic.replication.factor'], config.data['default.topic.config.min.insync.replicas']], ['3', '2']);
+    assert.deepEqual(docs.filter((d) => d.kind === 'KafkaSink').map((d) => (d.spec as { replicationFactor: number }).replicationFactor), [3, 3]);
     parseWiring(docs as unknown as Record<string, unknown>[], 'kiot');
   });
 
