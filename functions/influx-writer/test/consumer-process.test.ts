@@ -36,7 +36,7 @@ describe('influx-writer Kafka-direct process: metrics and probes', function () {
     return line === undefined ? undefined : Number(line.slice(series.length + 1));
   };
 
-  it('serves liveness at once, readiness once it joined its group, and counts points, outcomes and lag', async () => {
+  it('serves liveness at once, readiness once it joined its group, writes what was in the topic before its group first joined, and counts points, outcomes and lag', async () => {
     const kafka = new Kafka({ clientId: 'kiot-test', brokers: KAFKA_BROKERS, logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
@@ -54,7 +54,7 @@ describe('influx-writer Kafka-direct process: metrics and probes', function () {
     const base = `http://127.0.0.1:${port}`;
     child = spawn(process.execPath, [join(ROOT, 'functions/influx-writer/build/consumer.js')], {
       stdio: ['ignore', 'pipe', 'pipe'],
-      env: { ...process.env, KAFKA_BROKERS: KAFKA_BROKERS.join(','), KAFKA_TOPICS: topic, KAFKA_GROUP_ID: `g-${run}`, KAFKA_FROM_BEGINNING: 'true', KAFKA_DEAD_LETTER_TOPIC: `${topic}-dead`, INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', CONSUMER_METRICS_PORT: String(port) },
+      env: { ...process.env, KAFKA_BROKERS: KAFKA_BROKERS.join(','), KAFKA_TOPICS: topic, KAFKA_GROUP_ID: `g-${run}`, KAFKA_DEAD_LETTER_TOPIC: `${topic}-dead`, INFLUX_URL: VM_URL, INFLUX_BUCKET: 'kiot', CONSUMER_METRICS_PORT: String(port) },
     });
     child.stdout!.on('data', (d) => (logs += d));
     child.stderr!.on('data', (d) => (logs += d));

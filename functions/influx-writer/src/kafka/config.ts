@@ -25,7 +25,9 @@ export function parseConsumerConfig(env: Env): Readonly<ConsumerConfig> {
     // The Knative Kafka broker's own topic: knative-broker-<namespace>-<broker>.
     topics: r.list('KAFKA_TOPICS').length > 0 ? r.list('KAFKA_TOPICS') : ['knative-broker-kiot-kiot'],
     deadLetterTopic: r.string('KAFKA_DEAD_LETTER_TOPIC', 'kiot-writer-dead-letters'),
-    fromBeginning: r.boolean('KAFKA_FROM_BEGINNING', false),
+    // A group with no committed offsets starts at the earliest one: what the Broker took before the writer first
+    // joined (a first deployment, a new group id) is written too; points read twice are identical and overwrite.
+    fromBeginning: r.boolean('KAFKA_FROM_BEGINNING', true),
     concurrency: r.integer('KAFKA_PARTITIONS_CONCURRENTLY', 3, 1, 64),
     sessionTimeoutMs: r.integer('KAFKA_SESSION_TIMEOUT_MS', 30_000, 6000, 300_000),
     security: auth?.security ?? {},
