@@ -21,7 +21,7 @@ async function main(): Promise<void> {
   // Up before the consumer: the kubelet's liveness probe answers while the group is still being joined.
   const probes = probeServer(metrics, observed.ready);
   await new Promise<void>((resolve) => probes.listen(metricsPort, resolve));
-  const running = await runConsumer(kafka, (records) => processBatch(records, write, writer.mapping, writer.maxBatchLines, writer.inputTypes), log, observed);
+  const running = await runConsumer(kafka, (records, heartbeat) => processBatch(records, write, writer.mapping, writer.maxBatchLines, writer.inputTypes, heartbeat), log, observed);
   log({ msg: 'consuming', topics: kafka.topics, group: kafka.groupId, metricsPort: (probes.address() as AddressInfo).port });
   // A consumer kafkajs will not restart reads nothing more: exit, so the Deployment restarts the pod and shows it.
   void running.failed.then((err) => {

@@ -159,6 +159,31 @@ describe('influx-writer Kafka-direct mode', function () {
     }
   });
 
+  it('keeps its group membership through a batch that outlasts the session timeout (a slow InfluxDB), and commits it once', async () => {
+    const slowTopic = `${topic}-slow`;
+    await admin.createTopics({ topics: [{ topic: slowTopic, numPartitions: 1 }], waitForLeaders: true });
+    const t0 = Date.parse('2026-04-05T00:00:00Z');
+    const device = `${run}-slow`;
+    await producer.send({ topic: slowTopic, messages: Array.from({ length: 40 }, (_, i) => brokerRecord(validated(device, t0 + i * 1000, i))) });
+    const real = createInfluxWriter({ ...writer, precision: 'ms' });
+    let linesWritten = 0;
+    // 8 chunks of 5 lines at 1 s each: 8 s in one batch, past the 6 s session timeout.
+    const slow: WriteBody = async (body) => {
+      await new Promise((r) => setTimeout(r, 1000));
+      await real(body);
+      linesWritten += body.toString().split('\n').filter((l) => l.includes(device)).length;
+    };
+    const group = `g-slow-${run}`;
+    const consumer = await runConsumer({ ...target(group), topics: [slowTopic], sessionTimeoutMs: 6000 }, (records, heartbeat) => processBatch(records, slow, writer.mapping, 5, undefined, heartbeat), () => undefined);
+    try {
+      const committed = async (): Promise<number> => Number((await admin.fetchOffsets({ groupId: group, topics: [slowTopic] }))[0]!.partitions[0]!.offset);
+      await eventually(async () => ((await committed()) === 40 ? true : undefined), 30_000);
+      assert.equal(linesWritten, 40, 'the batch was written once: the member kept its partition and its commit was taken');
+    } finally {
+      await consumer.stop();
+    }
+  });
+
   it('shares the partitions between replicas in one group, and the one left takes over when another stops', async () => {
     const t0 = Date.parse('2026-04-03T00:00:00Z');
     const group = `g3-${run}`;

@@ -25,6 +25,16 @@ const settleTurns = () => new Promise((r) => setImmediate(r));
 const linesOf = (body: Buffer): string[] => body.toString().split('\n').filter((l) => l !== '');
 
 describe('Kafka-direct batch pipeline', () => {
+  it('reports each chunk once it is written (the consumer heartbeats there), and fails the batch when that report fails', async () => {
+    const records = Array.from({ length: 10 }, (_, i) => record(`d${i}`, 3, i * 3));
+    const events: string[] = [];
+    await processBatch(records, async (body) => void events.push(`write ${linesOf(body).length}`), mapping, 7, undefined, async () => void events.push('written'));
+    assert.deepEqual(events.filter((e) => e === 'written').length, 5);
+    assert.equal(events.at(-1), 'written');
+    // A heartbeat refused (the group is rebalancing): nothing may be committed, so the batch fails and is read again.
+    await assert.rejects(processBatch(records, async () => undefined, mapping, 7, undefined, async () => { throw new Error('The group is rebalancing'); }), /rebalancing/);
+  });
+
   it('writes every line once, in order, in chunks of at most maxLines that never split a record', async () => {
     const records = Array.from({ length: 10 }, (_, i) => record(`d${i}`, 3, i * 3));
     const writes: string[][] = [];

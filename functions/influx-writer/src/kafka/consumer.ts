@@ -97,7 +97,10 @@ async function ensureTopic(kafka: Kafka, topic: string, log: Log): Promise<void>
   }
 }
 
-export async function runConsumer(target: KafkaTarget, handle: (records: RawRecord[]) => Promise<BatchResult>, log: Log, observe: ConsumerObserver = unobserved): Promise<RunningConsumer> {
+/** Handles a batch; `heartbeat` keeps the group membership while it runs long (call it between writes). */
+export type BatchHandler = (records: RawRecord[], heartbeat: () => Promise<void>) => Promise<BatchResult>;
+
+export async function runConsumer(target: KafkaTarget, handle: BatchHandler, log: Log, observe: ConsumerObserver = unobserved): Promise<RunningConsumer> {
   const kafka = new Kafka({ clientId: target.clientId, brokers: [...target.brokers], ...kafkaClientSecurity(target.security), logLevel: logLevel.WARN, retry: { retries: 8, initialRetryTime: 300 } });
   const consumer: Consumer = kafka.consumer({ groupId: target.groupId, maxBytesPerPartition: 4 * 1024 * 1024, ...(target.sessionTimeoutMs !== undefined ? { sessionTimeout: target.sessionTimeoutMs, heartbeatInterval: Math.max(500, Math.floor(target.sessionTimeoutMs / 10)) } : {}) });
   // Named, so kafkajs does not warn at every start that its default changed: Java's partitioner, as Knative's Kafka components use.
@@ -127,7 +130,7 @@ export async function runConsumer(target: KafkaTarget, handle: (records: RawReco
       // A transient failure throws here: nothing is committed and kafkajs reads the batch again.
       let result: BatchResult;
       try {
-        result = await handle(records);
+        result = await handle(records, heartbeat);
       } catch (err) {
         observe.retry();
         await waitOut(retryAfterMs(err), heartbeat, () => stopping);

@@ -48,7 +48,12 @@ function prepare(record: RawRecord, mapping: Mapping, accept: TypeFilter): Prepa
  * a batch was prepared whole, then its chunks written one after another, and a batch's tens of
  * milliseconds of formatting held up the other partitions' writes as well.
  */
-export async function processBatch(records: readonly RawRecord[], write: WriteBody, mapping: Mapping, maxLines: number, inputTypes: readonly string[] = [EVENT_TYPES.validated]): Promise<BatchResult> {
+/**
+ * `chunkWritten`, when given, is awaited after each chunk is written: the consumer heartbeats there, so a batch
+ * of many chunks against a slow InfluxDB does not outlast the group's session timeout (the member would be
+ * dropped, its commit refused, and the batch read again, as slowly, without end).
+ */
+export async function processBatch(records: readonly RawRecord[], write: WriteBody, mapping: Mapping, maxLines: number, inputTypes: readonly string[] = [EVENT_TYPES.validated], chunkWritten?: () => Promise<void>): Promise<BatchResult> {
   const dead: DeadLetter[] = [];
   let skipped = 0;
   let written = 0;
@@ -63,6 +68,7 @@ export async function processBatch(records: readonly RawRecord[], write: WriteBo
     inFlight = undefined;
     if ('error' in done) throw done.error;
     written += done.written;
+    await chunkWritten?.();
   };
   const flush = async (): Promise<void> => {
     await settle();
