@@ -1,7 +1,8 @@
 /**
  * What marks a record as a dead letter: the Broker's knativeerror* extensions (knativeerrordest,
- * knativeerrorcode, knativeerrordata), as binary-mode ce_ headers or inside a structured value, and
- * the Kafka-direct writer's kiot_reason and kiot_source headers. A replay hands the original event on
+ * knativeerrorcode, knativeerrordata) and `reason` (its copy of the kne-reason header kiot's functions
+ * answer a refusal with), as binary-mode ce_ headers or inside a structured value, and the Kafka-direct
+ * writer's kiot_reason and kiot_source headers. No kiot event has a `reason` attribute of its own. A replay hands the original event on
  * as a new delivery: carried along, the marks would describe a failure that is over, and a stage that
  * takes dead letters (the light overlay's influx-writer) would take the event for one again.
  */
@@ -10,7 +11,8 @@ import type { IHeaders, KafkaMessage } from 'kafkajs';
 
 export function isDeadLetterMark(name: string): boolean {
   const n = name.toLowerCase();
-  return n.startsWith('knativeerror') || n.startsWith('ce_knativeerror') || n === 'kiot_reason' || n === 'kiot_source';
+  const attribute = n.startsWith('ce_') ? n.slice(3) : n;
+  return attribute.startsWith('knativeerror') || attribute === 'reason' || n === 'kiot_reason' || n === 'kiot_source';
 }
 
 /** The event without the marks. */

@@ -123,7 +123,7 @@ describe('kiot tail / replay', function () {
     await admin.connect();
     await admin.createTopics({ topics: [{ topic: dead, numPartitions: 1 }, { topic: again, numPartitions: 1 }], waitForLeaders: true });
     await admin.disconnect();
-    const failure = { knativeerrordest: 'http://influx-writer.kiot.svc', knativeerrorcode: '503', knativeerrordata: 'InfluxDB answered 503' };
+    const failure = { knativeerrordest: 'http://influx-writer.kiot.svc', knativeerrorcode: '422', knativeerrordata: 'eyJlcnJvciI6IlVOUFJPQ0VTU0FCTEUifQ==', reason: 'field type conflict' };
     const ev = { specversion: '1.0', id: 'v1', type: 'io.kiot.telemetry.validated.v1', source: 'kiot://demo/d1', application: 'demo', device: 'd1', datacontenttype: 'application/json' };
     const producer = kafka.producer();
     await producer.connect();
@@ -137,7 +137,7 @@ describe('kiot tail / replay', function () {
     sink.received.length = 0;
     assert.deepEqual(await replay({ brokers: [BROKER] }, dead, {}, { url: sink.url }, 500), { replayed: 2, failed: 0, skipped: 0 });
     for (const got of sink.received) {
-      assert.deepEqual(Object.keys(got.headers).filter((k) => /knativeerror|kiot_/.test(k)), [], JSON.stringify(got.headers));
+      assert.deepEqual(Object.keys(got.headers).filter((k) => /knativeerror|kiot_|reason/.test(k)), [], JSON.stringify(got.headers));
       assert.deepEqual([got.headers['ce-type'], got.headers['ce-device'], got.body.toString()], ['io.kiot.telemetry.validated.v1', 'd1', '{"records":[]}']);
     }
     assert.deepEqual(sink.received.map((x) => x.headers['ce-id']), ['v1', 'v2']);
