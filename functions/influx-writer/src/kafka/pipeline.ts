@@ -47,8 +47,6 @@ function prepare(record: RawRecord, mapping: Mapping, accept: TypeFilter): Prepa
  * prepared, so InfluxDB's work and the consumer's overlap (one write in flight per batch). Before,
  * a batch was prepared whole, then its chunks written one after another, and a batch's tens of
  * milliseconds of formatting held up the other partitions' writes as well.
- */
-/**
  * `chunkWritten`, when given, is awaited after each chunk is written: the consumer heartbeats there, so a batch
  * of many chunks against a slow InfluxDB does not outlast the group's session timeout (the member would be
  * dropped, its commit refused, and the batch read again, as slowly, without end).
