@@ -89,9 +89,10 @@ async function ensureTopic(kafka: Kafka, topic: string, log: Log): Promise<void>
   try {
     if ((await admin.listTopics()).includes(topic)) return;
     // The broker's defaults for partitions and replication; false: another replica created it meanwhile.
-    if (await admin.createTopics({ topics: [{ topic }], waitForLeaders: true })) log({ msg: 'created the dead-letter topic', topic });
-  } catch (err) {
-    throw new Error(`the dead-letter topic ${topic} does not exist and could not be created (${(err as Error).message}): create it, or let this writer create topics`, { cause: err });
+    const created = await admin.createTopics({ topics: [{ topic }], waitForLeaders: true }).catch((err: unknown) => {
+      throw new Error(`the dead-letter topic ${topic} does not exist and could not be created (${(err as Error).message}): create it, or let this writer create topics`, { cause: err });
+    });
+    if (created) log({ msg: 'created the dead-letter topic', topic });
   } finally {
     await admin.disconnect();
   }
