@@ -3,7 +3,7 @@
  * their topic, and commits a batch's offsets only after all of that succeeded (at-least-once:
  * a crash before the commit means the batch is read again; identical points overwrite).
  */
-import { Kafka, logLevel, Partitioners, type Consumer, type Producer } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs';
 import type { BatchResult, DeadLetter } from './pipeline';
 import { kafkaClientSecurity, type KafkaSecurity, type RawRecord } from '@kiot/core';
 
@@ -81,21 +81,19 @@ async function waitOut(ms: number, heartbeat: () => Promise<void>, stopping: () 
 /**
  * The dead-letter topic exists before the first record is read. Left to the broker's auto-creation
  * (off on many clusters), the first poison record's send would fail, and its batch would be read
- * and fail again without end, holding its partition back.
+ * and fail again without end, holding its partition back. It is made as durable as the topics its
+ * records come from (their replication factor; the cluster's default is often 1), with the
+ * cluster's default partitions.
  */
-async function ensureTopic(kafka: Kafka, topic: string, log: Log): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  try {
-    if ((await admin.listTopics()).includes(topic)) return;
-    // The broker's defaults for partitions and replication; false: another replica created it meanwhile.
-    const created = await admin.createTopics({ topics: [{ topic }], waitForLeaders: true }).catch((err: unknown) => {
-      throw new Error(`the dead-letter topic ${topic} does not exist and could not be created (${(err as Error).message}): create it, or let this writer create topics`, { cause: err });
-    });
-    if (created) log({ msg: 'created the dead-letter topic', topic });
-  } finally {
-    await admin.disconnect();
-  }
+export async function ensureTopic(admin: Pick<Admin, 'listTopics' | 'fetchTopicMetadata' | 'createTopics'>, topic: string, sources: readonly string[], log: Log): Promise<void> {
+  if ((await admin.listTopics()).includes(topic)) return;
+  const metadata = await admin.fetchTopicMetadata({ topics: [...sources] }).catch(() => ({ topics: [] }));
+  const replicas = Math.max(0, ...metadata.topics.flatMap((t) => t.partitions.map((p) => p.replicas.length)));
+  // false: another replica created it meanwhile.
+  const created = await admin.createTopics({ topics: [{ topic, ...(replicas > 0 ? { replicationFactor: replicas } : {}) }], waitForLeaders: true }).catch((err: unknown) => {
+    throw new Error(`the dead-letter topic ${topic} does not exist and could not be created (${(err as Error).message}): create it, or let this writer create topics`, { cause: err });
+  });
+  if (created) log({ msg: 'created the dead-letter topic', topic, replicationFactor: replicas > 0 ? replicas : 'cluster default' });
 }
 
 /** Handles a batch; `heartbeat` keeps the group membership while it runs long (call it between writes). */
@@ -111,7 +109,13 @@ export async function runConsumer(target: KafkaTarget, handle: BatchHandler, log
     if (!e.payload.restart) resolve(e.payload.error);
   }));
   let stopping = false;
-  await ensureTopic(kafka, target.deadLetterTopic, log);
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await ensureTopic(admin, target.deadLetterTopic, target.topics, log);
+  } finally {
+    await admin.disconnect();
+  }
   await producer.connect();
   await consumer.connect();
   for (const topic of target.topics) await consumer.subscribe({ topic, fromBeginning: target.fromBeginning });
