@@ -34,24 +34,27 @@ export class Forwards {
 
   /** Hands the event to the sink (`bytes`: its payload), counted under `qos`; resolves with the failure, if any. */
   forward(event: BinaryEvent, bytes: number, qos: string): Promise<KiotError | undefined> {
-    const m = this.deps.metrics;
     const held = this.deps.pause.held();
-    if (held !== undefined) m.inc('kiot_mqtt_forwards_held_total', { qos });
-    const forwarded = held !== undefined ? Promise.resolve(held) : this.track(this.deps.send(event), bytes);
-    return forwarded.then((failure) => {
-      m.inc(failure === undefined ? 'kiot_mqtt_forwarded_total' : 'kiot_mqtt_forward_failures_total', { qos });
-      return failure;
-    });
+    if (held === undefined) return this.track(this.deps.send(event), bytes, qos);
+    this.deps.metrics.inc('kiot_mqtt_forwards_held_total', { qos });
+    this.counted(held, qos);
+    return Promise.resolve(held);
   }
 
-  private track(sent: Promise<void>, bytes: number): Promise<KiotError | undefined> {
+  private counted(failure: KiotError | undefined, qos: string): KiotError | undefined {
+    this.deps.metrics.inc(failure === undefined ? 'kiot_mqtt_forwarded_total' : 'kiot_mqtt_forward_failures_total', { qos });
+    return failure;
+  }
+
+  /** Counted in the handlers the forward has anyway: no further promise per publish. */
+  private track(sent: Promise<void>, bytes: number, qos: string): Promise<KiotError | undefined> {
     this.inflight++;
     this.deps.budget.take(bytes);
     this.hooks.started();
-    return sent.then(() => undefined, (err: unknown) => {
+    return sent.then(() => this.counted(undefined, qos), (err: unknown) => {
       if (!(err instanceof KiotError)) throw err;
       this.deps.pause.learn(err);
-      return err;
+      return this.counted(err, qos);
     }).finally(() => {
       this.inflight--;
       this.deps.budget.give(bytes);
