@@ -3,7 +3,7 @@ import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { loadAll } from 'js-yaml';
-import { parseWiring } from '../broker/src/manifests';
+import { backoffMs, mergeDelivery, parseWiring } from '../broker/src/manifests';
 import { needService } from './support/services';
 
 const ROOT = join(__dirname, '..');
@@ -88,5 +88,14 @@ describe('scripts/deploy and the eventing overlays', function () {
     const wiring = parseWiring(docs as unknown as Record<string, unknown>[], 'kiot');
     assert.ok(!wiring.triggers.some((t) => t.name === 'rejects'), 'rejects go to InfluxDB through the influx-writer-rejects Trigger');
     assert.ok(wiring.triggers.some((t) => t.name === 'influx-writer-rejects'));
+    // The writer is also the dead-letter sink here: its Triggers must outlast an InfluxDB restart or upgrade.
+    const broker0 = wiring.brokers[0]!;
+    for (const name of ['influx-writer', 'influx-writer-rejects']) {
+      const d = mergeDelivery(broker0.delivery, wiring.triggers.find((t) => t.name === name)!.delivery);
+      const waits = Array.from({ length: d.retry ?? 0 }, (_, i) => backoffMs(d, i + 1));
+      const minutes = waits.reduce((a, b) => a + b, 0) / 60_000;
+      assert.ok(minutes >= 45, `${name} retries for ${minutes.toFixed(1)} min`);
+      assert.ok(Math.max(...waits) <= 5 * 60_000, `${name} waits up to ${Math.max(...waits) / 1000} s between attempts`);
+    }
   });
 });
