@@ -27,6 +27,8 @@ export function targets() {
     // kafkajs is not among the folder's dependencies: this bundle carries it, patched (PATCHES).
     if (existsSync(join(dir, 'src/consumer.ts'))) out.push({ name: `${name}-consumer`, dir, entry: join(dir, 'src/consumer.ts'), outfile: join(dir, 'build/consumer.js') });
   }
+  // kafkajs as the bundles carry it (PATCHES), for the benchmark's measure of the client alone.
+  out.push({ name: 'kafkajs', dir: join(root, 'bench'), stdin: "module.exports = require('kafkajs');\n", outfile: join(root, 'bench/build/kafkajs.js') });
   for (const [name, entry, outfile] of [['broker', 'broker/src/main.ts', 'broker/build/main.js'], ['mqtt-endpoint', 'endpoints/mqtt/src/main.ts', 'endpoints/mqtt/build/main.js'], ['cli', 'packages/cli/src/main.ts', 'packages/cli/build/kiot.js']]) {
     if (existsSync(join(root, entry))) out.push({ name, dir: join(root, dirname(dirname(entry))), entry: join(root, entry), outfile: join(root, outfile) });
   }

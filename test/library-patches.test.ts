@@ -63,7 +63,7 @@ describe('library patches in the bundles', () => {
       assert.deepEqual(headers['a'], [Buffer.from('1'), Buffer.from('2'), Buffer.from('3')]);
     });
 
-    for (const bundle of ['functions/influx-writer/build/consumer.js', 'packages/cli/build/kiot.js']) {
+    for (const bundle of ['functions/influx-writer/build/consumer.js', 'packages/cli/build/kiot.js', 'bench/build/kafkajs.js']) {
       it(`${bundle} carries the patched kafkajs, not the installed one`, () => {
         const text = readFileSync(join(ROOT, bundle), 'utf8');
         assert.match(text, /kiotHeaders\(kiotHeaderList\)/);
