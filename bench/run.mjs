@@ -11,6 +11,7 @@ import { endToEnd } from './scenarios/end-to-end.mjs';
 import { mqttScenario } from './scenarios/mqtt.mjs';
 import { kafkaDirect } from './scenarios/kafka-direct.mjs';
 import { environment, root } from './lib.mjs';
+import { markdown, mergeResults } from './results.mjs';
 import { runTmpdir } from '../scripts/run-tmpdir.mjs';
 
 if (Number(process.versions.node.split('.')[0]) < 22) {
@@ -22,6 +23,11 @@ const smoke = values.smoke || process.env.BENCH_SMOKE === '1';
 const settings = smoke ? { runs: 1, duration: 1, events: 500, connections: 16 } : { runs: 3, duration: 8, events: 10_000, connections: 32 };
 const scenarios = { 'per-function': perFunction, 'cold-start': coldStart, 'end-to-end': endToEnd, mqtt: mqttScenario, 'kafka-direct': kafkaDirect };
 const chosen = values.only ? values.only.split(',') : Object.keys(scenarios);
+const unknown = chosen.filter((name) => !(name in scenarios));
+if (unknown.length > 0) {
+  console.error(`no scenario ${unknown.join(', ')}; the scenarios are ${Object.keys(scenarios).join(', ')}`);
+  process.exit(2);
+}
 
 runTmpdir('kiot-bench-run-');
 const results = { environment: environment(), mode: smoke ? 'smoke' : 'full', settings, scenarios: {} };
@@ -38,27 +44,9 @@ for (const name of chosen) {
 const dir = values.out ?? join(root, 'bench/results');
 mkdirSync(dir, { recursive: true });
 const base = smoke ? 'smoke' : 'latest';
-// --only re-measures some scenarios: the others keep the figures of the last run of the same mode.
-if (values.only && existsSync(join(dir, `${base}.json`))) {
-  const previous = JSON.parse(readFileSync(join(dir, `${base}.json`), 'utf8'));
-  // Each kept scenario says when it was measured (its run's date): the heading's date is this run's.
-  const kept = Object.fromEntries(Object.entries(previous.scenarios).map(([name, sc]) => [name, { ...sc, measuredAt: sc.measuredAt ?? previous.environment.date }]));
-  results.scenarios = { ...kept, ...results.scenarios };
-}
-writeFileSync(join(dir, `${base}.json`), `${JSON.stringify(results, null, 2)}\n`);
-writeFileSync(join(dir, `${base}.md`), markdown(results));
+const previousPath = join(dir, `${base}.json`);
+const written = mergeResults(existsSync(previousPath) ? JSON.parse(readFileSync(previousPath, 'utf8')) : undefined, results, values.only !== undefined);
+writeFileSync(join(dir, `${base}.json`), `${JSON.stringify(written, null, 2)}\n`);
+writeFileSync(join(dir, `${base}.md`), markdown(written));
 process.stdout.write(`\nwrote ${join(dir, `${base}.json`)} and ${base}.md\n`);
 process.exit(Object.values(results.scenarios).some((s) => s.error) ? 1 : 0);
-
-function markdown(r) {
-  const e = r.environment;
-  const lines = [`# kiot benchmark results (${r.mode})`, '', `${e.date} · ${e.cpu} · ${e.cores} cores · Node ${e.node}`, '', 'Each figure: median of the runs [min–max]. Ratios are against a ceiling measured in the same run.', ''];
-  for (const [name, s] of Object.entries(r.scenarios)) {
-    lines.push(`## ${name}`, '');
-    if (s.measuredAt !== undefined) lines.push(`Measured ${s.measuredAt}, in an earlier run (\`--only\` re-measured the others).`, '');
-    if (s.error) { lines.push(`failed: ${s.error}`, ''); continue; }
-    lines.push(...s.table, '');
-    if (s.notes?.length) lines.push(...s.notes.map((n) => `- ${n}`), '');
-  }
-  return `${lines.join('\n')}\n`;
-}
