@@ -57,6 +57,21 @@ describe('recordEvent reads Kafka records as the Knative Kafka broker writes the
     assert.throws(() => recordEvent(binary({ ...ce, ce_time: 'lunchtime' }), onlyValidated), /invalid CloudEvent: time/);
   });
 
+  it('with a type filter, a binary record of a refused type is skipped on its ce_type header alone; a structured one on the type in its value', () => {
+    const onlyValidated = (type: string): boolean => type === 'io.kiot.telemetry.validated.v1';
+    // A header that cannot be read: a skipped record must not need it.
+    const unreadable = { toString: () => { throw new Error('read'); } } as unknown as Buffer;
+    for (const typeHeader of ['ce_type', 'CE_TYPE', 'Ce_Type']) {
+      const r: RawRecord = { key: null, value: Buffer.from('{'), headers: { ce_specversion: unreadable, ce_id: unreadable, [typeHeader]: Buffer.from('io.kiot.telemetry.raw.v1'), 'content-type': Buffer.from('application/json') }, timestamp: '0' };
+      assert.equal(recordEvent(r, onlyValidated), undefined, typeHeader);
+      assert.throws(() => recordEvent(r), /read/);
+    }
+    // A structured record is its value: a stray ce_type header does not decide for it.
+    const doc = { specversion: '1.0', id: '1', type: 'io.kiot.telemetry.validated.v1', source: '/s', data: { records: [] } };
+    const structured = binary({ 'Content-Type': 'application/cloudevents+json', ce_type: 'io.kiot.telemetry.raw.v1' }, JSON.stringify(doc));
+    assert.deepEqual(recordEvent(structured, onlyValidated)?.data, { records: [] });
+  });
+
   const poison: [string, RawRecord, RegExp][] = [
     ['no value and no ce_specversion', binary({}, null), /not a CloudEvent/],
     ['a structured record with no value', binary({ 'content-type': 'application/cloudevents+json' }, null), /structured mode record has no value/],
