@@ -55,6 +55,8 @@ export function targets() {
  *   headers (a repeated key still becomes an array); the rare record with a `__proto__` header keeps
  *   the original code, whose object literal makes that an own property. The writer's consumer and the CLI bundle kafkajs.
  */
+const KAFKAJS_RECORD_DECODER = /kafkajs[\\/]src[\\/]protocol[\\/]recordBatch[\\/]record[\\/]v0[\\/]decoder\.js$/;
+
 const PATCHES = [
   ...['isDefined', 'isStringOrObject'].map((check) => ({
     file: /cloudevents[\\/]dist[\\/]parsers\.js$/,
@@ -73,19 +75,21 @@ const PATCHES = [
     replace: () => 'catch (err) {\n        request.fcontext.cloudevent = undefined; // kiot: not a valid CloudEvent, kiot answers 400\n        return done();\n      }',
   },
   {
-    file: /kafkajs[\\/]src[\\/]protocol[\\/]recordBatch[\\/]record[\\/]v0[\\/]decoder\.js$/,
+    file: KAFKAJS_RECORD_DECODER,
     find: /const headers = decoder\.readVarIntArray\(HeaderDecoder\)\.reduce\(/,
     replace: () => `const kiotHeaderList = decoder.readVarIntArray(HeaderDecoder)
-  const headers = kiotHeaderList.every((h) => h.key !== '__proto__') ? kiotHeaders(kiotHeaderList) : kiotHeaderList.reduce(`,
+  const headers = kiotHeaders(kiotHeaderList) ?? kiotHeaderList.reduce(`,
   },
   {
-    file: /kafkajs[\\/]src[\\/]protocol[\\/]recordBatch[\\/]record[\\/]v0[\\/]decoder\.js$/,
+    file: KAFKAJS_RECORD_DECODER,
     find: /^module\.exports = \(decoder, batchContext = \{\}\) => \{$/m,
-    replace: (m) => `// kiot: the headers in one object, as the reduce below builds them, without a copy per header.
+    replace: (m) => `// kiot: the headers in one object, as the reduce below builds them, without a copy per header;
+// undefined for a __proto__ header, which only the reduce's object literal makes an own property.
 function kiotHeaders(list) {
   const headers = {}
   for (let i = 0; i < list.length; i++) {
     const { key, value } = list[i]
+    if (key === '__proto__') return undefined
     const prev = headers[key]
     headers[key] = prev === undefined ? value : Array.isArray(prev) ? prev.concat([value]) : [prev, value]
   }

@@ -57,8 +57,8 @@ export function recordEvent(r: RawRecord, accept?: TypeFilter): RecordEvent | un
     else if (name.startsWith('ce_')) attrs[name.slice(3)] = first;
   }
   let data: unknown;
-  if (contentType?.toLowerCase().startsWith('application/cloudevents')) {
-    if (contentType.toLowerCase().startsWith('application/cloudevents-batch')) throw new PoisonRecord('batched records are not supported');
+  if (isStructured(contentType)) {
+    if (contentType!.toLowerCase().startsWith('application/cloudevents-batch')) throw new PoisonRecord('batched records are not supported');
     if (r.value === null) throw new PoisonRecord('not a CloudEvent: a structured mode record has no value');
     const doc = parseJson(r.value, 'structured mode value');
     if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new PoisonRecord('not a CloudEvent: a structured mode value must be a JSON object');
@@ -79,6 +79,9 @@ export function recordEvent(r: RawRecord, accept?: TypeFilter): RecordEvent | un
   return attrs as RecordEvent;
 }
 
+/** Structured mode (or a batch of it): the record's value is the whole event. */
+const isStructured = (contentType: string | undefined): boolean => contentType?.toLowerCase().startsWith('application/cloudevents') === true;
+
 const headerText = (raw: RawRecord['headers'][string]): string | undefined => {
   const first = Array.isArray(raw) ? raw[0] : raw;
   return first === undefined ? undefined : first.toString();
@@ -96,7 +99,7 @@ function binaryTypeVerdict(r: RawRecord, accept: TypeFilter): 'accepted' | 'refu
   for (const key in r.headers) {
     // Only the two names matter, in any case: their lengths pick them out before any copy is made.
     if (key.length === 12 && key.toLowerCase() === 'content-type') {
-      if (headerText(r.headers[key])?.toLowerCase().startsWith('application/cloudevents') === true) return 'unread';
+      if (isStructured(headerText(r.headers[key]))) return 'unread';
     } else if (key.length === 7 && key.toLowerCase() === 'ce_type') type = headerText(r.headers[key]);
   }
   if (type === undefined) return 'unread';
