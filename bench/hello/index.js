@@ -4,21 +4,7 @@ const { CloudEvent } = require('cloudevents');
 
 const forward = process.env.HELLO_FORWARD;
 // Loaded only when forwarding: plain hello-world stays the cold-start and memory ceiling.
-const dispatcher = forward ? new (require('undici').Agent)() : undefined;
-const target = forward ? new URL(forward) : undefined;
-
-// The least a hand-off can be: send, wait for the status, drop the answer's body.
-const post = (body) =>
-  new Promise((resolve, reject) => {
-    let status = 0;
-    dispatcher.dispatch({ origin: target.origin, path: target.pathname, method: 'POST', headers: { 'content-type': 'application/json' }, body }, {
-      onRequestStart: () => undefined,
-      onResponseStart: (_c, code) => (status = code),
-      onResponseData: () => undefined,
-      onResponseEnd: () => resolve(status),
-      onResponseError: (_c, err) => reject(err),
-    });
-  });
+const post = forward ? require('./hand-off.js').poster(forward) : undefined;
 
 exports.handle = async (context, event) => {
   if (context.cloudevent) return new CloudEvent({ type: 'bench.reply.v1', source: 'bench', data: event.data });
