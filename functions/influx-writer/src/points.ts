@@ -5,7 +5,7 @@
 import { unprocessable, type KiotError, type Normalized, type Value } from '@kiot/core';
 import type { Mapping, Precision } from './config';
 import { booleanValue, fieldSet, floatValue, integerValue, quoted, seriesKey } from './line-protocol';
-import { recordMillis } from './record-time';
+import { millisText, recordMillis } from './record-time';
 
 export interface Identity {
   readonly application: string;
@@ -36,7 +36,7 @@ export function timestamp(iso: string, precision: Precision): string {
   const ms = recordMillis(iso);
   if (Number.isNaN(ms)) throw bad(`record time ${JSON.stringify(iso.slice(0, 40))} is not a time`);
   // Milliseconds (the default) need no sub-millisecond digits: skip the BigInt arithmetic.
-  if (precision === 'ms' && ms >= 0) return String(ms);
+  if (precision === 'ms' && ms >= 0) return millisText(ms);
   const frac = /\.(\d+)/.exec(iso)?.[1] ?? '';
   const nanosWithinMs = BigInt((frac.slice(3, 9) + '000000').slice(0, 6));
   const ns = BigInt(ms) * 1_000_000n + nanosWithinMs;

@@ -10,40 +10,68 @@ const DOT = 46;
 const T = 84;
 const Z = 90;
 
-/** The number in iso[from, to) when every character there is a digit, else -1. */
-function digits(iso: string, from: number, to: number): number {
+/** The number in text[from, to) when every character there is a digit, else -1. */
+function digits(text: string, from: number, to: number): number {
   let n = 0;
   for (let i = from; i < to; i++) {
-    const d = iso.charCodeAt(i) - 48;
+    const d = text.charCodeAt(i) - 48;
     if (d < 0 || d > 9) return -1;
     n = n * 10 + d;
   }
   return n;
 }
 
-function canonicalUtc(iso: string): number | undefined {
-  const n = iso.length;
-  if (n < 20 || iso.charCodeAt(4) !== DASH || iso.charCodeAt(7) !== DASH || iso.charCodeAt(10) !== T || iso.charCodeAt(13) !== COLON || iso.charCodeAt(16) !== COLON || iso.charCodeAt(n - 1) !== Z) return undefined;
-  const year = digits(iso, 0, 4);
-  const month = digits(iso, 5, 7);
-  const day = digits(iso, 8, 10);
-  const hour = digits(iso, 11, 13);
-  const minute = digits(iso, 14, 16);
-  const second = digits(iso, 17, 19);
-  // Date.UTC reads years below 100 as 19xx; the rare forms Date.parse treats specially go to it.
+/**
+ * Days from 1970-01-01 to the first of a month (1–12), proleptic Gregorian as Date.UTC counts them
+ * (H. Hinnant's days_from_civil). Date.UTC is a call into V8's runtime: it was half of this reader's time.
+ */
+function daysToMonth(year: number, month: number): number {
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * ((month + 9) % 12) + 2) / 5);
+  return era * 146097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719468;
+}
+
+/** text[from, to) read as the canonical UTC form, or undefined when it is not that form. */
+function canonicalUtc(text: string, from: number, to: number): number | undefined {
+  const n = to - from;
+  if (n < 20 || text.charCodeAt(from + 4) !== DASH || text.charCodeAt(from + 7) !== DASH || text.charCodeAt(from + 10) !== T || text.charCodeAt(from + 13) !== COLON || text.charCodeAt(from + 16) !== COLON || text.charCodeAt(to - 1) !== Z) return undefined;
+  const year = digits(text, from, from + 4);
+  const month = digits(text, from + 5, from + 7);
+  const day = digits(text, from + 8, from + 10);
+  const hour = digits(text, from + 11, from + 13);
+  const minute = digits(text, from + 14, from + 16);
+  const second = digits(text, from + 17, from + 19);
+  // Date.parse reads years below 100 as 19xx here; the rare forms it treats specially go to it.
   if (year < 100 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
   let ms = 0;
   if (n > 20) {
     // A fraction of 1 to 9 digits; only its first three count, as in Date.parse.
-    if (iso.charCodeAt(19) !== DOT || n > 30 || n < 22) return undefined;
-    const fraction = digits(iso, 20, n - 1);
+    if (text.charCodeAt(from + 19) !== DOT || n > 30 || n < 22) return undefined;
+    const fraction = digits(text, from + 20, to - 1);
     if (fraction < 0) return undefined;
     const places = n - 21;
     ms = places >= 3 ? Math.floor(fraction / 10 ** (places - 3)) : fraction * 10 ** (3 - places);
   }
-  return Date.UTC(year, month - 1, day, hour, minute, second, ms);
+  // A day past the month's end rolls over into the next, as Date.UTC rolls it.
+  return (((daysToMonth(year, month) + day - 1) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms;
 }
 
-export function recordMillis(iso: string): number {
-  return canonicalUtc(iso) ?? Date.parse(iso);
+/** The time in text[from, to) (the whole text by default): a record's time read where it stands, without a copy. */
+export function recordMillis(text: string, from = 0, to = text.length): number {
+  return canonicalUtc(text, from, to) ?? Date.parse(from === 0 && to === text.length ? text : text.slice(from, to));
+}
+
+const ZEROS = ['', '0', '00', '000', '0000', '00000'];
+
+/**
+ * Epoch milliseconds (a whole number, 0 or more) as decimal text, as String() writes them. A time
+ * today has 13 digits, too many for V8's small integers, and String() then takes its double path,
+ * three times slower than two small halves (123 → 39 ns).
+ */
+export function millisText(ms: number): string {
+  const high = Math.floor(ms / 1e6);
+  const low = String(ms - high * 1e6);
+  return high === 0 ? low : `${high}${ZEROS[6 - low.length]!}${low}`;
 }

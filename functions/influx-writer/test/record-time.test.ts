@@ -1,6 +1,6 @@
-/** recordMillis answers exactly what Date.parse answers, for canonical times and for everything near them. */
+/** recordMillis answers exactly what Date.parse answers, for canonical times and for everything near them; millisText writes what String() writes. */
 import { strict as assert } from 'node:assert';
-import { recordMillis } from '../src/record-time';
+import { millisText, recordMillis } from '../src/record-time';
 
 /** A deterministic generator, so a failure names a case that can be run again. */
 function random(seed: number): () => number {
@@ -39,6 +39,39 @@ describe('record time', () => {
         }
       }
     }
+  });
+
+  it('counts days as Date.parse does over years 100 to 9999, with every day 1 to 31 of every month (past the end rolls over)', () => {
+    // The day count is kiot's own arithmetic (not Date.UTC): leap years, centuries, 400-year eras, before 1970.
+    const r = random(3);
+    for (let i = 0; i < 20_000; i++) {
+      const year = 100 + Math.floor(r() * 9900);
+      const s = `${pad(year, 4)}-${pad(1 + Math.floor(r() * 12), 2)}-${pad(1 + Math.floor(r() * 31), 2)}T${pad(Math.floor(r() * 24), 2)}:${pad(Math.floor(r() * 60), 2)}:${pad(Math.floor(r() * 60), 2)}.${pad(Math.floor(r() * 1000), 3)}Z`;
+      assert.equal(recordMillis(s), Date.parse(s), s);
+    }
+    for (const year of [100, 1600, 1700, 1900, 1969, 2000, 2100, 2400, 9999]) {
+      for (const md of ['02-28', '02-29', '02-30', '02-31', '03-01', '12-31', '01-01']) {
+        const s = `${year}-${md}T00:00:00Z`;
+        assert.equal(recordMillis(s), Date.parse(s), s);
+      }
+    }
+  });
+
+  it('reads a time where it stands in a longer text, as it reads the time alone', () => {
+    const r = random(4);
+    for (let i = 0; i < 2000; i++) {
+      const time = i % 2 === 0 ? new Date(Math.floor(r() * 4e12)).toISOString() : `2026-06-0${1 + (i % 9)}T12:00:00+02:00`;
+      const text = `{"records":[{"time":"${time}","values":{}}]}`;
+      const from = text.indexOf(time);
+      assert.equal(recordMillis(text, from, from + time.length), Date.parse(time), time);
+    }
+  });
+
+  it('writes epoch milliseconds as String() writes them', () => {
+    const r = random(5);
+    const cases = [0, 1, 9, 10, 999_999, 1_000_000, 1_000_001, 1_000_010, 10_000_000, 1_780_272_000_000, 1_780_272_000_001, 1_780_272_099_999, Number.MAX_SAFE_INTEGER];
+    for (let i = 0; i < 20_000; i++) cases.push(Math.floor(r() * (i % 2 === 0 ? 4e12 : 2e6)));
+    for (const ms of cases) assert.equal(millisText(ms), String(ms), String(ms));
   });
 
   it('agrees with Date.parse on canonical times with one character changed', () => {
