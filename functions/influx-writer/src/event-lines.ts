@@ -5,16 +5,20 @@
  */
 import { EVENT_TYPES, normalizedProblem, unprocessable, type Normalized, type RecordEvent } from '@kiot/core';
 import type { Mapping } from './config';
-import { rejectLine, toLines } from './points';
+import { rejectLine, toLines, type Identity } from './points';
 
 const text = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-/** An SDK CloudEvent (HTTP) or a RecordEvent (Kafka-direct): both carry their attributes as properties. */
-export function eventLines(ev: RecordEvent, mapping: Mapping): string[] {
+/** Who sent the event: its application and device extensions (a 422 without them) and its channel (the subject). */
+export function identityOf(ev: RecordEvent): Identity {
   const application = text(ev['application']);
   const device = text(ev['device']);
   if (application === undefined || device === undefined) throw unprocessable('the event has no application or device extension', 'no identity');
-  const id = { application, device, channel: ev.subject ?? 'telemetry', extensions: ev as unknown as Record<string, unknown> };
+  return { application, device, channel: ev.subject ?? 'telemetry', extensions: ev as unknown as Record<string, unknown> };
+}
+
+/** An SDK CloudEvent (HTTP) or a RecordEvent (Kafka-direct): both carry their attributes as properties. */
+export function eventLines(ev: RecordEvent, mapping: Mapping, id: Identity = identityOf(ev)): string[] {
   if (ev.type === EVENT_TYPES.rejected) {
     const errors = (ev.data as { errors?: unknown } | undefined)?.errors;
     return [rejectLine(id, ev.time ?? new Date().toISOString(), Array.isArray(errors) ? errors : [], mapping.precision)];

@@ -50,11 +50,11 @@ export function measurementFor(id: Identity, mapping: Mapping): string {
 
 const identityTags = (id: Identity): Record<string, string> => ({ application: id.application, device: id.device, channel: id.channel });
 
-/** The event's tags: its identity, then configured ones from the record's meta or the event's extensions. */
-function tagsFor(id: Identity, data: Normalized, mapping: Mapping): Record<string, string> {
+/** The event's tags: its identity, then configured ones from the data's meta or the event's extensions. */
+function tagsFor(id: Identity, meta: Normalized['meta'], mapping: Mapping): Record<string, string> {
   const tags = identityTags(id);
   for (const t of mapping.tags) {
-    const v = data.meta?.[t] ?? id.extensions[t];
+    const v = meta?.[t] ?? id.extensions[t];
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') tags[t] = String(v);
   }
   return tags;
@@ -84,9 +84,11 @@ function chosenFields(values: Readonly<Record<string, Value>>, mapping: Mapping)
   return Object.fromEntries(mapping.fields.filter((f) => f in all).map((f) => [f, all[f]!]));
 }
 
+/** `measurement,tags`: every record of an event is one series, so this is formatted once per event. */
+export const seriesOf = (id: Identity, meta: Normalized['meta'], mapping: Mapping): string => seriesKey(measurementFor(id, mapping), tagsFor(id, meta, mapping));
+
 export function toLines(id: Identity, data: Normalized, mapping: Mapping): string[] {
-  // Every record of an event is one series: its measurement and tags are formatted once.
-  const series = seriesKey(measurementFor(id, mapping), tagsFor(id, data, mapping));
+  const series = seriesOf(id, data.meta, mapping);
   return data.records.map((record) => {
     const chosen = chosenFields(record.values, mapping);
     const fields = fieldSet(Object.keys(chosen), (k) => {

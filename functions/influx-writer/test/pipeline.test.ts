@@ -102,6 +102,21 @@ describe('Kafka-direct batch pipeline', () => {
     }
   });
 
+  it('writes validated data the same whether it comes as the validator writes it or in any other JSON form, and dead-letters what is not JSON or not normalized', async () => {
+    const plain = record('a', 3);
+    // The same data with spaces and another key order: the general path reads it.
+    const data = JSON.parse(plain.value!.toString()) as { records: { time: string; values: object }[] };
+    const respaced = { ...plain, value: Buffer.from(JSON.stringify({ records: data.records.map((r) => ({ values: r.values, time: r.time })) }, null, 2)) };
+    const bodies: Buffer[] = [];
+    const write = async (body: Buffer): Promise<void> => void bodies.push(body);
+    const result = await processBatch([plain, respaced, { ...plain, value: Buffer.from('{"records":[{"time"') }, { ...plain, value: Buffer.from('{"records":[]}') }], write, mapping, 5000);
+    const lines = bodies.flatMap(linesOf);
+    assert.equal(result.written, 6);
+    assert.deepEqual(lines.slice(3), lines.slice(0, 3));
+    assert.equal(lines[0], `temperature,application=demo,channel=temperature,device=a temperature=0 ${t0}`);
+    assert.deepEqual(result.dead.map((d) => d.reason), ['not a CloudEvent: the data is not JSON', 'not normalized data: records must be a non-empty array']);
+  });
+
   it('counts records of other types as skipped and dead-letters records that are no CloudEvent', async () => {
     const raw = brokerRecord(new CloudEvent({ type: 'io.kiot.telemetry.raw.v1', source: 'kiot://demo/x', application: 'demo', device: 'x', data: { t: 1 } }));
     // An MQTT PUBLISH with an empty payload becomes an event without data: the Kafka broker stores it with a null value.

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { PoisonRecord, recordEvent, type RawRecord } from '../src';
+import { parseRecordData, PoisonRecord, recordEvent, recordEventUnparsed, type RawRecord } from '../src';
 
 const binary = (headers: Record<string, string>, value: string | null = '{"records":[]}'): RawRecord => ({
   key: Buffer.from('demo/d1'),
@@ -19,6 +19,25 @@ describe('recordEvent reads Kafka records as the Knative Kafka broker writes the
 
   it('binary mode: data of another content type stays bytes', () => {
     assert.deepEqual(recordEvent(binary({ ...ce, 'content-type': 'application/octet-stream' }, 'AB')).data, Buffer.from('AB'));
+  });
+
+  it('unparsed: only the JSON data of a binary record is left as bytes, to be parsed as recordEvent parses it', () => {
+    const all = () => true;
+    const read = recordEventUnparsed(binary(ce, '{"records":[1]}'), all)!;
+    assert.deepEqual(read.json, Buffer.from('{"records":[1]}'));
+    assert.equal(read.event.data, undefined);
+    assert.equal(read.event['device'], 'd1');
+    assert.deepEqual(parseRecordData(read.json!), { records: [1] });
+    assert.throws(() => parseRecordData(Buffer.from('{not json')), (e: Error) => e instanceof PoisonRecord && e.message === 'not a CloudEvent: the data is not JSON');
+    // Bytes of another type, structured data (data_base64 included) and no data at all: as recordEvent reads them, with no json.
+    const doc = { specversion: '1.0', id: '1', type: 't', source: '/s', datacontenttype: 'application/json' };
+    for (const r of [binary({ ...ce, 'content-type': 'application/octet-stream' }, 'AB'), binary({ 'content-type': 'application/cloudevents+json' }, JSON.stringify({ ...doc, data: { a: 1 } })), binary({ 'content-type': 'application/cloudevents+json' }, JSON.stringify({ ...doc, data_base64: 'e30=' })), binary(ce, null)]) {
+      const u = recordEventUnparsed(r, all)!;
+      assert.equal(u.json, undefined);
+      assert.deepEqual(u.event, recordEvent(r));
+    }
+    // A type the reader refuses is still skipped before anything else is read.
+    assert.equal(recordEventUnparsed(binary(ce, '{not json'), () => false), undefined);
   });
 
   it('structured mode: data or data_base64', () => {

