@@ -50,10 +50,10 @@ const pick = <T>(r: () => number, xs: readonly T[]): T => xs[Math.floor(r() * xs
 
 const NUMBERS = [0, 1, -1, 21.5, -0.25, 0.1 + 0.2, 1 / 3, 1e-6, 1.5e-6, 9.9e-7, 1e-7, -1e-7, 123456789012345, 1234567890123456, 2 ** 53, 2 ** 60, 1e21, 1e20, -0, 100, 1e15, 0.000123];
 const NUMBER_TEXTS = ['1.0', '1.50', '1e2', '1E-3', '-0', '-0.0', '01', '1.', '.5', '+1', '1e400', '-1e400', '12345678901234567890', '0.0000001', '0.000001', '-0.000001', '1e+2', '--1', '1..2', '0x10', 'NaN', 'Infinity'];
-const KEYS = ['temperature', 'humidity', 'a', 'b', 'a.b', 'x-y', 'under_score', 'Z9', '', 'with space', 'com,ma', 'eq=ual', 'quo"te', 'back\\slash', 'ünï', 'tab\t', '0', '10', '2'];
+const KEYS = ['temperature', 'humidity', 'a', 'b', 'a.b', 'x-y', 'under_score', 'Z9', '', 'with space', 'com,ma', 'eq=ual', 'quo"te', 'back\\slash', 'ünï', 'tab\t', '0', '10', '2', 'urn:dev:1:x', '~!@#$%^&*()[]{}|;<>?/`'];
 const STRINGS = ['', 'ok', 'two words', 'quo"te', 'back\\slash', 'new\nline', 'ünïcödé', '\u0001', '\u007f', 'comma,equals=', '😀'];
 
-const GOOD_KEYS = ['temperature', 'humidity', 'a', 'b', 'a.b', 'x-y', 'under_score', 'Z9', '0', '10', '2'];
+const GOOD_KEYS = ['temperature', 'humidity', 'a', 'b', 'a.b', 'x-y', 'under_score', 'Z9', '0', '10', '2', 'urn:dev:1:temperature', '%RH', 'a/b'];
 const GOOD_STRINGS = ['', 'ok', 'two words', 'comma,equals='];
 
 function value(r: () => number, wild: boolean): unknown {

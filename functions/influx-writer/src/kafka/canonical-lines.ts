@@ -28,8 +28,8 @@ const VALUES = '","values":{';
 const END = ']}';
 
 const isDigit = (c: number): boolean => c >= ZERO && c <= 0x39;
-/** Field key characters that line protocol writes unescaped and JSON carries unescaped. */
-const isKeyChar = (c: number): boolean => (c >= 0x61 && c <= 0x7a) || (c >= 0x41 && c <= 0x5a) || isDigit(c) || c === 0x5f || c === DOT || c === MINUS;
+/** Field key characters that line protocol writes unescaped (not the comma, space or equals sign) and JSON carries unescaped. */
+const isKeyChar = (c: number): boolean => c > 0x20 && c < 0x7f && c !== QUOTE && c !== BACKSLASH && c !== COMMA && c !== 0x3d;
 /** Printable ASCII other than the quote and the backslash: what a JSON string holds unescaped, and line protocol quotes as is. */
 const isPlain = (c: number): boolean => c >= 0x20 && c < 0x7f && c !== QUOTE && c !== BACKSLASH;
 
