@@ -21,7 +21,7 @@ describe("the writer's fast path takes what kiot's converter writes", () => {
     it(what, () => {
       const { normalized } = convert({ ...base, mediaType, data });
       const json = Buffer.from(JSON.stringify(normalized));
-      const lines = canonicalLines(json, 'temperature,application=demo,channel=temperature,device=d1', mapping);
+      const lines = canonicalLines(json, { application: 'demo', device: 'd1', channel: 'temperature', extensions: {} }, mapping);
       assert.ok(lines !== undefined && lines.lines === normalized.records.length, json.toString());
     });
   }

@@ -11,6 +11,7 @@
  * them and written as String() writes them. A test holds the two paths byte-equal.
  */
 import type { Mapping } from '../config';
+import { seriesOf, type Identity } from '../points';
 import { millisText, recordMillis } from '../record-time';
 
 const QUOTE = 0x22;
@@ -88,15 +89,17 @@ const byKey = (a: Field, b: Field): number => (a.key < b.key ? -1 : a.key > b.ke
 export const canonicalMapping = (m: Mapping): boolean => m.precision === 'ms' && m.fields.length === 0 && m.integerFields.length === 0;
 
 /**
- * The lines of `json` under `series` (the event's `measurement,tags`), each ended by a newline, as
- * the general path would write them; undefined when the data is not in the canonical form.
+ * The lines of the event's data `json`, each ended by a newline, as the general path would write
+ * them; undefined when the data is not in the canonical form.
  * Read as one string, once: many small Buffer calls cost more than JSON.parse did.
  */
-export function canonicalLines(json: Buffer, series: string, mapping: Mapping): { bytes: Buffer; lines: number } | undefined {
+export function canonicalLines(json: Buffer, id: Identity, mapping: Mapping): { bytes: Buffer; lines: number } | undefined {
   if (!canonicalMapping(mapping)) return undefined;
   // Latin-1 keeps every byte one character; a byte past ASCII is never taken below, so no UTF-8 is misread.
   const s = json.toString('latin1');
   if (!s.startsWith(FIRST)) return undefined;
+  // The data has no meta (the form has none), so only the event's extensions can name tags.
+  const series = seriesOf(id, undefined, mapping);
   let i = FIRST.length;
   let out = '';
   let lines = 0;

@@ -8,7 +8,6 @@ import { EVENT_TYPES, KiotError, parseRecordData, PoisonRecord, recordEventUnpar
 import type { Mapping } from '../config';
 import { WriteFailure, type WriteBody } from '../influx';
 import { eventLines, identityOf } from '../event-lines';
-import { seriesOf } from '../points';
 import { canonicalLines } from './canonical-lines';
 
 export interface DeadLetter {
@@ -41,7 +40,7 @@ function prepare(record: RawRecord, mapping: Mapping, accept: TypeFilter): Prepa
     const id = identityOf(event);
     if (json !== undefined) {
       // Validated data as kiot writes it goes straight from bytes to lines; anything else is parsed.
-      const fast = event.type === EVENT_TYPES.rejected ? undefined : canonicalLines(json, seriesOf(id, undefined, mapping), mapping);
+      const fast = event.type === EVENT_TYPES.rejected ? undefined : canonicalLines(json, id, mapping);
       if (fast !== undefined) return { record, ...fast };
     }
     const lines = eventLines(json === undefined ? event : { ...event, data: parseRecordData(json) }, mapping, id);
