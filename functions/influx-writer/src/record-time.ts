@@ -33,8 +33,8 @@ function daysToMonth(year: number, month: number): number {
   return era * 146097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719468;
 }
 
-/** text[from, to) read as the canonical UTC form, or undefined when it is not that form. */
-function canonicalUtc(text: string, from: number, to: number): number | undefined {
+/** text[from, to) read as the canonical UTC form, or undefined when it is not that form (recordMillis then asks Date.parse). */
+export function canonicalUtc(text: string, from: number, to: number): number | undefined {
   const n = to - from;
   if (n < 20 || text.charCodeAt(from + 4) !== DASH || text.charCodeAt(from + 7) !== DASH || text.charCodeAt(from + 10) !== T || text.charCodeAt(from + 13) !== COLON || text.charCodeAt(from + 16) !== COLON || text.charCodeAt(to - 1) !== Z) return undefined;
   const year = digits(text, from, from + 4);
