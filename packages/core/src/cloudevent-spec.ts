@@ -5,6 +5,7 @@
  * binary-mode form (attributes plus data bytes) in which endpoints and the broker write events.
  */
 import { randomUUID } from 'node:crypto';
+import { canonicalUtc } from './utc-time';
 
 export type AttributeValue = string | number | boolean;
 
@@ -18,7 +19,11 @@ export const isAttributeName = (name: string): boolean => ATTRIBUTE_NAME.test(na
 const URI_REFERENCE = /^[!-~\u0080-\uffff]*$/;
 const ABSOLUTE_URI = /^[A-Za-z][A-Za-z0-9+.-]*:[!-~\u0080-\uffff]*$/;
 
-function isRfc3339(v: string): boolean {
+/** RFC 3339 as CloudEvents' time needs it: the nearly universal canonical UTC form read by hand, anything else by the full check. */
+const isRfc3339 = (v: string): boolean => canonicalUtc(v) !== undefined || rfc3339ByPattern(v);
+
+/** The full check, pattern then Date.parse: what isRfc3339 answers for every string (a test holds the two equal). */
+export function rfc3339ByPattern(v: string): boolean {
   const m = RFC3339.exec(v);
   if (!m) return false;
   const [, , mo, d, h, mi, s, , , oh, om] = m;

@@ -16,3 +16,4 @@ export * from './metrics';
 export * from './sink-binding';
 export * from './sent-bytes';
 export * from './client-address';
+export * from './utc-time';

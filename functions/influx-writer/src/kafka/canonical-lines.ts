@@ -10,9 +10,10 @@
  * 1970, a precision other than ms, configured field lists. Numbers are read as JSON.parse reads them
  * and written as String() writes them. A test holds the two paths byte-equal.
  */
+import { canonicalUtc } from '@kiot/core';
 import type { Mapping } from '../config';
 import { seriesOf, type Identity } from '../points';
-import { canonicalUtc, millisText } from '../record-time';
+import { millisText } from '../record-time';
 
 const QUOTE = 0x22;
 const COMMA = 0x2c;
