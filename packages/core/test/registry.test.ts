@@ -43,6 +43,20 @@ describe('device registry', () => {
     assert.equal((await auth.device('a', 'd', 's3cret')).ok, true);
   });
 
+  it('keys its cache by a keyed hash: never the presented secret, and not the same key in another process', async () => {
+    const registry = parseRegistry({ applications: { a: { devices: { d: { password: hash } } } } });
+    const keys = async (): Promise<string[]> => {
+      const auth = new Authenticator(registry);
+      assert.equal((await auth.device('a', 'd', 's3cret')).ok, true);
+      return [...(auth as unknown as { cache: Map<string, number> }).cache.keys()];
+    };
+    const [one, other] = [await keys(), await keys()];
+    assert.equal(one.length, 1);
+    for (const form of ['s3cret', Buffer.from('s3cret').toString('base64'), Buffer.from('s3cret').toString('hex')]) assert.ok(!one[0]!.includes(form), form);
+    // A random key per Authenticator (per process): the same credential gives another cache key.
+    assert.notEqual(one[0], other[0]);
+  });
+
   it('runs scrypt once for a burst of concurrent requests with the same credential', async () => {
     const auth = new Authenticator(parseRegistry({ applications: { a: { devices: { d: { password: hash } } } } }));
     const start = process.hrtime.bigint();
