@@ -46,7 +46,7 @@ export function canonicalUtc(text: string, from = 0, to = text.length): number |
   const hour = digits(text, from + 11, from + 13);
   const minute = digits(text, from + 14, from + 16);
   const second = digits(text, from + 17, from + 19);
-  // Date.parse reads years below 100 as 19xx here; the rare forms it treats specially go to it.
+  // Years below 100 (which Date.UTC read as 19xx when this reader used it) are left to the caller's full check.
   if (year < 100 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
   let ms = 0;
   if (n > 20) {
