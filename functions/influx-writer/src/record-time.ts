@@ -6,9 +6,8 @@
  */
 import { canonicalUtc } from '@kiot/core';
 
-/** The time in text[from, to) (the whole text by default): a record's time read where it stands, without a copy. */
-export function recordMillis(text: string, from = 0, to = text.length): number {
-  return canonicalUtc(text, from, to) ?? Date.parse(from === 0 && to === text.length ? text : text.slice(from, to));
+export function recordMillis(iso: string): number {
+  return canonicalUtc(iso) ?? Date.parse(iso);
 }
 
 const ZEROS = ['', '0', '00', '000', '0000', '00000'];

@@ -48,6 +48,16 @@ describe('canonical UTC times', () => {
     }
   });
 
+  it('reads a time where it stands in a longer text as Date.parse reads it alone, and leaves other forms to the caller', () => {
+    const r = random(4);
+    for (let i = 0; i < 2000; i++) {
+      const time = i % 2 === 0 ? new Date(Math.floor(r() * 4e12)).toISOString() : `2026-06-0${1 + (i % 9)}T12:00:00+02:00`;
+      const text = `{"records":[{"time":"${time}","values":{}}]}`;
+      const from = text.indexOf(time);
+      assert.equal(canonicalUtc(text, from, from + time.length), i % 2 === 0 ? Date.parse(time) : undefined, time);
+    }
+  });
+
   it('reads a time where it stands in a longer text', () => {
     const t = '2026-06-01T12:00:00.123Z';
     const text = `{"time":"${t}"}`;

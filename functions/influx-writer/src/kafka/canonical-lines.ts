@@ -12,6 +12,7 @@
  */
 import { canonicalUtc } from '@kiot/core';
 import type { Mapping } from '../config';
+import { booleanValue, floatValue } from '../line-protocol';
 import { seriesOf, type Identity } from '../points';
 import { millisText } from '../record-time';
 
@@ -141,20 +142,20 @@ export function canonicalLines(json: Buffer, id: Identity, mapping: Mapping): { 
         if (s.charCodeAt(i) !== QUOTE) return undefined;
         value = s.slice(from, ++i);
       } else if (s.startsWith('true', i)) {
-        value = 'T';
+        value = booleanValue(true);
         i += 4;
       } else if (s.startsWith('false', i)) {
-        value = 'F';
+        value = booleanValue(false);
         i += 5;
       } else {
         i = numberEnd(s, i);
         if (i < 0) return undefined;
         value = s.slice(from, i);
         if (!asWritten) {
-          // The double JSON.parse would read, written as the general path writes it (floatValue).
-          const v = Number(value);
-          if (!Number.isFinite(v)) return undefined;
-          value = String(v);
+          // The double JSON.parse would read, written as the general path writes it; not finite is its 422.
+          const written = floatValue(Number(value));
+          if (written === undefined) return undefined;
+          value = written;
         }
       }
       keys[n] = key;
