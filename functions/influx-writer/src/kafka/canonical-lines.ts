@@ -109,7 +109,7 @@ export const canonicalMapping = (m: Mapping): boolean => m.precision === 'ms' &&
  * them; undefined when the data is not in the canonical form.
  * Read as one string, once: many small Buffer calls cost more than JSON.parse did.
  */
-export function canonicalLines(json: Buffer, id: Identity, mapping: Mapping): { bytes: Buffer; lines: number } | undefined {
+export function canonicalLines(json: Buffer, id: Identity, mapping: Mapping): { text: string; lines: number } | undefined {
   if (!canonicalMapping(mapping)) return undefined;
   // Latin-1 keeps every byte one character; a byte past ASCII is never taken below, so no UTF-8 is misread.
   const s = json.toString('latin1');
@@ -176,5 +176,5 @@ export function canonicalLines(json: Buffer, id: Identity, mapping: Mapping): { 
     else if (i + END.length === s.length && s.endsWith(END)) break;
     else return undefined;
   }
-  return { bytes: Buffer.from(out), lines };
+  return { text: out, lines };
 }

@@ -9,6 +9,7 @@ import type { Mapping } from '../config';
 import { WriteFailure, type WriteBody } from '../influx';
 import { eventLines, identityOf } from '../event-lines';
 import { canonicalLines } from './canonical-lines';
+import { Chunk } from './chunk';
 
 export interface DeadLetter {
   readonly record: RawRecord;
@@ -21,14 +22,10 @@ export interface BatchResult {
   readonly dead: readonly DeadLetter[];
 }
 
-/**
- * A record's lines, encoded at once, each ended by a newline. Kept as strings until the chunk's
- * write, they outlived many young-generation collections and were copied at each: encoding them
- * at once cut the consumer's CPU per point by a fifth (median 2.48 → 1.99 µs in packs of 50).
- */
+/** A record's lines, each ended by a newline; encoded straight into the chunk (chunk.ts). */
 interface Prepared {
   readonly record: RawRecord;
-  readonly bytes: Buffer;
+  readonly text: string;
   readonly lines: number;
 }
 
@@ -41,10 +38,10 @@ function prepare(record: RawRecord, mapping: Mapping, accept: TypeFilter): Prepa
     if (json !== undefined) {
       // Validated data as kiot writes it goes straight from bytes to lines; anything else is parsed.
       const fast = event.type === EVENT_TYPES.rejected ? undefined : canonicalLines(json, id, mapping);
-      if (fast !== undefined) return { record, ...fast };
+      if (fast !== undefined) return { record, text: fast.text, lines: fast.lines };
     }
     const lines = eventLines(json === undefined ? event : { ...event, data: parseRecordData(json) }, mapping, id);
-    return { record, bytes: lines.length === 0 ? Buffer.alloc(0) : Buffer.from(`${lines.join('\n')}\n`), lines: lines.length };
+    return { record, text: lines.length === 0 ? '' : `${lines.join('\n')}\n`, lines: lines.length };
   } catch (err) {
     if (err instanceof PoisonRecord) throw err;
     throw new PoisonRecord(err instanceof KiotError ? err.message : String(err));
@@ -64,8 +61,7 @@ export async function processBatch(records: readonly RawRecord[], write: WriteBo
   const dead: DeadLetter[] = [];
   let skipped = 0;
   let written = 0;
-  let chunk: Prepared[] = [];
-  let lines = 0;
+  let chunk = new Chunk();
   let inFlight: Promise<Settled> | undefined;
   // Rejects are always written (kiot_rejected); of the rest, only the types the writer takes.
   const accept: TypeFilter = (type) => type === EVENT_TYPES.rejected || inputTypes.includes(type);
@@ -80,9 +76,9 @@ export async function processBatch(records: readonly RawRecord[], write: WriteBo
   const flush = async (): Promise<void> => {
     await settle();
     // Settled at once, so a failure while the next chunk is prepared is never an unhandled rejection.
-    inFlight = writeSplitting(chunk, write, dead).then((n) => ({ written: n }), (error: unknown) => ({ error }));
-    chunk = [];
-    lines = 0;
+    inFlight = writeSplitting(chunk, 0, chunk.parts.length, write, dead).then((n) => ({ written: n }), (error: unknown) => ({ error }));
+    // Sized like this one: a chunk rarely grows.
+    chunk = new Chunk(chunk.byteLength + chunk.byteLength / 8);
   };
   for (const record of records) {
     let p: Prepared | 'skip';
@@ -97,29 +93,30 @@ export async function processBatch(records: readonly RawRecord[], write: WriteBo
       skipped++;
       continue;
     }
-    if (lines + p.lines > maxLines && chunk.length > 0) await flush();
-    chunk.push(p);
-    lines += p.lines;
+    if (chunk.lines + p.lines > maxLines && chunk.parts.length > 0) await flush();
+    chunk.add(p.record, p.text, p.lines);
   }
-  if (chunk.length > 0) await flush();
+  if (chunk.parts.length > 0) await flush();
   await settle();
   return { written, skipped, dead };
 }
 
 type Settled = { readonly written: number } | { readonly error: unknown };
 
-/** Writes a chunk; when InfluxDB refuses it (4xx), halves it until the poison records are alone. */
-async function writeSplitting(chunk: readonly Prepared[], write: WriteBody, dead: DeadLetter[]): Promise<number> {
+/** Writes parts [from, to) of a chunk; when InfluxDB refuses them (4xx), halves them until the poison records are alone. */
+async function writeSplitting(chunk: Chunk, from: number, to: number, write: WriteBody, dead: DeadLetter[]): Promise<number> {
   try {
-    await write(chunk.length === 1 ? chunk[0]!.bytes : Buffer.concat(chunk.map((p) => p.bytes)));
-    return chunk.reduce((n, p) => n + p.lines, 0);
+    await write(chunk.bytes(from, to));
+    let lines = 0;
+    for (let i = from; i < to; i++) lines += chunk.parts[i]!.lines;
+    return lines;
   } catch (err) {
     if (!(err instanceof WriteFailure) || err.kind === 'transient') throw err;
-    if (chunk.length === 1) {
-      dead.push({ record: chunk[0]!.record, reason: `influx rejected: ${err.message.slice(0, 200)}` });
+    if (to - from === 1) {
+      dead.push({ record: chunk.parts[from]!.record, reason: `influx rejected: ${err.message.slice(0, 200)}` });
       return 0;
     }
-    const mid = Math.ceil(chunk.length / 2);
-    return (await writeSplitting(chunk.slice(0, mid), write, dead)) + (await writeSplitting(chunk.slice(mid), write, dead));
+    const mid = from + Math.ceil((to - from) / 2);
+    return (await writeSplitting(chunk, from, mid, write, dead)) + (await writeSplitting(chunk, mid, to, write, dead));
   }
 }
