@@ -21,6 +21,13 @@ function digits(text: string, from: number, to: number): number {
   return n;
 }
 
+/** The two digits at text[i] as a number, or -1: the fields' fixed widths, read without a loop (a quarter of this reader's time). */
+function two(text: string, i: number): number {
+  const a = text.charCodeAt(i) - 48;
+  const b = text.charCodeAt(i + 1) - 48;
+  return a >= 0 && a <= 9 && b >= 0 && b <= 9 ? a * 10 + b : -1;
+}
+
 /**
  * Days from 1970-01-01 to the first of a month (1–12), proleptic Gregorian as Date.UTC counts them
  * (H. Hinnant's days_from_civil). Date.UTC is a call into V8's runtime: it was half of this reader's time.
@@ -40,16 +47,24 @@ function daysToMonth(year: number, month: number): number {
 export function canonicalUtc(text: string, from = 0, to = text.length): number | undefined {
   const n = to - from;
   if (n < 20 || text.charCodeAt(from + 4) !== DASH || text.charCodeAt(from + 7) !== DASH || text.charCodeAt(from + 10) !== T || text.charCodeAt(from + 13) !== COLON || text.charCodeAt(from + 16) !== COLON || text.charCodeAt(to - 1) !== Z) return undefined;
-  const year = digits(text, from, from + 4);
-  const month = digits(text, from + 5, from + 7);
-  const day = digits(text, from + 8, from + 10);
-  const hour = digits(text, from + 11, from + 13);
-  const minute = digits(text, from + 14, from + 16);
-  const second = digits(text, from + 17, from + 19);
+  const century = two(text, from);
+  const yy = two(text, from + 2);
+  const month = two(text, from + 5);
+  const day = two(text, from + 8);
+  const hour = two(text, from + 11);
+  const minute = two(text, from + 14);
+  const second = two(text, from + 17);
   // Years below 100 (which Date.UTC read as 19xx when this reader used it) are left to the caller's full check.
-  if (year < 100 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  if (century < 1 || yy < 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return undefined;
+  const year = century * 100 + yy;
   let ms = 0;
-  if (n > 20) {
+  if (n === 24) {
+    // Milliseconds, as toISOString writes them.
+    const hundreds = text.charCodeAt(from + 20) - 48;
+    const rest = two(text, from + 21);
+    if (text.charCodeAt(from + 19) !== DOT || hundreds < 0 || hundreds > 9 || rest < 0) return undefined;
+    ms = hundreds * 100 + rest;
+  } else if (n > 20) {
     // A fraction of 1 to 9 digits; only its first three count, as in Date.parse.
     if (text.charCodeAt(from + 19) !== DOT || n > 30 || n < 22) return undefined;
     const fraction = digits(text, from + 20, to - 1);
