@@ -78,7 +78,7 @@ export async function processBatch(records: readonly RawRecord[], write: WriteBo
     // Settled at once, so a failure while the next chunk is prepared is never an unhandled rejection.
     inFlight = writeSplitting(chunk, 0, chunk.parts.length, write, dead).then((n) => ({ written: n }), (error: unknown) => ({ error }));
     // Sized like this one: a chunk rarely grows.
-    chunk = new Chunk(chunk.byteLength + chunk.byteLength / 8);
+    chunk = new Chunk(Math.ceil(chunk.byteLength * 1.125));
   };
   for (const record of records) {
     let p: Prepared | 'skip';
