@@ -22,6 +22,7 @@ describe('Kafka-direct chunk', () => {
     assert.equal(chunk.bytes().toString(), all);
     assert.equal(chunk.byteLength, Buffer.byteLength(all));
     assert.equal(chunk.lines, texts.reduce((n, t) => n + (t === '' ? 0 : t.split('\n').length - 1), 0));
+    assert.equal(chunk.linesIn(1234, 3210), texts.slice(1234, 3210).reduce((n, t) => n + (t === '' ? 0 : t.split('\n').length - 1), 0));
     // Any run of records is its bytes alone: what a refused chunk is halved into.
     for (const [from, to] of [[0, 1], [1, 2], [4, 5], [0, 2000], [2000, 4000], [1234, 3210], [3999, 4000], [7, 7]] as const) {
       assert.equal(chunk.bytes(from, to).toString(), texts.slice(from, to).join(''), `parts ${from}–${to}`);

@@ -16,15 +16,14 @@ export interface ChunkPart {
 const MIN_CAPACITY = 64 * 1024;
 
 export class Chunk {
-  private buf: Buffer;
+  // Allocated at the first add: a batch's last flush starts a chunk that never gets a record.
+  private buf = Buffer.alloc(0);
   private size = 0;
   readonly parts: ChunkPart[] = [];
   lines = 0;
 
   /** `capacity`: the bytes expected, so a chunk like the last one is written without growing. */
-  constructor(capacity = MIN_CAPACITY) {
-    this.buf = Buffer.allocUnsafeSlow(Math.max(MIN_CAPACITY, capacity));
-  }
+  constructor(private readonly capacity = MIN_CAPACITY) {}
 
   get byteLength(): number {
     return this.size;
@@ -45,8 +44,15 @@ export class Chunk {
     return from >= to ? this.buf.subarray(0, 0) : this.buf.subarray(this.parts[from]!.start, this.parts[to - 1]!.end);
   }
 
+  /** The lines of parts [from, to). */
+  linesIn(from = 0, to = this.parts.length): number {
+    let lines = 0;
+    for (let i = from; i < to; i++) lines += this.parts[i]!.lines;
+    return lines;
+  }
+
   private grow(needed: number): void {
-    const next = Buffer.allocUnsafeSlow(Math.max(needed, this.buf.length * 2));
+    const next = Buffer.allocUnsafeSlow(Math.max(needed, this.buf.length * 2, this.capacity, MIN_CAPACITY));
     this.buf.copy(next, 0, 0, this.size);
     this.buf = next;
   }

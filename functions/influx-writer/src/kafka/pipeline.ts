@@ -107,9 +107,7 @@ type Settled = { readonly written: number } | { readonly error: unknown };
 async function writeSplitting(chunk: Chunk, from: number, to: number, write: WriteBody, dead: DeadLetter[]): Promise<number> {
   try {
     await write(chunk.bytes(from, to));
-    let lines = 0;
-    for (let i = from; i < to; i++) lines += chunk.parts[i]!.lines;
-    return lines;
+    return chunk.linesIn(from, to);
   } catch (err) {
     if (!(err instanceof WriteFailure) || err.kind === 'transient') throw err;
     if (to - from === 1) {
