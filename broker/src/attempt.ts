@@ -27,7 +27,7 @@ const failed = (error: string): Attempt => ({ ok: false, status: 0, headers: {},
 
 /** Delivers in binary mode, asking for a reply (`prefer: reply`); never rejects: a failure is an Attempt. */
 export function createSender(sinks: SinkStore): Send {
-  const exchange = createExchanger(1024);
+  const exchange = createExchanger({ maxConnections: 1024 });
   const urls = new Map<string, URL>();
   return async (target, event, timeoutMs) => {
     if ('sink' in target) {

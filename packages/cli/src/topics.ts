@@ -76,7 +76,7 @@ export async function replay(conn: KafkaConnection, topic: string, range: Range,
   // Java's partitioner (murmur2 of the key), as the Knative Kafka broker uses: a replayed record lands where the broker would put it.
   const producer = to.topic !== undefined ? kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false }) : undefined;
   await producer?.connect();
-  const post = createExchanger(16, to.ca);
+  const post = createExchanger({ maxConnections: 16, ca: to.ca });
   const consumer = kafka.consumer({ groupId: `kiot-replay-${process.pid}-${Date.now()}`, allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning: true });

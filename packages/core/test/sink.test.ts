@@ -161,7 +161,7 @@ describe('createExchanger: the whole answer of one exchange, against a real HTTP
       if (req.headers['x-n'] === 'slow') setTimeout(() => res.writeHead(202).end(), 400);
       else res.writeHead(202).end();
     };
-    const exchange = createExchanger(1);
+    const exchange = createExchanger({ maxConnections: 1 });
     const slow = exchange(url, { 'x-n': 'slow' }, 'a', 2000);
     await assert.rejects(exchange(url, { 'x-n': 'queued' }, 'b', 100), (err: unknown) => err instanceof SinkTimeout);
     assert.equal((await slow).status, 202);

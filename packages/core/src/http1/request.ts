@@ -1,0 +1,32 @@
+/**
+ * A POST's bytes: the request line, the caller's headers, Host and Content-Length. A header that
+ * could split the request (CR, LF, other controls) or that framing owns is refused before anything
+ * is sent, as node:http and undici refuse it.
+ */
+const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+const UNSAFE_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
+/** Set here from the URL and the body; a caller's own would frame the request differently from what is sent. */
+const OWNED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect', 'te', 'trailer']);
+
+export class InvalidRequest extends Error {}
+
+export function postBytes(url: URL, headers: Readonly<Record<string, string>>, body: string | Buffer | undefined): Buffer {
+  const data = body === undefined ? EMPTY : typeof body === 'string' ? Buffer.from(body) : body;
+  let head = `POST ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
+  for (const name in headers) {
+    const value = headers[name]!;
+    if (!TOKEN.test(name)) throw new InvalidRequest(`not a header name: ${JSON.stringify(name)}`);
+    if (OWNED.has(name.toLowerCase())) throw new InvalidRequest(`the ${name} header is set by the transport`);
+    if (UNSAFE_VALUE.test(value)) throw new InvalidRequest(`the ${name} header's value has a character a header cannot carry`);
+    head += `${name}: ${value}\r\n`;
+  }
+  head += `content-length: ${data.length}\r\n\r\n`;
+  if (data.length === 0) return Buffer.from(head, 'latin1');
+  // One buffer for head and body: the connection writes many requests in one go.
+  const out = Buffer.allocUnsafe(Buffer.byteLength(head, 'latin1') + data.length);
+  const n = out.write(head, 0, 'latin1');
+  data.copy(out, n);
+  return out;
+}
+
+const EMPTY = Buffer.alloc(0);
