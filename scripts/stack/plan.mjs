@@ -72,7 +72,8 @@ export function stackPlan(env = process.env) {
   for (const name of functions) {
     if (without.has(name)) { absent.push(name); continue; }
     const local = { FUNC_PORT: String(ports[name]), FUNC_LOG_LEVEL: env.FUNC_LOG_LEVEL ?? 'warn' };
-    if (name === 'http-ingest') Object.assign(local, { K_SINK: brokerUrl, INGEST_REGISTRY_FILE: registry, FUNC_BODY_LIMIT: String(1024 * 1024) });
+    // The embedded broker answers as soon as an event is queued in memory: the endpoints pipeline their hand-offs to it (*_SINK_PIPELINING).
+    if (name === 'http-ingest') Object.assign(local, { K_SINK: brokerUrl, INGEST_REGISTRY_FILE: registry, FUNC_BODY_LIMIT: String(1024 * 1024), INGEST_SINK_PIPELINING: '16' });
     if (name === 'influx-writer') {
       if (!influx) { absent.push(name); continue; }
       Object.assign(local, influx);
@@ -86,7 +87,7 @@ export function stackPlan(env = process.env) {
   });
   if (existsSync(join(root, 'endpoints/mqtt/build/main.js'))) {
     // Started as its container starts it: `npm start` in its folder.
-    processes.push({ name: 'mqtt-endpoint', kind: 'endpoint', cwd: join(root, 'endpoints/mqtt'), command: 'npm', args: ['start', '--silent'], listens: [listen('mqtt'), listen('mqtt-metrics')], ready: `http://${host}:${ports['mqtt-metrics']}/readyz`, env: { MQTT_HOST: host, MQTT_PORT: String(ports.mqtt), MQTT_METRICS_PORT: String(ports['mqtt-metrics']), K_SINK: brokerUrl, MQTT_REGISTRY_FILE: registry } });
+    processes.push({ name: 'mqtt-endpoint', kind: 'endpoint', cwd: join(root, 'endpoints/mqtt'), command: 'npm', args: ['start', '--silent'], listens: [listen('mqtt'), listen('mqtt-metrics')], ready: `http://${host}:${ports['mqtt-metrics']}/readyz`, env: { MQTT_HOST: host, MQTT_PORT: String(ports.mqtt), MQTT_METRICS_PORT: String(ports['mqtt-metrics']), K_SINK: brokerUrl, MQTT_REGISTRY_FILE: registry, MQTT_SINK_PIPELINING: '16' } });
   }
   // Two processes told to listen on one port would fail only when the second starts.
   const seen = new Map();

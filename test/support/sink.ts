@@ -6,6 +6,8 @@ import type { AddressInfo } from 'node:net';
 export interface Received {
   readonly headers: IncomingHttpHeaders;
   readonly body: Buffer;
+  /** The client's port: one per connection it came on. */
+  readonly peerPort: number | undefined;
 }
 
 export interface TestSink {
@@ -28,7 +30,7 @@ export async function startSink(tls?: { key: string; cert: string }): Promise<Te
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const rec = { headers: req.headers, body: Buffer.concat(chunks) };
+      const rec = { headers: req.headers, body: Buffer.concat(chunks), peerPort: req.socket.remotePort };
       sink.received.push(rec);
       const answer = sink.respond(rec);
       const send = (): void => {

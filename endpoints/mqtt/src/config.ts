@@ -16,6 +16,8 @@ export interface MqttConfig extends SinkBinding {
   /** Proxies (an ingress) whose X-Forwarded-For entries name a WebSocket client's address for the failed-CONNECT limit. */
   readonly wsTrustedProxies: TrustedProxies;
   readonly sinkTimeoutMs: number;
+  /** Requests one connection to the Broker carries unanswered (HTTP/1.1 pipelining); 1 is none. */
+  readonly sinkPipelining: number;
   /** The longest Retry-After from the sink that holds forwards back (0: never). */
   readonly sinkPauseMaxMs: number;
   readonly registryFile: string;
@@ -56,6 +58,7 @@ export function parseConfig(env: Env): Readonly<MqttConfig> {
     metricsPort: r.integer('MQTT_METRICS_PORT', 9464, 0, 65535),
     ...readSinkBinding(r),
     sinkTimeoutMs: r.integer('MQTT_SINK_TIMEOUT_MS', 5000, 1),
+    sinkPipelining: r.integer('MQTT_SINK_PIPELINING', 1, 1, 64),
     sinkPauseMaxMs: r.integer('MQTT_SINK_PAUSE_MAX_MS', 60_000, 0),
     registryFile: r.required('MQTT_REGISTRY_FILE'),
     maxPacketBytes: r.integer('MQTT_MAX_PACKET_BYTES', 64 * 1024, 64, 268_435_455),

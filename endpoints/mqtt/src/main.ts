@@ -11,7 +11,7 @@ async function main(): Promise<void> {
   const auth = new Authenticator(loadRegistryFile(config.registryFile));
   const endpoint = await startEndpoint(config, {
     authenticate: (application, device, password, gate) => auth.device(application, device, password, gate),
-    send: bindingSink(config, config.sinkTimeoutMs, 1),
+    send: bindingSink(config, config.sinkTimeoutMs, 1, config.sinkPipelining),
     log,
   });
   watchRegistryFile(config.registryFile, (r) => {

@@ -20,6 +20,12 @@ describe('mqtt endpoint config', () => {
     assert.equal(parseConfig({ ...base, MQTT_WSS_PORT: '8884', MQTT_TLS_CERT_FILE: 'c.pem', MQTT_TLS_KEY_FILE: 'k.pem' }).wssPort, 8884);
   });
 
+  it('hands off one publish per connection by default; MQTT_SINK_PIPELINING pipelines 1 to 64 deep', () => {
+    assert.equal(parseConfig(base).sinkPipelining, 1);
+    assert.equal(parseConfig({ ...base, MQTT_SINK_PIPELINING: '16' }).sinkPipelining, 16);
+    for (const bad of ['0', '65', 'many']) assert.throws(() => parseConfig({ ...base, MQTT_SINK_PIPELINING: bad }), /MQTT_SINK_PIPELINING/);
+  });
+
   it('refuses a bad config at start, naming every problem at once', () => {
     assert.throws(() => parseConfig({ ...base, MQTT_WSS_PORT: '8884', MQTT_WS_TRUSTED_PROXIES: 'loopback, ingress.example, 10.0.0.0/40', MQTT_TLS_KEY_FILE: 'k.pem' }), (err: Error) => {
       for (const problem of [/MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE go together/, /MQTT_WSS_PORT needs MQTT_TLS_CERT_FILE and MQTT_TLS_KEY_FILE/, /MQTT_WS_TRUSTED_PROXIES: "ingress\.example"/, /MQTT_WS_TRUSTED_PROXIES: "10\.0\.0\.0\/40"/]) assert.match(err.message, problem);

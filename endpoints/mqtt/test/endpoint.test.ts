@@ -5,7 +5,30 @@
 import { strict as assert } from 'node:assert';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
-import { client, closeClients, closed, connackOf, DEVICE, deviceConnect, disconnectReason, freshHarness, GATEWAY, raw, rawAnswers, startHarness, tracked } from './support';
+import { client, closeClients, closed, connackOf, DEVICE, deviceConnect, disconnectReason, freshHarness, GATEWAY, raw, rawAnswers, startHarness, tracked, type Harness } from './support';
+
+/** A sink outage under QoS 1 publishing: failures are not acked, and once the client redelivers, every reading reached the sink. */
+const losesNothing = (ctx: { readonly h: Harness }, protocolVersion: 4 | 5) => async (): Promise<void> => {
+  let outage = true;
+  ctx.h.sink.respond = () => ({ status: outage ? 503 : 202 });
+  const c = tracked(mqtt.connect(ctx.h.url, { ...DEVICE, protocolVersion, reconnectPeriod: 200, connectTimeout: 2000, clean: true, clientId: `outage-${protocolVersion}` }));
+  await new Promise((r) => c.once('connect', r));
+  const results = Array.from({ length: 10 }, (_, i) => new Promise<unknown>((resolve) => c.publish('temperature', JSON.stringify({ temperature: i }), { qos: 1 }, (err) => resolve(err))));
+  await new Promise((r) => setTimeout(r, 600));
+  outage = false;
+  const errors = await Promise.race([Promise.all(results), new Promise((r) => setTimeout(() => r('timeout'), 8000))]);
+  if (protocolVersion === 5) {
+    // v5: a PUBACK with 0x80 tells the client it failed: the application resends what failed.
+    const failed = (errors as ({ code?: number } | null)[]).map((e, i) => (e ? i : -1)).filter((i) => i >= 0);
+    assert.ok(failed.length > 0, 'the outage was reported with a failure reason code');
+    for (const i of failed) assert.equal((errors as { code?: number }[])[i]!.code, 0x80);
+    for (const i of failed) await c.publishAsync('temperature', JSON.stringify({ temperature: i }), { qos: 1 });
+  } else {
+    assert.notEqual(errors, 'timeout', 'MQTT.js redelivered every unacknowledged message after reconnecting');
+  }
+  const delivered = new Set(ctx.h.sink.received.filter((r) => r.headers['ce-type']).map((r) => r.body.toString()));
+  for (let i = 0; i < 10; i++) assert.ok(delivered.has(JSON.stringify({ temperature: i })), `reading ${i} reached the sink`);
+};
 
 for (const protocolVersion of [4, 5] as const) {
   const v = protocolVersion === 5 ? 'MQTT 5.0' : 'MQTT 3.1.1';
@@ -86,27 +109,7 @@ for (const protocolVersion of [4, 5] as const) {
       assert.equal(ctx.h.sink.received.length, 1, 'the connection carries on');
     });
 
-    it('loses nothing through a sink outage: failures are not acked, and the client redelivers', async () => {
-      let outage = true;
-      ctx.h.sink.respond = () => ({ status: outage ? 503 : 202 });
-      const c = tracked(mqtt.connect(ctx.h.url, { ...DEVICE, protocolVersion, reconnectPeriod: 200, connectTimeout: 2000, clean: true, clientId: `outage-${protocolVersion}` }));
-      await new Promise((r) => c.once('connect', r));
-      const results = Array.from({ length: 10 }, (_, i) => new Promise<unknown>((resolve) => c.publish('temperature', JSON.stringify({ temperature: i }), { qos: 1 }, (err) => resolve(err))));
-      await new Promise((r) => setTimeout(r, 600));
-      outage = false;
-      const errors = await Promise.race([Promise.all(results), new Promise((r) => setTimeout(() => r('timeout'), 8000))]);
-      if (protocolVersion === 5) {
-        // v5: a PUBACK with 0x80 tells the client it failed: the application resends what failed.
-        const failed = (errors as ({ code?: number } | null)[]).map((e, i) => (e ? i : -1)).filter((i) => i >= 0);
-        assert.ok(failed.length > 0, 'the outage was reported with a failure reason code');
-        for (const i of failed) assert.equal((errors as { code?: number }[])[i]!.code, 0x80);
-        for (const i of failed) await c.publishAsync('temperature', JSON.stringify({ temperature: i }), { qos: 1 });
-      } else {
-        assert.notEqual(errors, 'timeout', 'MQTT.js redelivered every unacknowledged message after reconnecting');
-      }
-      const delivered = new Set(ctx.h.sink.received.filter((r) => r.headers['ce-type']).map((r) => r.body.toString()));
-      for (let i = 0; i < 10; i++) assert.ok(delivered.has(JSON.stringify({ temperature: i })), `reading ${i} reached the sink`);
-    });
+    it('loses nothing through a sink outage: failures are not acked, and the client redelivers', losesNothing(ctx, protocolVersion));
 
     it('gives the newest connection a client id; the older one is disconnected', async () => {
       const first = await client(ctx.h, { ...DEVICE, protocolVersion, clientId: `dup-${protocolVersion}` });
@@ -120,6 +123,24 @@ for (const protocolVersion of [4, 5] as const) {
     });
   });
 }
+
+describe('mqtt endpoint handing off pipelined (MQTT_SINK_PIPELINING 8)', function () {
+  this.timeout(15_000);
+  const ctx = freshHarness({ sinkPipelining: 8, receiveMaximum: 32 });
+
+  it('forwards every QoS 1 publish of a burst once, on fewer connections than publishes in flight, acking each', async () => {
+    const clients = await Promise.all([0, 1, 2, 3].map(() => client(ctx.h, { ...DEVICE, protocolVersion: 5 })));
+    const sent = clients.flatMap((c, k) => Array.from({ length: 25 }, (_, i) => `{"temperature":${k * 100 + i}}`).map((body) => ({ c, body })));
+    await Promise.all(sent.map(({ c, body }) => c.publishAsync('temperature', body, { qos: 1 })));
+    assert.deepEqual(ctx.h.sink.received.map((r) => r.body.toString()).sort(), sent.map((s) => s.body).sort());
+    const connections = new Set(ctx.h.sink.received.map((r) => r.peerPort)).size;
+    assert.ok(connections < 25, `${connections} connections carried 100 publishes`);
+  });
+
+  for (const protocolVersion of [4, 5] as const) {
+    it(`loses nothing through a sink outage (${protocolVersion === 5 ? 'MQTT 5.0' : 'MQTT 3.1.1'})`, losesNothing(ctx, protocolVersion));
+  }
+});
 
 describe('mqtt endpoint, MQTT 5.0 specifics', function () {
   this.timeout(15_000);

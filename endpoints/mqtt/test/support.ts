@@ -22,10 +22,10 @@ export async function startHarness(overrides: Partial<MqttConfig> = {}): Promise
   const sink = await startSink();
   const auth = new Authenticator(loadRegistryFile(REGISTRY));
   const config: MqttConfig = {
-    host: '127.0.0.1', port: 0, tlsPort: 0, metricsPort: 0, sink: sink.url, overrides: {}, sinkTimeoutMs: 1000, sinkPauseMaxMs: 60_000, registryFile: REGISTRY,
+    host: '127.0.0.1', port: 0, tlsPort: 0, metricsPort: 0, sink: sink.url, overrides: {}, sinkTimeoutMs: 1000, sinkPipelining: 1, sinkPauseMaxMs: 60_000, registryFile: REGISTRY,
     maxPacketBytes: 4096, maxConnections: 100, connectTimeoutMs: 500, receiveMaximum: 8, maxInflightBytes: 1024 * 1024, topicAliasMaximum: 4, drainMs: 2000, authFailuresPerMinute: 1000, proxyProtocol: false, wsTrustedProxies: trustedProxies(DEFAULT_TRUSTED_PROXIES).proxies, ...overrides,
   };
-  const endpoint = await startEndpoint(config, { authenticate: (a, d, p, g) => auth.device(a, d, p, g), send: bindingSink(config, config.sinkTimeoutMs, 1) });
+  const endpoint = await startEndpoint(config, { authenticate: (a, d, p, g) => auth.device(a, d, p, g), send: bindingSink(config, config.sinkTimeoutMs, 1, config.sinkPipelining) });
   return { endpoint, sink, url: `mqtt://127.0.0.1:${endpoint.port}`, close: async () => { await endpoint.shutdown(); await sink.close(); } };
 }
 
@@ -94,9 +94,9 @@ export const closed = (s: Socket, ms = 3000): Promise<number> => {
 };
 
 /** A new endpoint (and sink) per test; clients of the test are closed after it. */
-export function freshHarness(): { readonly h: Harness } {
+export function freshHarness(overrides: Partial<MqttConfig> = {}): { readonly h: Harness } {
   const ctx = {} as { h: Harness };
-  beforeEach(async () => { ctx.h = await startHarness(); });
+  beforeEach(async () => { ctx.h = await startHarness(overrides); });
   afterEach(async () => {
     await closeClients();
     await ctx.h.close();

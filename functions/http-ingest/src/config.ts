@@ -4,6 +4,8 @@ import { EnvReader, readSinkBinding, readTrustedProxies, type Env, type SinkBind
 /** The Broker ingress, overrides and CA bundle: what the SinkBinding injects. */
 export interface IngestConfig extends SinkBinding {
   readonly sinkTimeoutMs: number;
+  /** Requests one connection to the Broker carries unanswered (HTTP/1.1 pipelining); 1 is none. */
+  readonly sinkPipelining: number;
   readonly retryAfterSeconds: number;
   /** Registry file (YAML or JSON); absent only in anonymous mode. */
   readonly registryFile?: string;
@@ -32,6 +34,7 @@ export function parseConfig(env: Env): Readonly<IngestConfig> {
   const config: IngestConfig = {
     ...binding,
     sinkTimeoutMs: r.integer('INGEST_SINK_TIMEOUT_MS', 5000, 1),
+    sinkPipelining: r.integer('INGEST_SINK_PIPELINING', 1, 1, 64),
     retryAfterSeconds: r.integer('INGEST_RETRY_AFTER_SECONDS', 2, 1),
     bodyLimit: r.integer('INGEST_BODY_LIMIT', 64 * 1024, 1),
     ratePerSecond: r.integer('INGEST_RATE_PER_SECOND', 50, 1),

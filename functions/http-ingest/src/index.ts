@@ -29,7 +29,7 @@ export const init = (): void => {
   deps = {
     config,
     auth: config.anonymousApplication !== undefined ? undefined : auth,
-    send: bindingSink(config, config.sinkTimeoutMs, config.retryAfterSeconds),
+    send: bindingSink(config, config.sinkTimeoutMs, config.retryAfterSeconds, config.sinkPipelining),
     limiter: new RateLimiter(config.ratePerSecond, config.burst),
     failures: new FailureLimiter(config.authFailuresPerMinute),
     now: () => new Date(),

@@ -161,6 +161,24 @@ describe('http-ingest in faas-js-runtime against a real sink', function () {
     }
   });
 
+  it('pipelined to the sink (INGEST_SINK_PIPELINING), answers each request once its own event was accepted', async () => {
+    process.env['INGEST_SINK_PIPELINING'] = '8';
+    ingest.init();
+    try {
+      const bodies = Array.from({ length: 40 }, (_, i) => `{"t":${i}}`);
+      // Every fifth event the sink refuses: that device, and only that one, is told to retry.
+      sink.respond = (r) => ({ status: Number(/\d+/.exec(r.body.toString())![0]) % 5 === 0 ? 500 : 202 });
+      const statuses = await Promise.all(bodies.map(async (b) => (await post('/', b, { authorization: DEVICE })).status));
+      assert.deepEqual(statuses, bodies.map((_, i) => (i % 5 === 0 ? 503 : 202)));
+      assert.deepEqual(sink.received.map((r) => r.body.toString()).sort(), [...bodies].sort());
+      const connections = new Set(sink.received.map((r) => r.peerPort)).size;
+      assert.ok(connections < 20, `${connections} connections carried 40 events`);
+    } finally {
+      delete process.env['INGEST_SINK_PIPELINING'];
+      ingest.init();
+    }
+  });
+
   it('takes a The Things Stack uplink with the webhook secret, and answers 204 to a join', async () => {
     let res = await post('/', JSON.stringify(tts()), { 'x-kiot-webhook-secret': 'demo-webhook-secret' });
     assert.equal(res.status, 202);
