@@ -4,9 +4,20 @@ import { processMetrics } from './process-metrics';
 
 type Labels = Readonly<Record<string, string>>;
 
-/** `name{k="v",…}`; quotes, backslashes and newlines in values become _. */
-const seriesKey = (name: string, labels: Labels): string =>
-  `${name}${Object.keys(labels).length === 0 ? '' : `{${Object.entries(labels).map(([k, v]) => `${k}="${v.replace(/["\\\n]/g, '_')}"`).join(',')}}`}`;
+const UNQUOTABLE = /["\\\n]/;
+const UNQUOTABLE_ALL = /["\\\n]/g;
+
+/** `name{k="v",…}`; quotes, backslashes and newlines in values become _. Built without arrays: the MQTT endpoint counts three series a publish. */
+function seriesKey(name: string, labels: Labels): string {
+  let key = name;
+  let sep = '{';
+  for (const k in labels) {
+    const v = labels[k]!;
+    key += `${sep}${k}="${UNQUOTABLE.test(v) ? v.replace(UNQUOTABLE_ALL, '_') : v}"`;
+    sep = ',';
+  }
+  return sep === '{' ? key : `${key}}`;
+}
 
 export class Metrics {
   private readonly counters = new Map<string, number>();
