@@ -29,6 +29,8 @@ export function targets() {
   }
   // kafkajs as the bundles carry it (PATCHES), for the benchmark's measure of the client alone.
   out.push({ name: 'kafkajs', dir: join(root, 'bench'), stdin: "module.exports = require('kafkajs');\n", outfile: join(root, 'bench/build/kafkajs.js') });
+  // kiot's HTTP client, for the benchmark's references that hand off as kiot does (bench/hello/hand-off.js).
+  out.push({ name: 'exchange', dir: join(root, 'bench'), stdin: `module.exports = require(${JSON.stringify(join(root, 'packages/core/src/exchange.ts'))});\n`, outfile: join(root, 'bench/build/exchange.js') });
   for (const [name, entry, outfile] of [['broker', 'broker/src/main.ts', 'broker/build/main.js'], ['mqtt-endpoint', 'endpoints/mqtt/src/main.ts', 'endpoints/mqtt/build/main.js'], ['cli', 'packages/cli/src/main.ts', 'packages/cli/build/kiot.js']]) {
     if (existsSync(join(root, entry))) out.push({ name, dir: join(root, dirname(dirname(entry))), entry: join(root, entry), outfile: join(root, outfile) });
   }

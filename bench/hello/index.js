@@ -1,5 +1,5 @@
 // The ceiling: a hello-world faas-js-runtime function (CloudEvent in, CloudEvent out, or plain HTTP 202).
-// With HELLO_FORWARD=url it first POSTs the body there (undici's dispatch, as kiot delivers): the cost of a hand-off alone.
+// With HELLO_FORWARD=url it first POSTs the body there (kiot's HTTP client, as kiot delivers): the cost of a hand-off alone.
 const { CloudEvent } = require('cloudevents');
 
 const forward = process.env.HELLO_FORWARD;

@@ -1,6 +1,6 @@
 // The reference for the MQTT endpoint, as hello forwarding is for http-ingest: the least an MQTT → HTTP
 // hand-off can be. It accepts any CONNECT, POSTs each PUBLISH's payload to the sink (FORWARD_URL) with
-// undici's dispatch, as kiot does, and PUBACKs once the sink answered 2xx. No auth, no CloudEvent, no limits,
+// kiot's HTTP client, as kiot does, and PUBACKs once the sink answered 2xx. No auth, no CloudEvent, no limits,
 // no metrics, PUBACKs in the order the sink answers (MQTT wants them in the order received): it does less
 // than the endpoint may, so what it reaches bounds any endpoint that acks only once the sink has the publish.
 const { createServer } = require('node:net');
