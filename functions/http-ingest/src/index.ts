@@ -19,6 +19,8 @@ const startupLog: Log = {
 
 export const init = (): void => {
   config = parseConfig(process.env);
+  // Called again (a test re-reading its environment): the previous registry's watcher goes, or both would reload.
+  stopWatching?.();
   let auth: Authenticator | undefined;
   if (config.registryFile !== undefined) {
     const a = new Authenticator(loadRegistryFile(config.registryFile));
