@@ -6,9 +6,8 @@
  * undici's own pipelining cost more than none. Only POST, and only what a sink answers is read.
  * Its own entry point (`@kiot/core/exchange`, not in the index): functions that never deliver do not load it.
  */
-import { connect as connectTcp } from 'node:net';
+import { connect as connectTcp, isIP } from 'node:net';
 import { connect as connectTls, rootCertificates } from 'node:tls';
-import { isIP } from 'node:net';
 import { Pool } from './http1/pool';
 import type { Job } from './http1/connection';
 import { postBytes } from './http1/request';
