@@ -12,13 +12,17 @@ async function answers(url: string): Promise<boolean> {
   }
 }
 
-/** Call in a `before` hook with `function () {…}` so `this.skip()` works. */
-export async function needService(ctx: Mocha.Context, name: string, probeUrl: string, hint: string): Promise<void> {
-  if (await answers(probeUrl)) return;
-  const line = `${name} is not running at ${probeUrl}: ${hint}`;
+/** What a suite does without a real service or tool it needs: skip with `line` on a laptop, fail under CI. */
+export function missing(ctx: Mocha.Context, line: string): never {
   if (process.env['CI'] === 'true') throw new Error(`${line} (CI=true: real-service tests may not be skipped)`);
   console.log(`      skipped: ${line}`);
   ctx.skip();
+}
+
+/** Call in a `before` hook with `function () {…}` so `this.skip()` works. */
+export async function needService(ctx: Mocha.Context, name: string, probeUrl: string, hint: string): Promise<void> {
+  if (await answers(probeUrl)) return;
+  missing(ctx, `${name} is not running at ${probeUrl}: ${hint}`);
 }
 
 export const needVictoriaMetrics = (ctx: Mocha.Context): Promise<void> =>
