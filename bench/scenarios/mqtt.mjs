@@ -96,9 +96,8 @@ export async function mqttScenario(s, say) {
     await sink.stop();
   }
   const m = { rate: stats(runs.mosquitto.map((r) => r.rate)), p99: stats(runs.mosquitto.map((r) => r.p99)) };
-  const k = { rate: stats(runs.kiot.map((r) => r.rate)), p99: stats(runs.kiot.map((r) => r.p99)), failed: runs.kiot.reduce((n, r) => n + r.failed, 0) };
   const of = (key) => ({ rate: stats(runs[key].map((r) => r.rate)), p99: stats(runs[key].map((r) => r.p99)), failed: runs[key].reduce((n, r) => n + r.failed, 0) });
-  const [ref, kp, rp] = [of('reference'), of('kiotPipelined'), of('referencePipelined')];
+  const [k, ref, kp, rp] = [of('kiot'), of('reference'), of('kiotPipelined'), of('referencePipelined')];
   out.figures = { mosquitto: m, kiot: k, reference: ref, kiotPipelined: kp, referencePipelined: rp, ratio: round(k.rate.median / m.rate.median), referenceRatio: round(ref.rate.median / m.rate.median), pipelinedRatio: round(kp.rate.median / m.rate.median), referencePipelinedRatio: round(rp.rate.median / m.rate.median) };
   const fmt = (x) => `${x.median} [${x.min}–${x.max}]`;
   const verdict = out.figures.ratio >= 0.5 ? 'met' : `missed by ${round(0.5 - out.figures.ratio)}`;

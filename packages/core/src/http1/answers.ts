@@ -5,6 +5,8 @@
  * request it answers is the connection's business (connection.ts).
  */
 
+import { TOKEN } from './request';
+
 /** One final answer: interim (1xx) answers are read and passed over. */
 export interface Answer {
   readonly status: number;
@@ -168,7 +170,6 @@ export class AnswerReader {
 }
 
 const EMPTY = Buffer.alloc(0);
-const HEADER_NAME = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const DIGIT = /^\d{3}$/;
 
 /** The status line and the headers, read by hand: split and a regex per line cost about a microsecond an answer. */
@@ -187,7 +188,7 @@ function readHead(text: string): Head {
     const colon = text.indexOf(':', at);
     // A folded line (RFC 9112 §5.2 obsoletes it) or a name with spaces is refused, not guessed at.
     const name = colon > at && colon < next ? text.slice(at, colon) : '';
-    if (!HEADER_NAME.test(name)) throw new AnswerError(`a malformed header line: ${JSON.stringify(text.slice(at, Math.min(next, at + 40)))}`);
+    if (!TOKEN.test(name)) throw new AnswerError(`a malformed header line: ${JSON.stringify(text.slice(at, Math.min(next, at + 40)))}`);
     const key = name.toLowerCase();
     const value = text.slice(colon + 1, next).trim();
     const had = headers[key];

@@ -85,9 +85,8 @@ export class Connection {
     }
   }
 
-  /** Closes it at once; the jobs on it fail with `reason` (or ConnectionLost). */
-  destroy(reason?: Error): void {
-    if (reason !== undefined) this.failure ??= reason;
+  /** Closes it at once; the jobs on it fail with ConnectionLost (or the socket's own error). */
+  destroy(): void {
     this.socket.destroy();
   }
 

@@ -3,7 +3,8 @@
  * could split the request (CR, LF, other controls) or that framing owns is refused before anything
  * is sent, as node:http and undici refuse it.
  */
-const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
+/** An HTTP token (RFC 9110 §5.6.2): what a header name is made of. */
+export const TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$/;
 const UNSAFE_VALUE = /[^\t\x20-\x7e\x80-\xff]/;
 /** Set here from the URL and the body; a caller's own would frame the request differently from what is sent. */
 const OWNED = new Set(['host', 'content-length', 'transfer-encoding', 'connection', 'keep-alive', 'upgrade', 'expect', 'te', 'trailer']);
