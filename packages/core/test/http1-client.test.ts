@@ -1,13 +1,14 @@
 import { strict as assert } from 'node:assert';
 import { execFile } from 'node:child_process';
 import { createServer, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
+import { once } from 'node:events';
+import { connect, createServer as createNetServer, type AddressInfo, type Server as NetServer, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createExchanger } from '../src/exchange';
 import { AnswerError } from '../src/http1/answers';
-import { ConnectionLost } from '../src/http1/connection';
-import { InvalidRequest } from '../src/http1/request';
+import { Connection, ConnectionLost, type Job } from '../src/http1/connection';
+import { InvalidRequest, postBytes } from '../src/http1/request';
 
 const listen = async <S extends Server | NetServer>(server: S): Promise<URL> => {
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -60,6 +61,26 @@ async function rawServer(answer: (body: string, socket: Socket, n: number) => vo
 
 const ACCEPTED = 'HTTP/1.1 202 Accepted\r\nContent-Length: 0\r\n\r\n';
 const bodies = (n: number) => Array.from({ length: n }, (_, i) => `event ${i}`);
+
+/** A job as the exchanger makes one, and the status or error it settled with. */
+function jobFor(url: URL, body: string) {
+  let settle!: (outcome: Error | number) => void;
+  const outcome = new Promise<Error | number>((r) => (settle = r));
+  const j: Job = { bytes: postBytes(url, {}, body), connection: undefined, settled: false, settle(err, answer) {
+    this.settled = true;
+    settle(err ?? answer!.status);
+  } };
+  return { j, outcome };
+}
+
+/** A connection of kiot's client to `url`, and the jobs it hands back when it closes. */
+async function connectionTo(url: URL) {
+  const socket = connect(Number(url.port), url.hostname);
+  await once(socket, 'connect');
+  const seen: { handedBack?: Job[] } = {};
+  const connection = new Connection(socket, 30_000, 1 << 20, { freed: () => undefined, closed: (_c, unread) => (seen.handedBack = unread) });
+  return { socket, connection, seen };
+}
 
 describe('kiot HTTP/1.1 client (createExchanger) against real servers', () => {
   const servers: (Server | NetServer)[] = [];
@@ -124,6 +145,58 @@ describe('kiot HTTP/1.1 client (createExchanger) against real servers', () => {
     await assert.rejects(exchange(url, {}, 'drop', 5000), (e: unknown) => e instanceof ConnectionLost);
     assert.ok(Date.now() - t0 < 2000);
     assert.equal((await exchange(url, {}, 'fine', 2000)).status, 202);
+  });
+
+  it('hands back what it had not yet written when the server closes without a word, and fails only what it had', async () => {
+    // A server whose idle timeout came (no Keep-Alive hint, no Connection: close) just closes. When that close is read
+    // in the turn a request was made, the request has not left yet (requests leave at the end of the turn): it goes
+    // back to the pool, to be sent on another connection, instead of failing. The close is injected at that moment.
+    const processed: string[] = [];
+    const { server, url } = await rawServer((body, socket) => {
+      processed.push(body);
+      if (body !== 'unanswered') socket.write(ACCEPTED);
+    });
+    servers.push(server);
+    const { socket, connection, seen } = await connectionTo(url);
+    const job = (body: string) => jobFor(url, body);
+    const first = job('first');
+    connection.send(first.j);
+    assert.equal(await first.outcome, 202);
+    const written = job('unanswered');
+    connection.send(written.j);
+    while (processed.length < 2) await new Promise((r) => setTimeout(r, 5));
+    const unwritten = job('unwritten');
+    connection.send(unwritten.j);
+    socket.push(null);
+    await once(socket, 'close');
+    assert.ok((await written.outcome) instanceof ConnectionLost, 'a request written and never answered fails');
+    assert.deepEqual(seen.handedBack, [unwritten.j]);
+    assert.equal(unwritten.j.settled, false);
+    assert.equal(unwritten.j.connection, undefined);
+    assert.deepEqual(processed, ['first', 'unanswered']);
+  });
+
+  it('behind an answer that runs to the close, hands back what was pipelined after it, then what was not yet written', async () => {
+    const processed: string[] = [];
+    const { server, url } = await rawServer((body, socket) => {
+      processed.push(body);
+      // No length: the body runs to the close (RFC 9112 §6.3), so the server reads nothing after this request.
+      if (body === 'first') socket.write('HTTP/1.1 200 OK\r\n\r\npart of a body');
+    });
+    servers.push(server);
+    const { socket, connection, seen } = await connectionTo(url);
+    const [first, behind] = [jobFor(url, 'first'), jobFor(url, 'behind')];
+    connection.send(first.j);
+    connection.send(behind.j);
+    while (processed.length < 2) await new Promise((r) => setTimeout(r, 5));
+    await new Promise((r) => setTimeout(r, 50));
+    const unwritten = jobFor(url, 'unwritten');
+    connection.send(unwritten.j);
+    socket.push(null);
+    await once(socket, 'close');
+    assert.equal(await first.outcome, 200);
+    assert.deepEqual(seen.handedBack, [behind.j, unwritten.j]);
+    assert.ok(!behind.j.settled && !unwritten.j.settled);
   });
 
   it('fails on an answer that is not HTTP, closing that connection only', async () => {

@@ -60,6 +60,8 @@ export class Connection {
         socket.destroy(err instanceof Error ? err : new AnswerError(String(err)));
       }
     });
+    // The server closed its side without a word (an idle timeout it never announced): what is not yet written goes elsewhere.
+    socket.on('end', () => this.ended());
     socket.on('error', (err) => (this.failure ??= err));
     socket.on('close', () => this.gone());
   }
@@ -104,13 +106,23 @@ export class Connection {
     job.settle(undefined, answer);
     if (answer.close) {
       this.reusable = false;
-      this.unread = this.jobs.splice(0);
+      // Ahead of any the server's own close left unwritten (ended).
+      this.unread = [...this.jobs.splice(0), ...this.unread];
       this.socket.destroy();
       return;
     }
     if (!this.hinted) this.hint(answer.headers['keep-alive']);
     if (this.jobs.length === 0) this.socket.unref();
     this.events.freed(this);
+  }
+
+  private ended(): void {
+    if (!this.reusable) return;
+    this.reusable = false;
+    // Queued jobs are the last of `jobs`; those before them were written, and their answers can no longer come.
+    const unwritten = this.out.length;
+    this.out = [];
+    this.unread = this.jobs.splice(this.jobs.length - unwritten);
   }
 
   /** A server that says how long it keeps an idle connection (Keep-Alive: timeout=N) is left a second before that, so a request never races its close. */
