@@ -17,6 +17,16 @@ describe('recordEvent reads Kafka records as the Knative Kafka broker writes the
     assert.deepEqual(ev.data, { records: [] });
   });
 
+  it('binary mode: header names in any case, read the same every time; headers that are no attribute are left alone', () => {
+    const headers = { CE_SPECVERSION: '1.0', Ce_Id: '1', ce_type: 'io.kiot.telemetry.validated.v1', CE_Source: 'kiot://demo/d1', ce_device: 'd1', 'Content-Type': 'application/json', traceparent: 'not an attribute', ce: 'no prefix either' };
+    for (let i = 0; i < 3; i++) {
+      const ev = recordEvent(binary(headers));
+      assert.deepEqual({ ...ev }, { specversion: '1.0', id: '1', type: 'io.kiot.telemetry.validated.v1', source: 'kiot://demo/d1', device: 'd1', datacontenttype: 'application/json', data: { records: [] } });
+    }
+    // The lower-case names of another record mean the same attributes.
+    assert.equal(recordEvent(binary({ ...ce, ce_id: '2' })).id, '2');
+  });
+
   it('binary mode: data of another content type stays bytes', () => {
     assert.deepEqual(recordEvent(binary({ ...ce, 'content-type': 'application/octet-stream' }, 'AB')).data, Buffer.from('AB'));
   });
