@@ -84,8 +84,29 @@ function chosenFields(values: Readonly<Record<string, Value>>, mapping: Mapping)
   return Object.fromEntries(mapping.fields.filter((f) => f in all).map((f) => [f, all[f]!]));
 }
 
+/**
+ * Series already formatted, by mapping, for events whose tags are their identity alone (no meta, no configured
+ * tags): at one reading per Kafka record, formatting the same few series over and over cost 0.5 µs of the
+ * 4.5 a record took. Bounded, and started over when full: the identities come from the records.
+ */
+const SERIES = new WeakMap<Mapping, Map<string, string>>();
+const SERIES_MAX = 10_000;
+
 /** `measurement,tags`: every record of an event is one series, so this is formatted once per event. */
-export const seriesOf = (id: Identity, meta: Normalized['meta'], mapping: Mapping): string => seriesKey(measurementFor(id, mapping), tagsFor(id, meta, mapping));
+export function seriesOf(id: Identity, meta: Normalized['meta'], mapping: Mapping): string {
+  if (meta !== undefined || mapping.tags.length > 0) return seriesKey(measurementFor(id, mapping), tagsFor(id, meta, mapping));
+  let known = SERIES.get(mapping);
+  if (known === undefined) SERIES.set(mapping, (known = new Map()));
+  // Lengths first, so no two identities make one key whatever their characters.
+  const key = `${id.application.length}:${id.device.length}:${id.application}${id.device}${id.channel}`;
+  let series = known.get(key);
+  if (series === undefined) {
+    series = seriesKey(measurementFor(id, mapping), tagsFor(id, meta, mapping));
+    if (known.size >= SERIES_MAX) known.clear();
+    known.set(key, series);
+  }
+  return series;
+}
 
 export function toLines(id: Identity, data: Normalized, mapping: Mapping): string[] {
   const series = seriesOf(id, data.meta, mapping);

@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import type { Mapping } from '../src/config';
-import { leaves, timestamp, toLines } from '../src/points';
+import { leaves, seriesOf, timestamp, toLines } from '../src/points';
+import { seriesKey } from '../src/line-protocol';
 import { eventLines } from '../src/event-lines';
 import type { RecordEvent } from '@kiot/core';
 
@@ -28,6 +29,22 @@ describe('points: normalized records → line protocol', () => {
     assert.throws(() => leaves({ 'a.b': 1, a: { b: 2 } }), (e: { status?: number; message?: string }) => e.status === 422 && /two values make the field "a.b"/.test(e.message ?? ''));
     const line = toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { a: { b: 1 }, skip: 2 } }], meta: { f_port: 7 } }, mapping({ fields: ['a.b'], measurements: { 'demo/temperature': 'climate' }, tags: ['f_port', 'lorawanfport'] }))[0]!;
     assert.equal(line, 'climate,application=demo,channel=temperature,device=device\\ 1,f_port=7,lorawanfport=1 a.b=1 1767225600000');
+  });
+
+  it('formats each series once per mapping, and never gives one identity another\'s series', () => {
+    // Identities whose parts run together the same way, and a channel mapped differently by two mappings.
+    const plain = mapping();
+    const mapped = mapping({ measurements: { 'ab/x': 'climate' } });
+    const ids = [['a', 'bc', 'x'], ['ab', 'c', 'x'], ['a', 'b', 'cx'], ['ab', '', 'cx'], ['1:a', 'b', 'x'], ['1', ':ab', 'x'], ['ab', 'c', 'x']].map(([application, device, channel]) => ({ application: application!, device: device!, channel: channel!, extensions: {} }));
+    for (let round = 0; round < 2; round++) {
+      for (const m of [plain, mapped, plain]) {
+        for (const i of ids) {
+          const measurement = m.measurements[`${i.application}/${i.channel}`] ?? i.channel;
+          assert.equal(seriesOf(i, undefined, m), seriesKey(measurement, { application: i.application, device: i.device, channel: i.channel }));
+        }
+      }
+    }
+    assert.equal(seriesOf(ids[1]!, undefined, mapped), 'climate,application=ab,channel=x,device=c');
   });
 
   it('converts the time to the configured precision without losing sub-millisecond digits', () => {
