@@ -5,6 +5,7 @@
  * binary-mode form (attributes plus data bytes) in which endpoints and the broker write events.
  */
 import { randomUUID } from 'node:crypto';
+import { remembered } from './remembered';
 import { canonicalUtc } from './utc-time';
 
 export type AttributeValue = string | number | boolean;
@@ -100,21 +101,8 @@ export function newEvent(attrs: Readonly<Record<string, AttributeValue | undefin
 const UNSAFE_IN_HEADER = /[^\x20-\x24\x26-\x7e]/u;
 const UNSAFE_IN_HEADER_ALL = new RegExp(UNSAFE_IN_HEADER.source, 'gu');
 
-/**
- * Each attribute's header name, made once: a key built anew for every event cost half of binaryHeaders (0.38 of 0.77 µs).
- * Bounded, as extensions' names can come from devices (MQTT user properties).
- */
-const HEADER_NAMES = new Map<string, string>();
-const HEADER_NAMES_MAX = 512;
-
-function headerName(attribute: string): string {
-  let name = HEADER_NAMES.get(attribute);
-  if (name === undefined) {
-    name = `ce-${attribute}`;
-    if (HEADER_NAMES.size < HEADER_NAMES_MAX) HEADER_NAMES.set(attribute, name);
-  }
-  return name;
-}
+/** Each attribute's header name, made once: a key built anew for every event cost half of binaryHeaders (0.38 of 0.77 µs). */
+const headerName = remembered(512, (attribute) => `ce-${attribute}`);
 
 /** Binary-mode HTTP headers for an event: ce-* per attribute, values percent-encoded where HTTP needs it (the inverse of binaryAttributes). */
 export function binaryHeaders(attributes: Readonly<Record<string, AttributeValue>>): Record<string, string> {

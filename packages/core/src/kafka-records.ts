@@ -4,6 +4,7 @@
  */
 import { CloudEvent } from 'cloudevents';
 import { attributeProblems, isJsonMedia } from './cloudevent-spec';
+import { remembered } from './remembered';
 
 export interface RawRecord {
   readonly key: Buffer | null;
@@ -110,20 +111,12 @@ const CONTENT_TYPE = Symbol('content-type');
 /**
  * Each header name's attribute (ce_time → time), the content type, or undefined for any other header, made once per
  * name: lower-casing and slicing eleven names a record, then making property keys of the slices, cost 0.5 µs of
- * the 5 a record of one reading took in the writer. Bounded, as record headers can name anything.
+ * the 5 a record of one reading took in the writer.
  */
-const ATTRIBUTE_OF = new Map<string, string | typeof CONTENT_TYPE | undefined>();
-const ATTRIBUTE_OF_MAX = 512;
-
-function attributeOf(key: string): string | typeof CONTENT_TYPE | undefined {
-  let attribute = ATTRIBUTE_OF.get(key);
-  if (attribute === undefined && !ATTRIBUTE_OF.has(key)) {
-    const name = key.toLowerCase();
-    attribute = name === 'content-type' ? CONTENT_TYPE : name.startsWith('ce_') ? name.slice(3) : undefined;
-    if (ATTRIBUTE_OF.size < ATTRIBUTE_OF_MAX) ATTRIBUTE_OF.set(key, attribute);
-  }
-  return attribute;
-}
+const attributeOf = remembered(512, (key): string | typeof CONTENT_TYPE | undefined => {
+  const name = key.toLowerCase();
+  return name === 'content-type' ? CONTENT_TYPE : name.startsWith('ce_') ? name.slice(3) : undefined;
+});
 
 /** Structured mode (or a batch of it): the record's value is the whole event. */
 const isStructured = (contentType: string | undefined): boolean => contentType?.toLowerCase().startsWith('application/cloudevents') === true;
