@@ -62,16 +62,25 @@ describe('influx-writer Kafka-direct mode', function () {
       // Offsets are committed once a batch's dead letters were produced: from then on the dead-letter topic holds all of them.
       const committed = async (): Promise<number> => (await admin.fetchOffsets({ groupId: `g1-${run}`, topics: [topic] }))[0]!.partitions.reduce((n, p) => n + Number(p.offset), 0);
       await eventually(async () => ((await committed()) === 304 ? true : undefined), 20_000);
-      const dead: { reason: string; value: string }[] = [];
+      const dead: { reason: string; source: string; value: string }[] = [];
       const c = kafka.consumer({ groupId: `dlq-${run}` });
       await c.connect();
       await c.subscribe({ topic: dlq, fromBeginning: true });
-      await c.run({ eachMessage: async ({ message }) => { dead.push({ reason: message.headers?.['kiot_reason']?.toString() ?? '', value: message.value?.toString() ?? '' }); } });
+      await c.run({ eachMessage: async ({ message }) => { dead.push({ reason: message.headers?.['kiot_reason']?.toString() ?? '', source: message.headers?.['kiot_source']?.toString() ?? '', value: message.value?.toString() ?? '' }); } });
       await eventually(async () => (dead.length >= 2 ? true : undefined), 20_000);
       await c.disconnect();
       assert.equal(dead.length, 2);
       assert.match(dead.find((d) => d.value === 'not a cloudevent')!.reason, /not a CloudEvent|invalid CloudEvent/);
       assert.ok(dead.some((d) => /not normalized/.test(d.reason)));
+      // kiot_source names the very record each dead letter came from: topic/partition/offset.
+      const at = new Map<string, string>();
+      const all = kafka.consumer({ groupId: `all-${run}` });
+      await all.connect();
+      await all.subscribe({ topic, fromBeginning: true });
+      await all.run({ eachMessage: async ({ partition, message }) => { at.set(`${topic}/${partition}/${message.offset}`, message.value?.toString() ?? ''); } });
+      await eventually(async () => (at.size >= 304 ? true : undefined), 20_000);
+      await all.disconnect();
+      for (const d of dead) assert.equal(at.get(d.source), d.value, `kiot_source ${d.source}`);
       assert.equal(await committed(), 304, 'every record, poison and skipped ones included, is committed once written');
     } finally {
       await consumer.stop();

@@ -131,7 +131,6 @@ export async function runConsumer(target: KafkaTarget, handle: BatchHandler, log
     eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
       if (batch.messages.length === 0) return;
       const records: RawRecord[] = batch.messages.map((m) => ({ key: m.key, value: m.value, headers: m.headers ?? {}, timestamp: m.timestamp }));
-      const offsets = new Map(records.map((r, i) => [r, batch.messages[i]!.offset]));
       // A transient failure throws here: nothing is committed and kafkajs reads the batch again.
       let result: BatchResult;
       try {
@@ -142,6 +141,8 @@ export async function runConsumer(target: KafkaTarget, handle: BatchHandler, log
         throw err;
       }
       if (result.dead.length > 0) {
+        // Each record's offset, looked up only for a batch that has dead letters: most have none.
+        const offsets = new Map(records.map((r, i) => [r, batch.messages[i]!.offset]));
         await producer.send({ topic: target.deadLetterTopic, messages: result.dead.map((d) => deadLetterMessage(d, batch.topic, batch.partition, offsets.get(d.record) ?? '?')) });
       }
       const last = batch.messages[batch.messages.length - 1]!.offset;
