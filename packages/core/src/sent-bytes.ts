@@ -12,18 +12,16 @@ export const BYTES_CONTENT_TYPE = 'application/octet-stream';
 
 type Headers = Readonly<Record<string, string | string[] | undefined>>;
 
+const joined = (v: string | string[] | undefined): string | undefined => (Array.isArray(v) ? v.join(', ') : v);
+
 /** The request's headers as the client sent them (repeated ones joined), the start entry's stand-in content type undone. */
 export function sentHeaders(headers: Headers): Record<string, string | undefined> {
   const out: Record<string, string | undefined> = {};
   // Without Object.entries and delete: this runs for every request, and delete turns the object into a slow dictionary.
   for (const k in headers) {
     if (k === SENT_CONTENT_TYPE) continue;
-    const v = headers[k];
-    out[k] = Array.isArray(v) ? v.join(', ') : v;
+    out[k] = joined(headers[k]);
   }
-  if (SENT_CONTENT_TYPE in headers) {
-    const sent = headers[SENT_CONTENT_TYPE];
-    out['content-type'] = Array.isArray(sent) ? sent.join(', ') : sent;
-  }
+  if (SENT_CONTENT_TYPE in headers) out['content-type'] = joined(headers[SENT_CONTENT_TYPE]);
   return out;
 }
