@@ -43,6 +43,9 @@ export const shutdown = (): void => stopWatching?.();
 /** No wildcard: only the configured origins may read answers in a browser. */
 export const cors = (): string[] => [...(config?.corsOrigins ?? [])];
 
+// The runtime's own probes answer 503 with a TypeError once the event loop has lagged (core probes.ts).
+export { liveness, readiness } from '@kiot/core';
+
 /**
  * Every body as the bytes the device sent (core sent-bytes.ts): forwarded unchanged, and JSON parsed
  * here, so one that does not parse gets kiot's own 400 rather than fastify's.

@@ -22,6 +22,9 @@ export const init = (): void => {
 // entry sends no Access-Control-Allow-Origin to an origin not listed here: core launch.ts).
 export const cors = (): string[] => [];
 
+// The runtime's own probes answer 503 with a TypeError once the event loop has lagged (core probes.ts).
+export { liveness, readiness } from '@kiot/core';
+
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 const page = (body: string, type: string) => ({ statusCode: 200, headers: { 'content-type': type, 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' }, body });
 

@@ -16,6 +16,9 @@ export const init = (): void => {
 // Called by the Broker, never by a browser: no origin is allowed (the runtime's default is `*`).
 export const cors = (): string[] => [];
 
+// The runtime's own probes answer 503 with a TypeError once the event loop has lagged (core probes.ts).
+export { liveness, readiness } from '@kiot/core';
+
 export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
   answer(context.log, () => {
     if (!state) init();

@@ -17,3 +17,4 @@ export * from './sink-binding';
 export * from './sent-bytes';
 export * from './client-address';
 export * from './utc-time';
+export * from './probes';
