@@ -44,6 +44,13 @@ describe('converter in faas-js-runtime', () => {
     assert.equal(res.headers.get('kne-reason'), 'no data');
   });
 
+  it('answers 405 with Allow to a method the runtime does not route, not fastify\'s 404 for a wrong URL', async () => {
+    const res = await fetch(running.url, { method: 'PUT', body: '{}' });
+    assert.equal(res.status, 405);
+    assert.equal(res.headers.get('allow'), 'GET, HEAD, POST, OPTIONS');
+    assert.deepEqual(await res.json(), { error: 'METHOD_NOT_ALLOWED', message: 'PUT is not served here' });
+  });
+
   it('answers 422 to an event of the wrong type instead of converting it twice', async () => {
     const msg = HTTP.binary(new CloudEvent({ type: 'io.kiot.telemetry.converted.v1', source: 'kiot://demo/d', data: { records: [] } }));
     assert.equal((await post(msg)).status, 422);

@@ -3,7 +3,7 @@ import type { Context } from 'faas-js-runtime';
 import { answer, Authenticator, claimsCloudEvent, clientAddress, FailureLimiter, KiotError, loadRegistryFile, RateLimiter, sentHeaders, watchRegistryFile, type Log } from '@kiot/core';
 import { bindingSink } from '@kiot/core/exchange';
 import { parseConfig, type IngestConfig } from './config';
-import { ingest, type IngestDeps } from './ingest';
+import { ALLOWED_METHODS, ingest, type IngestDeps } from './ingest';
 
 import { checkQuery, mediaTypeOf, type IngestRequest } from './request';
 
@@ -51,6 +51,8 @@ export { liveness, readiness } from '@kiot/core';
  * here, so one that does not parse gets kiot's own 400 rather than fastify's.
  */
 export const bodyAsBytes = true;
+/** The Allow of the launcher's 405 to methods the runtime does not route (core launch.ts), as of ingest's own. */
+export const allow = ALLOWED_METHODS;
 /** The launcher appends the socket's peer to X-Forwarded-For (core launch.ts): the client's address without a proxy in front. */
 export const recordsPeer = true;
 

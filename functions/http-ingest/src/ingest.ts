@@ -84,8 +84,11 @@ function rawEvent(attrs: Readonly<Record<string, AttributeValue | undefined>>, d
   }
 }
 
+/** What devices may send to `/` (the Allow of every 405). */
+export const ALLOWED_METHODS = 'POST, OPTIONS';
+
 export async function ingest(sent: IngestRequest, deps: IngestDeps): Promise<IngestAnswer> {
-  if (sent.method !== 'POST') throw new KiotError('METHOD_NOT_ALLOWED', 'send readings with POST', undefined, { headers: { allow: 'POST, OPTIONS' } });
+  if (sent.method !== 'POST') throw new KiotError('METHOD_NOT_ALLOWED', 'send readings with POST', undefined, { headers: { allow: ALLOWED_METHODS } });
   if (sent.body.length > deps.config.bodyLimit) throw new KiotError('PAYLOAD_TOO_LARGE', `the body is above ${deps.config.bodyLimit} bytes`);
   const encoding = sent.headers['content-encoding'];
   const req = encoding === undefined ? sent : { ...sent, body: decodedBody(sent.body, encoding, deps.config.bodyLimit) };

@@ -269,6 +269,17 @@ describe('http-ingest in faas-js-runtime against a real sink', function () {
     }
   });
 
+  it('answers 405 with Allow: POST, OPTIONS to every other method on /, in kiot\'s error form; another path stays 404', async () => {
+    for (const method of ['GET', 'HEAD', 'PUT', 'DELETE', 'PATCH']) {
+      const res = await fetch(`${running.url}/?channel=temperature`, { method, headers: { authorization: DEVICE, 'content-type': 'application/json' }, ...(['GET', 'HEAD'].includes(method) ? {} : { body: '{"t":1}' }) });
+      assert.equal(res.status, 405, method);
+      assert.equal(res.headers.get('allow'), 'POST, OPTIONS', method);
+      if (method !== 'HEAD') assert.equal(((await res.json()) as { error: string }).error, 'METHOD_NOT_ALLOWED', method);
+    }
+    assert.equal((await fetch(`${running.url}/elsewhere`, { method: 'PUT', body: '{}' })).status, 404);
+    assert.equal(sink.received.length, 0, 'nothing forwarded');
+  });
+
   it('answers 405 to GET and 429 with Retry-After when a device is above its rate', async () => {
     assert.equal((await fetch(running.url, { headers: { authorization: DEVICE } })).status, 405);
     process.env['INGEST_RATE_BURST'] = '2';

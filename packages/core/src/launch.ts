@@ -11,9 +11,11 @@
 import { ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import { defaults, start, type Function as FaasFunction, type InvokerOptions } from 'faas-js-runtime';
 import type { Env } from './config';
+import { KiotError, toStructuredReturn } from './errors';
 import { BYTES_CONTENT_TYPE, SENT_CONTENT_TYPE } from './sent-bytes';
 
-type Launchable = FaasFunction & { readonly cors?: () => string[]; readonly bodyAsBytes?: boolean; readonly recordsPeer?: boolean };
+/** `allow`: the methods the function serves on `/`, for the Allow header of a 405 (default: those the runtime routes). */
+type Launchable = FaasFunction & { readonly cors?: () => string[]; readonly bodyAsBytes?: boolean; readonly recordsPeer?: boolean; readonly allow?: string };
 
 /**
  * For a function with `recordsPeer`: the socket's peer appended to X-Forwarded-For, as a proxy
@@ -42,6 +44,20 @@ type WriteHead = (this: ServerResponse, status: number, a?: unknown, b?: unknown
 /** Node's own writeHead, for the preflight answers kiot writes itself. */
 const plainWriteHead = ServerResponse.prototype.writeHead as WriteHead;
 let tidying = false;
+
+/** The methods faas-js-runtime routes on `/` (fastify answers HEAD from the GET route). */
+const ROUTED = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
+
+/**
+ * Any other method on `/` (PUT, DELETE, …) would get fastify's 404 "Route PUT:/ not found", as if the
+ * URL were wrong: it gets 405 with Allow, in kiot's error form.
+ */
+function notAllowed(req: IncomingMessage, res: ServerResponse, allow: string): void {
+  const { statusCode, headers, body } = toStructuredReturn(new KiotError('METHOD_NOT_ALLOWED', `${req.method ?? 'this method'} is not served here`, undefined, { headers: { allow } }));
+  const text = JSON.stringify(body);
+  req.resume();
+  plainWriteHead.call(res, statusCode, { ...headers, 'content-length': String(Buffer.byteLength(text)) }).end(text);
+}
 
 /**
  * The runtime puts CORS headers on every answer: `Access-Control-Allow-Origin: null` for an origin
@@ -74,17 +90,19 @@ function asBytes(req: IncomingMessage): void {
 
 /**
  * Puts kiot's changes in front of the runtime: OPTIONS answered from the function's `cors()`
- * before the runtime sees it; every other request goes to the runtime, its body as bytes when the
+ * before the runtime sees it, and methods it does not route refused (notAllowed); every other request goes to the runtime, its body as bytes when the
  * function asks for that, and the CORS headers of its answer tidied.
  */
 export function adaptRuntime(server: Server, fn: Launchable): void {
   const allowed = (): readonly string[] => fn.cors?.() ?? [];
   const bytes = fn.bodyAsBytes === true;
   const peer = fn.recordsPeer === true;
+  const allow = fn.allow ?? [...ROUTED].join(', ');
   tidyCors();
   const runtime = server.listeners('request') as ((req: IncomingMessage, res: ServerResponse) => void)[];
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    if (!ROUTED.has(req.method ?? '') && (req.url === '/' || req.url?.startsWith('/?') === true)) return notAllowed(req, res, allow);
     if (req.method !== 'OPTIONS') {
       if (bytes) asBytes(req);
       if (peer) recordPeer(req);
