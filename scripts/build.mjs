@@ -50,6 +50,9 @@ export function targets() {
  *   (no source, a bad extension name, a batch), so kiot's code never runs: behind a Broker a 500 is
  *   retried, and a device is told the fault is the server's. The runtime now hands such a request on
  *   without an event, and kiot answers 400 naming what is wrong (core's requireCloudEvent).
+ * - faas-js-runtime's GET /metrics calls fastify's reply.headers('Content-Type', …), which takes an
+ *   object: the string's characters went out as headers `0: C`, `1: o`, … and the Prometheus content
+ *   type (`version=0.0.4`) never did. It sets the one header.
  * - fastify-raw-body (the runtime's --include-raw): see its entry.
  * - kafkajs builds each record's headers by spreading the object built so far into a new one per
  *   header: quadratic, and 20% of the Kafka-direct consumer's CPU at one reading per record (the
@@ -75,6 +78,11 @@ const PATCHES = [
     find: /catch \(err\) \{\s*if \(err\.message\.startsWith\('invalid spec version'\)\) \{\s*reply\.code\(406\);\s*\}\s*done\(err\);\s*\}/,
     // The original also fell through to a second done().
     replace: () => 'catch (err) {\n        request.fcontext.cloudevent = undefined; // kiot: not a valid CloudEvent, kiot answers 400\n        return done();\n      }',
+  },
+  {
+    file: /faas-js-runtime[\\/]lib[\\/]metrics\.js$/,
+    find: /res\.headers\('Content-Type', register\.contentType\);/,
+    replace: () => "res.header('Content-Type', register.contentType); // kiot: headers() takes an object",
   },
   {
     file: KAFKAJS_RECORD_DECODER,

@@ -1,6 +1,6 @@
 /**
  * The library patches the bundles carry (scripts/build.mjs) change cost, not behaviour: each patched
- * file answers as the published one does.
+ * file answers as the published one does. The fixes among them are held to the answer they fix.
  */
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
@@ -68,6 +68,49 @@ describe('library patches in the bundles', () => {
         const text = readFileSync(join(ROOT, bundle), 'utf8');
         assert.match(text, /kiotHeaders\(kiotHeaderList\)/);
         assert.doesNotMatch(text, /require\("kafkajs"\)/);
+      });
+    }
+  });
+
+  describe('faas-js-runtime GET /metrics (a fix)', () => {
+    const metricsPath = requireHere.resolve('faas-js-runtime/lib/metrics.js');
+    type Handler = (request: unknown, reply: unknown) => Promise<void>;
+    type Configure = (config: object) => (server: unknown) => Handler;
+    interface App {
+      get(path: string, handler: Handler): void;
+      inject(request: { method: string; url: string }): Promise<{ statusCode: number; headers: Record<string, unknown>; body: string }>;
+      close(): Promise<void>;
+    }
+    const fastify = requireHere('fastify') as () => App;
+
+    /** The module's /metrics served by fastify, as the runtime serves it. */
+    async function scrape(configure: Configure) {
+      const app = fastify();
+      app.get('/metrics', configure({ name: 'probe' })(app));
+      try {
+        return await app.inject({ method: 'GET', url: '/metrics' });
+      } finally {
+        await app.close();
+      }
+    }
+
+    it('answers in the Prometheus text format\'s content type, where the published one sent a header per character', async () => {
+      const { patchSource } = await import('../scripts/build.mjs');
+      const published = readFileSync(metricsPath, 'utf8');
+      const fixed = await scrape(load(metricsPath, patchSource(metricsPath, published)) as Configure);
+      assert.equal(fixed.statusCode, 200);
+      assert.equal(fixed.headers['content-type'], 'text/plain; version=0.0.4; charset=utf-8');
+      assert.equal(fixed.headers['0'], undefined);
+      assert.match(fixed.body, /^faas_invocations\{[^}]*faas_name="probe"[^}]*\} \d+$/m);
+      const broken = await scrape(load(metricsPath, published) as Configure);
+      assert.equal(broken.headers['0'], 'C', 'the installed faas-js-runtime still has the bug the patch fixes');
+    });
+
+    for (const fn of ['converter', 'http-ingest']) {
+      it(`functions/${fn}/build/runtime.js carries the fix`, () => {
+        const text = readFileSync(join(ROOT, 'functions', fn, 'build/runtime.js'), 'utf8');
+        assert.match(text, /res\.header\(["']Content-Type["'], register\.contentType\)/);
+        assert.doesNotMatch(text, /res\.headers\(["']Content-Type["']/);
       });
     }
   });
