@@ -53,6 +53,11 @@ export function targets() {
  * - faas-js-runtime's GET /metrics calls fastify's reply.headers('Content-Type', …), which takes an
  *   object: the string's characters went out as headers `0: C`, `1: o`, … and the Prometheus content
  *   type (`version=0.0.4`) never did. It sets the one header.
+ * - fastify parses a JSON body itself and answers 400 in its own words to data declared JSON that
+ *   does not parse, before the function runs: the converter's 422 and reason never came, and the
+ *   live console, which shows whatever flows, dead-lettered such an event too. Such a body now reaches
+ *   the function as its bytes, which answers for it; fastify's other refusals (an empty body, a
+ *   __proto__ or constructor key) stand.
  * - fastify-raw-body (the runtime's --include-raw): see its entry.
  * - kafkajs builds each record's headers by spreading the object built so far into a new one per
  *   header: quadratic, and 20% of the Kafka-direct consumer's CPU at one reading per record (the
@@ -83,6 +88,26 @@ const PATCHES = [
     file: /faas-js-runtime[\\/]lib[\\/]metrics\.js$/,
     find: /res\.headers\('Content-Type', register\.contentType\);/,
     replace: () => "res.header('Content-Type', register.contentType); // kiot: headers() takes an object",
+  },
+  {
+    file: /faas-js-runtime[\\/]index\.js$/,
+    find: /^ {2}server\.addContentTypeParser\(\n {4}'\*',$/m,
+    replace: (m) => `  // kiot: data declared JSON that does not parse reaches the function as bytes (scripts/build.mjs)
+  const kiotJson = server.getDefaultJsonParser('error', 'error');
+  server.removeContentTypeParser('application/json');
+  server.addContentTypeParser('application/json', { parseAs: 'buffer' }, function(req, body, done) {
+    kiotJson(req, body, (err, json) => {
+      if (!err || body.length === 0) return done(err, json);
+      try {
+        JSON.parse(body.toString('utf8'));
+      } catch {
+        return done(null, body);
+      }
+      done(err, undefined);
+    });
+  });
+
+${m}`,
   },
   {
     file: KAFKAJS_RECORD_DECODER,

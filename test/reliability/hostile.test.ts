@@ -65,10 +65,13 @@ function cases(t: Target, seed: number): { name: string; headers: Record<string,
 
 // Even what the runtime's SDK cannot build an event from at all (no type or source, a batch) gets
 // kiot's 400: the runtime kiot builds hands it on instead of answering 500 (scripts/build.mjs).
-function expected(caseName: string, fn: string): readonly number[] {
+function expected(caseName: string, fn: string, body: Buffer): readonly number[] {
   if (caseName === 'a huge header') return [431];
   // A valid event of a type this stage does not take: stages answer 422, the console shows any type.
   if (caseName === 'a type no trigger sends here') return fn === 'live-console' ? [204] : [422];
+  // Data declared JSON that is none reaches the function as its bytes (scripts/build.mjs): a stage
+  // cannot use it (422), the console shows it. An empty body is still the runtime's 400.
+  if ((caseName === 'random bytes declared JSON' || caseName === 'truncated JSON') && body.length > 0) return fn === 'live-console' ? [204] : [422];
   return [400];
 }
 
@@ -98,7 +101,8 @@ describe('reliability 3: bad input against every running process', function () {
       for (const c of cases(target, name.length * 7919)) {
         const status = await rawPost(url, c.headers, c.body);
         statuses.set(status, (statuses.get(status) ?? 0) + 1);
-        assert.ok(expected(c.name, name).includes(status), `${name}, ${c.name}: ${status}, documented ${expected(c.name, name).join(' or ')}`);
+        const documented = expected(c.name, name, c.body);
+        assert.ok(documented.includes(status), `${name}, ${c.name}: ${status}, documented ${documented.join(' or ')}`);
       }
       const rssAfter = processGroupRss(pid);
       assert.equal(stack.starts(name), 1, `${name} never crashed or restarted`);

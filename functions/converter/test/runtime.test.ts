@@ -56,9 +56,9 @@ describe('converter in faas-js-runtime', () => {
     assert.equal((await post(msg)).status, 422);
   });
 
-  // faas-js-runtime parses application/json and text/plain itself and answers 400 to JSON that
-  // does not parse and to text that is not UTF-8;
-  // both 400 and 422 are dead-lettered with the reason, never retried.
+  // The stock faas-js-runtime (this tier) parses application/json and text/plain itself and answers
+  // 400 to JSON that does not parse and to text that is not UTF-8; the runtime kiot bundles hands
+  // such JSON on as bytes, answered 422 (test/stack.test.ts). Both are dead-lettered, never retried.
   it('answers 4xx (never retried, never 5xx) to every random byte string (fuzz, 300 cases)', async () => {
     for (let i = 0; i < 300; i++) {
       const types = ['application/json', 'application/senml+json', 'application/octet-stream', 'text/plain'];

@@ -7,6 +7,7 @@ import type { Context } from 'faas-js-runtime';
 import { answer, KiotError, requireCloudEvent } from '@kiot/core';
 import { parseConfig } from './config';
 import { CSP, PAGE, SCRIPT, STYLE } from './page';
+import { shown } from './shown';
 import { EventStore } from './store';
 
 let store: EventStore | undefined;
@@ -28,12 +29,6 @@ export { liveness, readiness } from '@kiot/core';
 const text = (v: unknown): string => (typeof v === 'string' ? v : '');
 const page = (body: string, type: string) => ({ statusCode: 200, headers: { 'content-type': type, 'content-security-policy': CSP, 'x-content-type-options': 'nosniff', 'cache-control': 'no-store' }, body });
 
-function keep(data: unknown): unknown {
-  const json = JSON.stringify(data ?? null);
-  if (json.length <= maxDataBytes) return data;
-  return { truncated: true, preview: json.slice(0, maxDataBytes) };
-}
-
 export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
   answer(context.log, () => {
     if (!store) init();
@@ -52,6 +47,6 @@ export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
     }
     const ev = requireCloudEvent(context, event);
     const ext = (name: string): string => text(ev[name]);
-    events.add({ id: ev.id, type: ev.type, application: ext('application'), device: ext('device'), channel: ev.subject ?? '', time: ev.time ?? new Date().toISOString(), data: keep(ev.data) });
+    events.add({ id: ev.id, type: ev.type, application: ext('application'), device: ext('device'), channel: ev.subject ?? '', time: ev.time ?? new Date().toISOString(), data: shown(ev.data, maxDataBytes) });
     return undefined;
   });

@@ -2,6 +2,7 @@ import { strict as assert } from 'node:assert';
 import { CloudEvent, HTTP } from 'cloudevents';
 import * as consoleFn from '../src/index';
 import { SCRIPT } from '../src/page';
+import { shown } from '../src/shown';
 import { EventStore } from '../src/store';
 import { startFunction, type Running } from '../../../test/support/runtime';
 
@@ -19,6 +20,17 @@ describe('live-console', () => {
     assert.match(SCRIPT, /textContent/);
   });
 
+  it('shows bytes as their text when they are UTF-8, else as base64, and cuts what is above the limit', () => {
+    assert.equal(shown(Buffer.from('{"t":'), 100), '{"t":');
+    assert.equal(shown(new Uint8Array(Buffer.from('21.5 °C')), 100), '21.5 °C');
+    assert.deepEqual(shown(Buffer.from([0x03, 0x67, 0x01, 0x10, 0xff]), 100), { base64: 'A2cBEP8=' });
+    assert.deepEqual(shown(Buffer.from([0x03, 0x67, 0x01, 0x10]), 100), { base64: 'A2cBEA==' }, 'UTF-8, but control characters');
+    assert.equal(shown(Buffer.from('a\tb\r\n'), 100), 'a\tb\r\n');
+    assert.deepEqual(shown({ t: 1 }, 100), { t: 1 });
+    assert.deepEqual(shown(Buffer.from('x'.repeat(20)), 10), { truncated: true, preview: `"${'x'.repeat(9)}` });
+    assert.equal(shown(undefined, 10), undefined);
+  });
+
   describe('in faas-js-runtime', () => {
     let running: Running;
     before(async () => { running = await startFunction(consoleFn); });
@@ -33,6 +45,16 @@ describe('live-console', () => {
       assert.equal(list.events.at(-1)!.type, 'io.kiot.telemetry.rejected.v1');
       assert.equal(list.events.at(-1)!.device, 'd1');
       assert.equal(list.events.at(-1)!.data.errors.length, 1);
+    });
+
+    it('shows a payload of bytes (a device\'s LPP, text that is not JSON) as the page can show it, not as a Buffer\'s JSON', async () => {
+      for (const [bytes, want] of [[Buffer.from('on'), 'on'], [Buffer.from([0x03, 0x67, 0x01, 0x10]), { base64: 'A2cBEA==' }]] as const) {
+        const msg = HTTP.binary(new CloudEvent({ type: 'io.kiot.telemetry.raw.v1', source: 'kiot://demo/d2', subject: 'lpp', application: 'demo', device: 'd2', datacontenttype: 'application/octet-stream', data: bytes }));
+        const res = await fetch(running.url, { method: 'POST', headers: msg.headers as Record<string, string>, body: msg.body as Buffer });
+        assert.equal(res.status, 204);
+        const list = (await (await fetch(`${running.url}/?view=events&since=0`)).json()) as { events: { device: string; data: unknown }[] };
+        assert.deepEqual(list.events.at(-1)!.data, want);
+      }
     });
 
     it('serves the page with a strict CSP, no inline script, and no wildcard CORS', async () => {
