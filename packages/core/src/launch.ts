@@ -124,7 +124,22 @@ export function adaptRuntime(server: Server, fn: Launchable): void {
   });
 }
 
+/**
+ * faas-js-runtime traps uncaught exceptions (the `death` package) only to run the function's shutdown
+ * and exit 0, without a word: a function that crashed restarted as if it had stopped cleanly, its error
+ * nowhere. Here the error is logged (a pino-style fatal line, as the runtime's own log) and the process
+ * exits 1, as Node itself would; the runtime's handler never runs.
+ */
+function crashLoudly(): void {
+  process.prependListener('uncaughtException', (err: Error) => {
+    const line = { level: 60, time: Date.now(), pid: process.pid, msg: 'uncaught exception: the function stops', err: { type: err.name, message: err.message, stack: err.stack } };
+    process.stderr.write(`${JSON.stringify(line)}\n`);
+    process.exit(1);
+  });
+}
+
 export async function launch(fn: Launchable, argv: readonly string[], env: Env): Promise<Server> {
+  crashLoudly();
   const options = {
     logLevel: env['FUNC_LOG_LEVEL'] ?? defaults.LOG_LEVEL,
     port: Number(env['FUNC_PORT'] ?? defaults.PORT),

@@ -1,0 +1,55 @@
+/**
+ * A function's process as its container runs it (the bundled start entry: core launch.ts): a crash
+ * is seen. faas-js-runtime's own trap for uncaught exceptions exits 0 without logging the error.
+ */
+import { strict as assert } from 'node:assert';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { freePort } from './support/runtime';
+
+const RUNTIME = join(__dirname, '../functions/converter/build/runtime.js');
+
+/** Runs a function module under the bundled runtime's launch until it exits; its exit code and stderr. */
+async function runUntilExit(handleSource: string): Promise<{ code: number | null; stderr: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'kiot-launch-'));
+  try {
+    writeFileSync(join(dir, 'fn.js'), handleSource);
+    const port = await freePort();
+    const child = spawn(process.execPath, ['-e', `require(${JSON.stringify(RUNTIME)}).launch(require(${JSON.stringify(join(dir, 'fn.js'))}), [], { FUNC_PORT: '${port}', FUNC_LOG_LEVEL: 'warn' })`], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    for (let i = 0; i < 100; i++) {
+      const res = await fetch(`http://127.0.0.1:${port}/`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' }).catch(() => undefined);
+      if (res !== undefined) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    const code = await exited;
+    clearTimeout(timer);
+    return { code, stderr };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+describe('a function process (bundled start entry)', function () {
+  this.timeout(30_000);
+
+  it('exits 1 and logs the error when an exception goes uncaught, where the runtime exited 0 in silence', async () => {
+    const { code, stderr } = await runUntilExit("exports.handle = async () => { setTimeout(() => { throw new Error('boom in a timer'); }, 10); return 'ok'; };");
+    assert.equal(code, 1);
+    const line = JSON.parse(stderr.trim().split('\n').at(-1)!) as { level: number; msg: string; err: { message: string; stack: string } };
+    assert.equal(line.level, 60);
+    assert.equal(line.err.message, 'boom in a timer');
+    assert.match(line.err.stack, /fn\.js/);
+  });
+
+  it('so does a rejected promise nobody handles', async () => {
+    const { code, stderr } = await runUntilExit("exports.handle = async () => { void Promise.reject(new Error('lost promise')); return 'ok'; };");
+    assert.equal(code, 1);
+    assert.match(stderr, /"message":"lost promise"/);
+  });
+});
