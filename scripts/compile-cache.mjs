@@ -17,7 +17,8 @@ export const START_JS = `'use strict';
 // Written by scripts/compile-cache.mjs. The cache is filled when the image is built (npm run build).
 ${ENABLE}
 const { launch } = require('./runtime.js');
-launch(require('./index.js'), process.argv.slice(2), process.env).catch((err) => { console.error(err); process.exit(1); });
+// A bad config is its list of problems (core config.ts), said once; anything else with its stack.
+launch(require('./index.js'), process.argv.slice(2), process.env).catch((err) => { console.error(err?.name === 'ConfigError' ? err.message : err); process.exit(1); });
 `;
 
 /** build/warm-cache.js: the function's \`npm run build\`. Loads the bundles without starting anything. */

@@ -3,7 +3,7 @@
  * is seen. faas-js-runtime's own trap for uncaught exceptions exits 0 without logging the error.
  */
 import { strict as assert } from 'node:assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -45,6 +45,13 @@ describe('a function process (bundled start entry)', function () {
     assert.equal(line.level, 60);
     assert.equal(line.err.message, 'boom in a timer');
     assert.match(line.err.stack, /fn\.js/);
+  });
+
+  it('says a bad config once, as its list of problems, and exits 1 before it listens', () => {
+    const r = spawnSync(process.execPath, ['build/start.js'], { cwd: join(__dirname, '../functions/converter'), env: { PATH: process.env['PATH'], CONVERTER_CODECS: 'x=y' }, encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /^invalid configuration:\n {2}- CONVERTER_CODECS item "x=y" must be selector=codec/);
+    assert.doesNotMatch(r.stderr, /\bat \S+ \(|problems:/, 'no stack, no object dump');
   });
 
   it('so does a rejected promise nobody handles', async () => {
