@@ -90,8 +90,9 @@ function asBytes(req: IncomingMessage): void {
 
 /**
  * Puts kiot's changes in front of the runtime: OPTIONS answered from the function's `cors()`
- * before the runtime sees it, and methods it does not route refused (notAllowed); every other request goes to the runtime, its body as bytes when the
- * function asks for that, and the CORS headers of its answer tidied.
+ * before the runtime sees it, and methods it does not route refused (notAllowed); every other
+ * request goes to the runtime, its body as bytes when the function asks for that, and the CORS
+ * headers of its answer tidied.
  */
 export function adaptRuntime(server: Server, fn: Launchable): void {
   const allowed = (): readonly string[] => fn.cors?.() ?? [];
@@ -131,8 +132,9 @@ export function adaptRuntime(server: Server, fn: Launchable): void {
  * exits 1, as Node itself would; the runtime's handler never runs.
  */
 function crashLoudly(): void {
-  process.prependListener('uncaughtException', (err: Error) => {
-    const line = { level: 60, time: Date.now(), pid: process.pid, msg: 'uncaught exception: the function stops', err: { type: err.name, message: err.message, stack: err.stack } };
+  process.prependListener('uncaughtException', (thrown: unknown) => {
+    const err = thrown instanceof Error ? { type: thrown.name, message: thrown.message, stack: thrown.stack } : { type: typeof thrown, message: String(thrown) };
+    const line = { level: 60, time: Date.now(), pid: process.pid, msg: 'uncaught exception: the function stops', err };
     process.stderr.write(`${JSON.stringify(line)}\n`);
     process.exit(1);
   });
