@@ -58,6 +58,12 @@ export function targets() {
  *   live console, which shows whatever flows, dead-lettered such an event too. Such a body now reaches
  *   the function as its bytes, which answers for it; fastify's other refusals (an empty body, a
  *   __proto__ or constructor key) stand.
+ * - The runtime's metrics stop each request's execution timer when it is answered, but start it only once the
+ *   body was read: every request fastify refused while reading it (too large, an empty JSON body) logged a TypeError
+ *   `req.execTimer is not a function` at error level. The timer is stopped only when it was started.
+ * - fastify's own refusals (a body above FUNC_BODY_LIMIT, a URL that does not decode, an empty JSON body,
+ *   a __proto__ key) came in fastify's form, `{"statusCode":413,"code":"FST_ERR_…"}`: they are answered in kiot's
+ *   (core runtime-refusals.ts), with kne-reason for the dead letter.
  * - fastify-raw-body (the runtime's --include-raw): see its entry.
  * - kafkajs builds each record's headers by spreading the object built so far into a new one per
  *   header: quadratic, and 20% of the Kafka-direct consumer's CPU at one reading per record (the
@@ -108,6 +114,23 @@ const PATCHES = [
   });
 
 ${m}`,
+  },
+  {
+    file: /faas-js-runtime[\\/]lib[\\/]metrics\.js$/,
+    find: /^ {6}req\.execTimer\(\);$/m,
+    replace: () => '      if (req.execTimer) req.execTimer(); // kiot: started only once the body was read',
+  },
+  {
+    file: /faas-js-runtime[\\/]index\.js$/,
+    find: /^ {4}bodyLimit: Number\(config\.bodyLimit\),\n {2}\}\);$/m,
+    replace: (m) => `${m}
+  // kiot: fastify's own refusals in kiot's error form (scripts/build.mjs)
+  server.setErrorHandler(function(err, request, reply) {
+    const answer = require(${JSON.stringify(join(root, 'packages/core/src/runtime-refusals.ts'))}).runtimeRefusal(err);
+    if (answer === undefined || answer.statusCode >= 500) reply.log.error(err);
+    if (answer === undefined) return reply.send(err);
+    reply.code(answer.statusCode).headers(answer.headers).send(answer.body);
+  });`,
   },
   {
     file: KAFKAJS_RECORD_DECODER,

@@ -72,7 +72,7 @@ describe('library patches in the bundles', () => {
     }
   });
 
-  describe('faas-js-runtime GET /metrics (a fix)', () => {
+  describe('faas-js-runtime metrics (fixes)', () => {
     const metricsPath = requireHere.resolve('faas-js-runtime/lib/metrics.js');
     type Handler = (request: unknown, reply: unknown) => Promise<void>;
     type Configure = (config: object) => (server: unknown) => Handler;
@@ -106,11 +106,33 @@ describe('library patches in the bundles', () => {
       assert.equal(broken.headers['0'], 'C', 'the installed faas-js-runtime still has the bug the patch fixes');
     });
 
+    it('stops no execution timer for a request refused while its body was read, where the published one logged a TypeError', async () => {
+      const { patchSource } = await import('../scripts/build.mjs');
+      const published = readFileSync(metricsPath, 'utf8');
+      const logged = async (configure: Configure): Promise<string> => {
+        let log = '';
+        const app = (requireHere('fastify') as (o: object) => App & { post(path: string, handler: Handler): void })({ logger: { level: 'error', stream: { write: (line: string) => void (log += line) } } });
+        configure({ name: 'probe' })(app);
+        app.post('/', async () => undefined);
+        try {
+          const res = await app.inject({ method: 'POST', url: '/', headers: { 'content-type': 'application/json' }, payload: '' } as { method: string; url: string });
+          assert.equal(res.statusCode, 400);
+          await new Promise((r) => setTimeout(r, 20)); // onResponse runs after the answer went out
+          return log;
+        } finally {
+          await app.close();
+        }
+      };
+      assert.equal(await logged(load(metricsPath, patchSource(metricsPath, published)) as Configure), '');
+      assert.match(await logged(load(metricsPath, published) as Configure), /req\.execTimer is not a function/, 'the installed faas-js-runtime still has the bug the patch fixes');
+    });
+
     for (const fn of ['converter', 'http-ingest']) {
-      it(`functions/${fn}/build/runtime.js carries the fix`, () => {
+      it(`functions/${fn}/build/runtime.js carries the fixes`, () => {
         const text = readFileSync(join(ROOT, 'functions', fn, 'build/runtime.js'), 'utf8');
         assert.match(text, /res\.header\(["']Content-Type["'], register\.contentType\)/);
         assert.doesNotMatch(text, /res\.headers\(["']Content-Type["']/);
+        assert.match(text, /if \(req\.execTimer\) req\.execTimer\(\);/);
       });
     }
   });

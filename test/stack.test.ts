@@ -85,6 +85,19 @@ describe('local stack (npm start)', function () {
     assert.equal(deadOf().length, 1, 'the live console took it (no dead letter of its own)');
   });
 
+  it('answers what fastify refuses itself in kiot\'s error form, with the reason for a dead letter, and logs no error for it', async () => {
+    const before = out().split('\n').filter((l) => l.includes('"level":50')).length;
+    const big = await fetch(`http://127.0.0.1:${ports['HTTP_INGEST_PORT']}/?channel=temperature`, { method: 'POST', headers: { authorization: deviceAuth, 'content-type': 'application/json' }, body: Buffer.alloc(1_100_000, 'a') });
+    assert.equal(big.status, 413);
+    assert.deepEqual(await big.json(), { error: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' });
+    const empty = await fetch(`http://127.0.0.1:${ports['CONVERTER_PORT']}/`, { method: 'POST', headers: { 'ce-specversion': '1.0', 'ce-id': 'e1', 'ce-type': 'io.kiot.telemetry.raw.v1', 'ce-source': 'kiot://demo/device1', 'content-type': 'application/json' }, body: '' });
+    assert.equal(empty.status, 400);
+    assert.match(empty.headers.get('kne-reason') ?? '', /Body cannot be empty/);
+    assert.equal(((await empty.json()) as { error: string }).error, 'BAD_REQUEST');
+    await new Promise((r) => setTimeout(r, 300));
+    assert.equal(out().split('\n').filter((l) => l.includes('"level":50')).length, before, 'an error logged for a refused request');
+  });
+
   it('restarts a function that crashes, and readings flow again', async () => {
     const pid = stack.pid('converter');
     assert.ok(pid > 0);

@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { ERRORS, isRetryableStatus, KiotError, toKiotError, toStructuredReturn } from '../src';
+import { runtimeRefusal } from '../src/runtime-refusals';
 
 describe('error catalogue', () => {
   it('gives every error a numeric status whose retry behaviour matches the broker rule', () => {
@@ -31,5 +32,14 @@ describe('error catalogue', () => {
   it('keeps device text out of header values it cannot carry', () => {
     const r = toStructuredReturn(new KiotError('BAD_REQUEST', 'bad \u00e9\n'));
     assert.match(r.headers['kne-reason']!, /^[\x20-\x7e]*$/);
+  });
+
+  it('names what fastify refuses itself, keeping its status and message; a 5xx tells nothing of its cause', () => {
+    assert.deepEqual(runtimeRefusal({ statusCode: 413, message: 'Request body is too large' }), { statusCode: 413, headers: { 'content-type': 'application/json', 'kne-reason': 'Request body is too large' }, body: { error: 'PAYLOAD_TOO_LARGE', message: 'Request body is too large' } });
+    assert.equal(runtimeRefusal({ statusCode: 400, message: 'x' })?.body.error, 'BAD_REQUEST');
+    assert.equal(runtimeRefusal({ statusCode: 415, message: 'x' })?.body.error, 'UNSUPPORTED_MEDIA_TYPE');
+    assert.deepEqual(runtimeRefusal({ statusCode: 500, message: 'ECONNRESET at 10.0.0.7' })?.body, { error: 'INTERNAL', message: 'internal error' });
+    assert.equal(runtimeRefusal({ message: 'no status' })?.statusCode, 500);
+    assert.equal(runtimeRefusal({ statusCode: 406, message: 'x' }), undefined, 'a 4xx the catalogue has no name for stays fastify\'s');
   });
 });
