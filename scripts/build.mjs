@@ -61,9 +61,10 @@ export function targets() {
  * - The runtime's metrics stop each request's execution timer when it is answered, but start it only once the
  *   body was read: every request fastify refused while reading it (too large, an empty JSON body) logged a TypeError
  *   `req.execTimer is not a function` at error level. The timer is stopped only when it was started.
- * - fastify's own refusals (a body above FUNC_BODY_LIMIT, a URL that does not decode, an empty JSON body,
- *   a __proto__ key) came in fastify's form, `{"statusCode":413,"code":"FST_ERR_…"}`: they are answered in kiot's
- *   (core runtime-refusals.ts), with kne-reason for the dead letter.
+ * - fastify's own refusals (a body above FUNC_BODY_LIMIT, an empty JSON body, a __proto__ key) came in
+ *   fastify's form, `{"statusCode":413,"code":"FST_ERR_…"}`: they are answered in kiot's (core
+ *   runtime-refusals.ts), with kne-reason for the dead letter. A URL that does not decode and an unknown
+ *   path are answered by fastify's router, not its error handler, and keep fastify's form.
  * - fastify-raw-body (the runtime's --include-raw): see its entry.
  * - kafkajs builds each record's headers by spreading the object built so far into a new one per
  *   header: quadratic, and 20% of the Kafka-direct consumer's CPU at one reading per record (the

@@ -1,8 +1,8 @@
 /**
- * What fastify refuses itself, before a function runs: a body above FUNC_BODY_LIMIT, a URL that does
- * not decode, an empty JSON body, a `__proto__` key. Answered in kiot's error form like every other
- * refusal, kne-reason included for the dead letter; the bundled runtime makes this fastify's error
- * handler (scripts/build.mjs). A 5xx says nothing of its cause (the runtime logs it).
+ * What fastify refuses itself, before a function runs: a body above FUNC_BODY_LIMIT, an empty JSON
+ * body, a `__proto__` key. Answered in kiot's error form like every other refusal, kne-reason
+ * included for the dead letter; the bundled runtime makes this fastify's error handler
+ * (scripts/build.mjs). A 5xx says nothing of its cause (the runtime logs it).
  */
 import { KiotError, toStructuredReturn, type ErrorName, type StructuredError } from './errors';
 
