@@ -26,7 +26,7 @@ const config = (brokers: string, secret: Record<string, string>, group: string, 
 });
 
 describe('influx-writer Kafka-direct with TLS and SASL (KAFKA_AUTH_DIR)', function () {
-  this.timeout(60_000);
+  this.timeout(120_000);
 
   before(async function () {
     await needVictoriaMetrics(this);
@@ -51,12 +51,19 @@ describe('influx-writer Kafka-direct with TLS and SASL (KAFKA_AUTH_DIR)', functi
     await producer.disconnect();
     const c = config(brokers, secret, `${tag}-${run}`, `${topic}-${tag}`);
     const write = createInfluxWriter({ ...c.writer, precision: 'ms' });
-    const running = await runConsumer(c.kafka, (records) => processBatch(records, write, c.writer.mapping, 5000), () => undefined);
+    // The consumer's own log, shown if the points never all arrive (a join or a fetch that keeps failing says why).
+    const log: string[] = [];
+    const running = await runConsumer(c.kafka, (records) => processBatch(records, write, c.writer.mapping, 5000), (line) => void log.push(JSON.stringify(line)));
+    let stored = 0;
     try {
+      // Generous: joining a new group and fetching over TLS can take a while on a loaded 2-core machine.
       await eventually(async () => {
         const s = await exportSeries(`{__name__="temperature_temperature",device=~"${run}-${tag}-d.*"}`);
-        return s.reduce((n, x) => n + x.values.length, 0) === 40 ? true : undefined;
-      }, 30_000);
+        stored = s.reduce((n, x) => n + x.values.length, 0);
+        return stored === 40 ? true : undefined;
+      }, 60_000).catch((err: Error) => {
+        throw new Error(`${err.message}: ${stored} of 40 points stored; the consumer said:\n${log.slice(-20).join('\n')}`);
+      });
     } finally {
       await running.stop();
     }
