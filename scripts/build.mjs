@@ -126,8 +126,9 @@ ${m}`,
     find: /^ {4}bodyLimit: Number\(config\.bodyLimit\),\n {2}\}\);$/m,
     replace: (m) => `${m}
   // kiot: fastify's own refusals in kiot's error form (scripts/build.mjs)
+  const { runtimeRefusal } = require(${JSON.stringify(join(root, 'packages/core/src/runtime-refusals.ts'))});
   server.setErrorHandler(function(err, request, reply) {
-    const answer = require(${JSON.stringify(join(root, 'packages/core/src/runtime-refusals.ts'))}).runtimeRefusal(err);
+    const answer = runtimeRefusal(err);
     if (answer === undefined || answer.statusCode >= 500) reply.log.error(err);
     if (answer === undefined) return reply.send(err);
     reply.code(answer.statusCode).headers(answer.headers).send(answer.body);

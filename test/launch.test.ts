@@ -47,16 +47,16 @@ describe('a function process (bundled start entry)', function () {
     assert.match(line.err.stack, /fn\.js/);
   });
 
+  it('so does a rejected promise nobody handles', async () => {
+    const { code, stderr } = await runUntilExit("exports.handle = async () => { void Promise.reject(new Error('lost promise')); return 'ok'; };");
+    assert.equal(code, 1);
+    assert.match(stderr, /"message":"lost promise"/);
+  });
+
   it('says a bad config once, as its list of problems, and exits 1 before it listens', () => {
     const r = spawnSync(process.execPath, ['build/start.js'], { cwd: join(__dirname, '../functions/converter'), env: { PATH: process.env['PATH'], CONVERTER_CODECS: 'x=y' }, encoding: 'utf8', timeout: 20_000 });
     assert.equal(r.status, 1);
     assert.match(r.stderr, /^invalid configuration:\n {2}- CONVERTER_CODECS item "x=y" must be selector=codec/);
     assert.doesNotMatch(r.stderr, /\bat \S+ \(|problems:/, 'no stack, no object dump');
-  });
-
-  it('so does a rejected promise nobody handles', async () => {
-    const { code, stderr } = await runUntilExit("exports.handle = async () => { void Promise.reject(new Error('lost promise')); return 'ok'; };");
-    assert.equal(code, 1);
-    assert.match(stderr, /"message":"lost promise"/);
   });
 });
