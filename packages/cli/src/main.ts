@@ -99,16 +99,6 @@ async function run(c: Command): Promise<number> {
   }
 }
 
-/** kafkajs names a missing topic as the broker does ("does not host this topic-partition"): say which. */
-function failure(err: unknown, c: Command): string {
-  const e = err as { type?: string; message?: string };
-  if (e.type === 'UNKNOWN_TOPIC_OR_PARTITION' && (c.kind === 'tail' || c.kind === 'replay')) {
-    const topics = [c.topic, ...(c.kind === 'replay' && 'topic' in c.to ? [c.to.topic] : [])].join(' or ');
-    return `the topic ${topics} does not exist on ${c.kafka.brokers.join(',')}`;
-  }
-  return e.message ?? String(err);
-}
-
 let command: Command;
 try {
   command = parseCommand(process.argv.slice(2), process.env);
@@ -122,6 +112,6 @@ run(command).then((code) => process.exit(code), (err: unknown) => {
     process.stderr.write(`kiot: ${err.message}\n`);
     process.exit(2);
   }
-  process.stderr.write(`kiot: ${failure(err, command)}\n`);
+  process.stderr.write(`kiot: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(1);
 });

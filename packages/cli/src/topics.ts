@@ -2,7 +2,7 @@
  * `tail` and `replay` for Kafka topics of CloudEvents (the broker's topic, dead letters).
  * The record decoding is the writer's; the transport is passed in.
  */
-import { Kafka, logLevel, Partitioners, type EachMessagePayload, type KafkaMessage } from 'kafkajs';
+import { Kafka, logLevel, Partitioners, type Admin, type EachMessagePayload, type KafkaMessage } from 'kafkajs';
 import { HTTP, type CloudEvent } from 'cloudevents';
 import { createExchanger } from '@kiot/core/exchange';
 import { kafkaClientSecurity, toCloudEvent, type KafkaSecurity } from '@kiot/core';
@@ -42,6 +42,13 @@ export async function tail(conn: KafkaConnection, topic: string, fromBeginning: 
   const kafka = new Kafka({ clientId: 'kiot-tail', brokers: [...conn.brokers], ...kafkaClientSecurity(conn.security), logLevel: logLevel.WARN });
   // A group of its own that commits nothing: tailing never moves anyone's offsets. A mistyped
   // topic is an error, not a new empty topic on a cluster that creates topics on first use.
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await requireTopics(admin, [topic], conn.brokers);
+  } finally {
+    await admin.disconnect();
+  }
   const consumer = kafka.consumer({ groupId: `kiot-tail-${process.pid}-${Date.now()}`, allowAutoTopicCreation: false });
   await consumer.connect();
   await consumer.subscribe({ topic, fromBeginning });
@@ -57,6 +64,24 @@ export async function tail(conn: KafkaConnection, topic: string, fromBeginning: 
   await consumer.disconnect();
 }
 
+/** A topic the command needs is not on the cluster: named, so a typo reads as one. */
+export class MissingTopicError extends Error {
+  constructor(topics: readonly string[], brokers: readonly string[]) {
+    super(`the topic${topics.length > 1 ? 's' : ''} ${topics.join(' and ')} ${topics.length > 1 ? 'do' : 'does'} not exist on ${brokers.join(',')}`);
+    this.name = 'MissingTopicError';
+  }
+}
+
+/**
+ * Fails with the names of the topics the cluster does not have. Asked of the topic list, so a typo is
+ * named at once: kafkajs retries a missing topic's metadata for seconds, then reports the partition.
+ */
+async function requireTopics(admin: Admin, topics: readonly string[], brokers: readonly string[]): Promise<void> {
+  const known = new Set(await admin.listTopics());
+  const missing = topics.filter((t) => !known.has(t));
+  if (missing.length > 0) throw new MissingTopicError(missing, brokers);
+}
+
 export interface ReplayTarget {
   readonly url?: string;
   /** PEM: the CA an https broker ingress is signed by (eventing TLS), besides the system's roots. */
@@ -69,10 +94,14 @@ export async function replay(conn: KafkaConnection, topic: string, range: Range,
   const kafka = new Kafka({ clientId: 'kiot-replay', brokers: [...conn.brokers], ...kafkaClientSecurity(conn.security), logLevel: logLevel.WARN });
   const admin = kafka.admin();
   await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  // Both topics must exist: a mistyped destination would otherwise be created and quietly fed.
-  if (to.topic !== undefined) await admin.fetchTopicMetadata({ topics: [to.topic] });
-  await admin.disconnect();
+  let ends: Awaited<ReturnType<typeof admin.fetchTopicOffsets>>;
+  try {
+    // Both topics must exist: a mistyped destination would otherwise be created and quietly fed.
+    await requireTopics(admin, [topic, ...(to.topic !== undefined ? [to.topic] : [])], conn.brokers);
+    ends = await admin.fetchTopicOffsets(topic);
+  } finally {
+    await admin.disconnect();
+  }
   // Java's partitioner (murmur2 of the key), as the Knative Kafka broker uses: a replayed record lands where the broker would put it.
   const producer = to.topic !== undefined ? kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false }) : undefined;
   await producer?.connect();

@@ -91,7 +91,13 @@ describe('kiot tail / replay', function () {
     assert.match(tailed.err, new RegExp(`kiot: the topic ${missing} does not exist on ${BROKER}`));
     const replayed = await cli(['replay', topic, '--to-topic', missing]);
     assert.equal(replayed.code, 1, replayed.err);
-    assert.match(replayed.err, new RegExp(`kiot: the topic ${topic} or ${missing} does not exist`));
+    assert.match(replayed.err, new RegExp(`kiot: the topic ${missing} does not exist on ${BROKER}`));
+    // The source named as such too, not as kafkajs's "does not host this topic-partition" after its retries.
+    const fromMissing = await cli(['replay', missing, '--to', 'http://127.0.0.1:9/']);
+    assert.equal(fromMissing.code, 1, fromMissing.err);
+    assert.match(fromMissing.err, new RegExp(`kiot: the topic ${missing} does not exist on ${BROKER}`));
+    const both = await cli(['replay', missing, '--to-topic', `${missing}-2`]);
+    assert.match(both.err, new RegExp(`kiot: the topics ${missing} and ${missing}-2 do not exist`));
     const admin = new Kafka({ clientId: 'kiot-test', brokers: [BROKER], logLevel: logLevel.NOTHING }).admin();
     await admin.connect();
     try {
