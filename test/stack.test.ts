@@ -64,25 +64,37 @@ describe('local stack (npm start)', function () {
     assert.equal(rejected[0]!.data.errors[0]!.keyword, 'type');
   });
 
-  it('dead-letters data declared JSON that does not parse once, from the converter with its reason; the live console shows it', async () => {
-    // MQTT 5 lets a device declare a content type the endpoint does not check: it only translates.
-    const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${ports['MQTT_PORT']}`, { username: 'device1@demo', password: 'demo-secret', protocolVersion: 5, reconnectPeriod: 0 });
-    await c.publishAsync('humidity', '{"humidity": 4', { qos: 1, properties: { contentType: 'application/json' } });
-    await c.endAsync();
-    const file = join(varDir, 'sinks/kiot-dead-letters.jsonl');
-    type Dead = { id: string; subject: string; knativeerrordest: string; knativeerrorcode: number; knativeerrordata: string };
-    const deadOf = () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Dead).filter((d) => d.subject === 'humidity') : []);
-    const [dead] = await eventually(async () => { const d = deadOf(); return d.length > 0 ? d : undefined; });
-    assert.equal(dead!.knativeerrordest, `http://127.0.0.1:${ports['CONVERTER_PORT']}`);
-    assert.equal(dead!.knativeerrorcode, 422);
-    assert.match(Buffer.from(dead!.knativeerrordata, 'base64').toString(), /data declared application\/json does not parse/);
-    type Shown = { id: string; data: unknown };
-    const shown = await eventually(async () => {
-      const list = (await (await fetch(`http://127.0.0.1:${ports['CONSOLE_PORT']}/?view=events&since=0`, { headers: { accept: 'application/json' } })).json()) as { events: Shown[] };
-      return list.events.find((e) => e.id === dead!.id);
+  // Each is acked (the MQTT endpoint only translates), then dead-lettered once, by the converter, with
+  // its reason and the payload as sent; the live console shows it instead of failing on it.
+  const DEEP = `${'{"a":'.repeat(6000)}1${'}'.repeat(6000)}`;
+  const unusable: [string, string, RegExp, unknown][] = [
+    ['JSON that does not parse', '{"humidity": 4', /data declared application\/json does not parse/, '{"humidity": 4'],
+    // JSON.parse takes it; JSON.stringify and every walk over it overflow the stack (core nesting.ts).
+    ['JSON nested 6,000 deep', DEEP, /data nests deeper than 64 levels/, { truncated: true, reason: 'data nests deeper than 64 levels of objects and arrays' }],
+  ];
+  unusable.forEach(([what, payload, reason, onConsole], i) => {
+    it(`dead-letters data declared JSON that is unusable (${what}) once, from the converter with its reason; the live console shows it`, async () => {
+      // MQTT 5 lets a device declare a content type the endpoint does not check: it only translates.
+      const channel = `unusable${i}`;
+      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${ports['MQTT_PORT']}`, { username: 'device1@demo', password: 'demo-secret', protocolVersion: 5, reconnectPeriod: 0 });
+      await c.publishAsync(channel, payload, { qos: 1, properties: { contentType: 'application/json' } });
+      await c.endAsync();
+      const file = join(varDir, 'sinks/kiot-dead-letters.jsonl');
+      type Dead = { id: string; subject: string; knativeerrordest: string; knativeerrorcode: number; knativeerrordata: string; data?: unknown; data_base64?: string };
+      const deadOf = () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Dead).filter((d) => d.subject === channel) : []);
+      const [dead] = await eventually(async () => { const d = deadOf(); return d.length > 0 ? d : undefined; });
+      assert.equal(dead!.knativeerrordest, `http://127.0.0.1:${ports['CONVERTER_PORT']}`);
+      assert.equal(dead!.knativeerrorcode, 422);
+      assert.match(Buffer.from(dead!.knativeerrordata, 'base64').toString(), reason);
+      assert.equal(dead!.data_base64 === undefined ? dead!.data : Buffer.from(dead!.data_base64, 'base64').toString(), payload, 'the dead letter keeps the payload');
+      type Shown = { id: string; data: unknown };
+      const shown = await eventually(async () => {
+        const list = (await (await fetch(`http://127.0.0.1:${ports['CONSOLE_PORT']}/?view=events&since=0`, { headers: { accept: 'application/json' } })).json()) as { events: Shown[] };
+        return list.events.find((e) => e.id === dead!.id);
+      });
+      assert.deepEqual(shown.data, onConsole);
+      assert.equal(deadOf().length, 1, 'the live console took it (no dead letter of its own)');
     });
-    assert.equal(shown.data, '{"humidity": 4');
-    assert.equal(deadOf().length, 1, 'the live console took it (no dead letter of its own)');
   });
 
   it('answers what fastify refuses itself in kiot\'s error form, with the reason for a dead letter, and logs no error for it', async () => {

@@ -4,13 +4,20 @@
  * Knative Kafka broker dispatches). The data itself is never decoded, so nothing is lost.
  */
 
-import { attributeProblems, binaryAttributes, header, isJsonMedia, type AttributeValue, type BinaryEvent, type Headers } from '@kiot/core';
+import { attributeProblems, binaryAttributes, header, isJsonMedia, nestsDeeperThan, type AttributeValue, type BinaryEvent, type Headers } from '@kiot/core';
 
 export type { AttributeValue };
 
 export type BrokerEvent = BinaryEvent;
 
 export class InvalidEvent extends Error {}
+
+/**
+ * Structured data nested deeper than this is refused, as Jackson (the Knative Kafka broker's JSON
+ * reader) refuses it by default; the sinks keep deeper binary-mode data as bytes. JSON.stringify,
+ * which both would need, overflows the stack at about 4,500 levels.
+ */
+const MAX_JSON_DEPTH = 1000;
 
 
 /** Parses one HTTP request into an event; throws InvalidEvent naming every problem. */
@@ -40,6 +47,7 @@ function fromStructured(body: Buffer): BrokerEvent {
   if (typeof record['data_base64'] === 'string') data = Buffer.from(record['data_base64'], 'base64');
   else if (record['data'] !== undefined && record['data'] !== null) {
     const d = record['data'];
+    if (nestsDeeperThan(d, MAX_JSON_DEPTH)) throw new InvalidEvent(`data nests deeper than ${MAX_JSON_DEPTH} levels`);
     data = Buffer.from(typeof d === 'string' && !isJsonMedia(attrs['datacontenttype'] as string | undefined) ? d : JSON.stringify(d));
     if (attrs['datacontenttype'] === undefined) attrs['datacontenttype'] = 'application/json';
   }
@@ -63,8 +71,12 @@ export function toStructured(event: BrokerEvent): Record<string, unknown> {
     const ct = event.attributes['datacontenttype'];
     if (isJsonMedia(typeof ct === 'string' ? ct : undefined)) {
       try {
-        out['data'] = JSON.parse(event.data.toString('utf8'));
-        return out;
+        const data: unknown = JSON.parse(event.data.toString('utf8'));
+        // Too deep to write out as JSON: kept as its bytes, like data that is not JSON.
+        if (!nestsDeeperThan(data, MAX_JSON_DEPTH)) {
+          out['data'] = data;
+          return out;
+        }
       } catch {
         // not JSON after all: keep the bytes
       }

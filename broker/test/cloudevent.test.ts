@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { binaryHeaders } from '@kiot/core';
-import { fromHttp, InvalidEvent } from '../src/cloudevent';
+import { fromHttp, InvalidEvent, toStructured } from '../src/cloudevent';
 import { reference } from '../../test/support/reference';
 
 const VECTORS = reference('cloudevents-conformance/format/json');
@@ -45,4 +45,24 @@ describe('broker CloudEvent parsing: binary mode', () => {
     ['a batch', { 'content-type': 'application/cloudevents-batch+json' }],
   ];
   for (const [name, headers] of bad) it(`refuses ${name}`, () => assert.throws(() => fromHttp(headers, Buffer.from('[]')), InvalidEvent));
+});
+
+describe('broker CloudEvent parsing: data nested deeper than JSON.stringify can write out', () => {
+  const nested = (n: number): string => `${'['.repeat(n)}${']'.repeat(n)}`;
+  const envelope = (data: string) => Buffer.from(`{"specversion":"1.0","id":"1","type":"t","source":"/s","data":${data}}`);
+
+  it('refuses structured data past 1,000 levels (as Jackson, the Kafka broker\'s reader, does) with 400, not a 500', () => {
+    assert.throws(() => fromHttp({ 'content-type': 'application/cloudevents+json' }, envelope(nested(6000))), (e: Error) => e instanceof InvalidEvent && /data nests deeper than 1000 levels/.test(e.message));
+    assert.equal(fromHttp({ 'content-type': 'application/cloudevents+json' }, envelope(nested(1000))).data?.toString(), nested(1000));
+  });
+
+  it('writes such binary-mode data to a sink as its bytes (data_base64), so the line can be written at all', () => {
+    const body = Buffer.from(nested(6000));
+    const out = toStructured(fromHttp({ 'ce-specversion': '1.0', 'ce-id': '1', 'ce-type': 't', 'ce-source': '/s', 'content-type': 'application/json' }, body));
+    assert.equal(out['data'], undefined);
+    assert.equal(Buffer.from(out['data_base64'] as string, 'base64').toString(), body.toString());
+    assert.doesNotThrow(() => JSON.stringify(out));
+    const shallow = toStructured(fromHttp({ 'ce-specversion': '1.0', 'ce-id': '1', 'ce-type': 't', 'ce-source': '/s', 'content-type': 'application/json' }, Buffer.from('{"t":[1]}')));
+    assert.deepEqual(shallow['data'], { t: [1] });
+  });
 });

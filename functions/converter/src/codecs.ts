@@ -4,7 +4,7 @@
  * entry in CODECS.
  */
 import { decodeFirstSync as decodeCbor } from 'cbor';
-import { isPlainObject, unprocessable, type Value } from '@kiot/core';
+import { isPlainObject, nestsDeeperThan, TOO_DEEP, unprocessable, type Value } from '@kiot/core';
 import { decodeLpp } from './lpp';
 
 export type CodecName = 'lpp' | 'cbor' | 'raw-hex' | 'raw-base64' | 'json';
@@ -13,6 +13,7 @@ export const CODECS: Readonly<Record<CodecName, (payload: Buffer) => Record<stri
   lpp: decodeLpp,
   cbor: (p) => {
     const v: unknown = decodeCbor(p);
+    if (nestsDeeperThan(v)) throw new Error(TOO_DEEP);
     return isPlainObject(v) ? (toJsonValue(v) as Record<string, Value>) : { value: toJsonValue(v) };
   },
   'raw-hex': (p) => ({ raw: p.toString('hex') }),
@@ -20,6 +21,7 @@ export const CODECS: Readonly<Record<CodecName, (payload: Buffer) => Record<stri
   json: (p) => {
     const v: unknown = JSON.parse(p.toString('utf8'));
     if (!isPlainObject(v)) throw new Error('json: not an object');
+    if (nestsDeeperThan(v)) throw new Error(`json: ${TOO_DEEP}`);
     return v as Record<string, Value>;
   },
 };

@@ -3,7 +3,7 @@
  * `matches` and `convert`, plus one line here; first match wins.
  */
 import { decodeFirstSync as decodeCbor } from 'cbor';
-import { unprocessable, type Normalized } from '@kiot/core';
+import { nestsDeeperThan, TOO_DEEP, unprocessable, type Normalized } from '@kiot/core';
 import { CODECS, decodeWith, selectCodec, type CodecName } from './codecs';
 import { fromJson } from './json';
 import { fromChirpstackUplink, fromTtsUplink, isChirpstackUplink, isTtsUplink } from './lorawan';
@@ -48,11 +48,14 @@ function bytes(data: unknown): Buffer {
 }
 
 function cborOf(data: unknown): unknown {
+  let decoded: unknown;
   try {
-    return decodeCbor(bytes(data));
+    decoded = decodeCbor(bytes(data));
   } catch {
     throw unprocessable('senml+cbor: not CBOR');
   }
+  if (nestsDeeperThan(decoded)) throw unprocessable(`senml+cbor: ${TOO_DEEP}`, 'nested too deep');
+  return decoded;
 }
 
 export { CODECS };

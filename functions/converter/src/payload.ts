@@ -1,6 +1,6 @@
 /** Turns a raw event's data (object, string or bytes, depending on how it arrived) into RawInput. */
 import type { CloudEvent } from 'cloudevents';
-import { unprocessable } from '@kiot/core';
+import { nestsDeeperThan, TOO_DEEP, unprocessable } from '@kiot/core';
 import type { CodecName } from './codecs';
 import type { RawInput } from './formats';
 
@@ -11,15 +11,23 @@ export function rawInput(event: CloudEvent<unknown>, codecs: Readonly<Record<str
   const time = event.time ?? new Date().toISOString();
   let data: unknown = event.data ?? (event.data_base64 === undefined ? undefined : Buffer.from(event.data_base64, 'base64'));
   if (data instanceof Uint8Array) data = Buffer.from(data);
-  if (Buffer.isBuffer(data) && isJsonMedia(mediaType)) data = data.toString('utf8');
-  if (typeof data === 'string' && isJsonMedia(mediaType)) {
+  if (Buffer.isBuffer(data) && isJsonMedia(mediaType)) {
     try {
-      data = JSON.parse(data);
+      data = JSON.parse(data.toString('utf8'));
     } catch {
       throw unprocessable(`data declared ${mediaType || 'JSON'} does not parse`, 'json: does not parse');
     }
+  } else if (typeof data === 'string' && isJsonMedia(mediaType)) {
+    // Already parsed: a JSON string. One that holds JSON text (a producer that encoded twice) is read
+    // as that JSON; any other string is what it is, and the format says why it is no reading.
+    try {
+      data = JSON.parse(data);
+    } catch {
+      // kept as the string
+    }
   }
   if (data === undefined) throw unprocessable('the event has no data', 'no data');
+  if (nestsDeeperThan(data)) throw unprocessable(`data ${TOO_DEEP}`, 'nested too deep');
   const application = typeof event['application'] === 'string' ? event['application'] : '';
   return { mediaType, data, time, application, channel: event.subject ?? '', codecs };
 }

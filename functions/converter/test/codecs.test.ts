@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { randomBytes } from 'node:crypto';
 import { encode } from 'cbor';
-import { CODECS, CODEC_NAMES, decodeWith, selectCodec } from '../src/codecs';
+import { CODECS, CODEC_NAMES, decodeWith, selectCodec, type CodecName } from '../src/codecs';
 import { convert } from '../src/formats';
 import { decodeLpp, LppError, LPP_TYPES } from '../src/lpp';
 
@@ -65,6 +65,16 @@ describe('codecs', () => {
     const { format, normalized } = convert({ mediaType: 'application/senml+cbor', data: Buffer.from(encode(pack)), time: '2026-01-01T00:00:00Z', application: 'demo', channel: 'c', codecs: {} });
     assert.equal(format, 'senml-cbor');
     assert.deepEqual(normalized.records, [{ time: '2023-11-14T22:13:20.000Z', values: { 'd1/t': 21.5 } }]);
+  });
+
+  it('answers 422 naming the nesting for a payload nested thousands deep (cbor, json), never a stack overflow', () => {
+    const deep: [CodecName, Buffer][] = [
+      ['cbor', Buffer.concat([Buffer.from([0xa1, 0x61, 0x78]), Buffer.alloc(6000, 0x81), Buffer.from([0x01])])],
+      ['json', Buffer.from(`{"x":${'['.repeat(6000)}${']'.repeat(6000)}}`)],
+    ];
+    for (const [codec, payload] of deep) {
+      assert.throws(() => decodeWith(codec, payload, 'frm_payload'), (e: { status?: number; message?: string }) => e.status === 422 && /nests deeper than 64 levels/.test(e.message ?? ''), codec);
+    }
   });
 
   it('answers 422, never throws anything else, for random bytes through every codec (fuzz, 2,000 cases each)', () => {

@@ -36,6 +36,33 @@ describe('converter in faas-js-runtime', () => {
     assert.equal(res.headers.get('kne-reason'), 'unsupported content type');
   });
 
+  it('answers 422 "nested too deep", never a 500, to data nested thousands deep however it is encoded', async () => {
+    // JSON.parse and the CBOR decoder take these; JSON.stringify and every walk over them overflow the stack.
+    const cases: [string, Buffer, string][] = [
+      ['objects', Buffer.from(`${'{"a":'.repeat(6000)}1${'}'.repeat(6000)}`), 'application/json'],
+      ['arrays', Buffer.from(`${'['.repeat(6000)}${']'.repeat(6000)}`), 'application/json'],
+      ['a SenML pack', Buffer.from(`[{"n":"t","v":1,"x":${'['.repeat(6000)}${']'.repeat(6000)}}]`), 'application/senml+json'],
+      ['SenML in CBOR', Buffer.concat([Buffer.alloc(6000, 0x81), Buffer.from([0x01])]), 'application/senml+cbor'],
+    ];
+    for (const [what, body, type] of cases) {
+      const res = await post(raw(body, type));
+      assert.equal(res.status, 422, what);
+      assert.equal(res.headers.get('kne-reason'), 'nested too deep', what);
+      assert.match(((await res.json()) as { message: string }).message, /nests deeper than 64 levels of objects and arrays/, what);
+    }
+    const at64 = await post(raw(Buffer.from(`{"t":1,"deep":${'['.repeat(63)}${']'.repeat(63)}}`), 'application/json'));
+    assert.equal(at64.status, 200, 'data 64 levels deep converts');
+  });
+
+  it('takes a JSON string as what it is: not a reading (422 "not an object"), unless it holds JSON text (encoded twice)', async () => {
+    const text = await post(raw(Buffer.from('"warm"'), 'application/json'));
+    assert.equal(text.status, 422);
+    assert.equal(text.headers.get('kne-reason'), 'json: not an object');
+    const twice = await post(raw(Buffer.from(JSON.stringify(JSON.stringify({ temperature: 21.5 }))), 'application/json'));
+    assert.equal(twice.status, 200);
+    assert.deepEqual(((await twice.json()) as { records: unknown[] }).records, [{ time: '2026-01-01T00:00:00.000Z', values: { temperature: 21.5 } }]);
+  });
+
   it('answers 422 with kne-reason to an event without data (an empty MQTT payload): no reading to normalise', async () => {
     // As a broker delivers it: ce-* headers and no body, no content type (the SDK would add one).
     const headers = { 'ce-specversion': '1.0', 'ce-id': 'e1', 'ce-type': 'io.kiot.telemetry.raw.v1', 'ce-source': 'kiot://demo/device1', 'ce-subject': 'presence', 'ce-application': 'demo', 'ce-device': 'device1' };

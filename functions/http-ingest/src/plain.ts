@@ -1,7 +1,7 @@
 /** plain: POST /?channel=NAME with any content type; the device is named by Basic credentials. */
 import { KiotError } from '@kiot/core';
 import type { Dialect } from './dialects';
-import { channelOf, isJsonMediaType, parseJson } from './request';
+import { channelOf, isJsonMediaType, nestingChecked, parseJson } from './request';
 
 export const plain: Dialect = {
   name: 'plain',
@@ -9,14 +9,16 @@ export const plain: Dialect = {
   parse(req) {
     let contentType = req.contentType;
     if (req.mediaType === '') {
-      // Sniffed: JSON when it parses, else bytes.
+      // Sniffed: JSON when it parses (then held to what declared JSON is held to), else bytes.
+      let doc: unknown;
       let isJson = false;
       try {
-        JSON.parse(req.body.toString('utf8'));
+        doc = JSON.parse(req.body.toString('utf8'));
         isJson = req.body.length > 0;
       } catch {
         isJson = false;
       }
+      if (isJson) nestingChecked(doc, 'plain');
       contentType = isJson ? 'application/json' : 'application/octet-stream';
     } else if (isJsonMediaType(req.mediaType)) parseJson(req.body, 'plain');
     if (req.body.length === 0) throw new KiotError('BAD_REQUEST', 'the body is empty: send the reading');

@@ -1,6 +1,6 @@
 /** The parts of an HTTP request the ingest logic needs, checked before any dialect sees them. */
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { KiotError } from '@kiot/core';
+import { KiotError, nestsDeeperThan, TOO_DEEP } from '@kiot/core';
 
 export interface IngestRequest {
   readonly method: string;
@@ -42,13 +42,21 @@ export function mediaTypeOf(contentType: string | undefined): string {
 
 export const isJsonMediaType = (t: string): boolean => t === 'application/json' || /^application\/[-.\w]+\+json$/.test(t);
 
-/** Parses a body that must be JSON; a body that does not parse is the sender's mistake (400). */
+/** Parses a body that must be JSON; a body that does not parse, or nests past what any stage reads, is the sender's mistake (400). */
 export function parseJson(body: Buffer, what: string): unknown {
+  let doc: unknown;
   try {
-    return JSON.parse(body.toString('utf8'));
+    doc = JSON.parse(body.toString('utf8'));
   } catch {
     throw new KiotError('BAD_REQUEST', `${what}: the body is declared JSON but does not parse`);
   }
+  return nestingChecked(doc, what);
+}
+
+/** A parsed body, refused (400) when it nests deeper than any stage reads (core nesting.ts). */
+export function nestingChecked(doc: unknown, what: string): unknown {
+  if (nestsDeeperThan(doc)) throw new KiotError('BAD_REQUEST', `${what}: the body ${TOO_DEEP}`);
+  return doc;
 }
 
 const DECODERS: Readonly<Record<string, (b: Buffer, o: { maxOutputLength: number }) => Buffer>> = { gzip: gunzipSync, 'x-gzip': gunzipSync, deflate: inflateSync };

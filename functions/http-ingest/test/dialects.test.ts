@@ -74,6 +74,11 @@ describe('http-ingest dialects', () => {
 
   const bad: [string, IngestRequest, number][] = [
     ['JSON that does not parse', req('{"t":', 'application/json'), 400],
+    // Every stage past the door would fail on it (core nesting.ts): the device hears it now.
+    ['JSON nested 65 levels deep', req(`${'['.repeat(65)}${']'.repeat(65)}`, 'application/json'), 400],
+    ['JSON nested 6,000 levels deep sent without a content type (sniffed as JSON)', req(`${'{"a":'.repeat(6000)}1${'}'.repeat(6000)}`, null), 400],
+    ['a senml pack nested 6,000 levels deep', req(`[{"n":"t","v":${'['.repeat(6000)}${']'.repeat(6000)}}]`, 'application/senml+json'), 400],
+    ['a The Things Stack uplink whose decoded_payload nests 6,000 levels deep', req(`{"end_device_ids":{"device_id":"d","application_ids":{"application_id":"a"}},"uplink_message":{"decoded_payload":${'['.repeat(6000)}${']'.repeat(6000)}}}`, 'application/json', { dialect: 'ttsv3' }), 400],
     ['an unknown dialect', req({}, 'application/json', { dialect: 'sigfox2' }), 400],
     ['senml declared with another content type', req('[]', 'text/plain', { dialect: 'senml' }), 415],
     ['ttsv3 declared with a non-JSON body', req('x', 'text/plain', { dialect: 'ttsv3' }), 415],
@@ -88,4 +93,8 @@ describe('http-ingest dialects', () => {
     ['a ttsv3 uplink without device_id', req({ end_device_ids: { application_ids: { application_id: 'a' } }, uplink_message: {} }), 400],
   ];
   for (const [name, r, status] of bad) it(`answers ${status} for ${name}`, () => assert.throws(() => envelope(r), (e: { status?: number }) => e.status === status));
+  it('names the nesting in its 400, and takes JSON 64 levels deep', () => {
+    assert.throws(() => envelope(req(`${'['.repeat(65)}${']'.repeat(65)}`, null)), (e: { message?: string }) => e.message === 'plain: the body nests deeper than 64 levels of objects and arrays');
+    assert.equal(envelope(req(`{"t":1,"x":${'['.repeat(63)}${']'.repeat(63)}}`, 'application/json')).dialect, 'plain');
+  });
 });

@@ -2,7 +2,7 @@
  * Normalized readings → InfluxDB line protocol, one point per record. Field types are pinned:
  * numbers are floats unless declared integer, booleans and strings keep their type.
  */
-import { unprocessable, type KiotError, type Normalized, type Value } from '@kiot/core';
+import { nestsDeeperThan, TOO_DEEP, unprocessable, type KiotError, type Normalized, type Value } from '@kiot/core';
 import type { Mapping, Precision } from './config';
 import { booleanValue, fieldSet, floatValue, integerValue, quoted, seriesKey } from './line-protocol';
 import { millisText, recordMillis } from './record-time';
@@ -137,7 +137,8 @@ export function rejectLine(id: Identity, time: string, errors: readonly { instan
  */
 export function deadLetterLine(id: Identity, type: string, time: string, attrs: Readonly<Record<string, unknown>>, data: unknown, precision: Precision): string {
   const code = Number(attrs['knativeerrorcode']);
-  const text = (v: unknown): string => (typeof v === 'string' ? v : JSON.stringify(v ?? null));
+  // Data too deep for JSON.stringify is why some events are dead letters: it is named, not written out.
+  const text = (v: unknown): string => (typeof v === 'string' ? v : nestsDeeperThan(v) ? `(data ${TOO_DEEP})` : JSON.stringify(v ?? null));
   const series = seriesKey('kiot_dead_letters', { application: id.application || 'unknown', device: id.device || 'unknown', channel: id.channel, type });
   const fields = formattedFields({
     code: integerValue(Number.isInteger(code) ? code : 0) ?? '0i',

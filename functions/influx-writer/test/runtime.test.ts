@@ -59,6 +59,15 @@ describe('influx-writer in faas-js-runtime with VictoriaMetrics', function () {
     assert.equal(res.headers.get('kne-reason'), 'not normalized');
   });
 
+  it('answers 422 naming the nesting, never a 500, for data nested thousands deep (JSON.parse takes it, walking it overflows)', async () => {
+    const headers = { 'ce-specversion': '1.0', 'ce-id': 'deep', 'ce-type': 'io.kiot.telemetry.validated.v1', 'ce-source': 'kiot://demo/x', 'ce-application': 'demo', 'ce-device': 'x', 'content-type': 'application/json' };
+    const body = `{"records":[{"time":"2026-01-01T00:00:00.000Z","values":{"t":${'{"a":'.repeat(6000)}1${'}'.repeat(6000)}}}]}`;
+    const res = await fetch(running.url, { method: 'POST', headers, body });
+    assert.equal(res.status, 422);
+    assert.equal(res.headers.get('kne-reason'), 'not normalized');
+    assert.match(((await res.json()) as { message: string }).message, /data nests deeper than 64 levels/);
+  });
+
   it('answers 503 with Retry-After when InfluxDB is unreachable', async () => {
     const port = await freePort();
     process.env['INFLUX_URL'] = `http://127.0.0.1:${port}`;
@@ -115,6 +124,18 @@ describe('influx-writer as a dead-letter sink', function () {
     });
     assert.deepEqual(series[0]!.values, [422]);
     assert.equal(series[0]!.metric['type'], 'io.kiot.telemetry.raw.v1');
+  });
+
+  it('keeps a dead letter whose data nests thousands deep (the converter\'s 422 for it) as a point too, instead of failing on it', async () => {
+    const device = `dldeep${Date.now()}`;
+    const headers = { 'ce-specversion': '1.0', 'ce-id': device, 'ce-type': 'io.kiot.telemetry.raw.v1', 'ce-source': `kiot://demo/${device}`, 'ce-subject': 'temperature', 'ce-application': 'demo', 'ce-device': device, 'ce-knativeerrorcode': '422', 'ce-knativeerrordest': 'http://converter', 'ce-reason': 'nested too deep', 'content-type': 'application/json' };
+    const res = await fetch(fn.url, { method: 'POST', headers, body: `${'['.repeat(6000)}${']'.repeat(6000)}` });
+    assert.equal(res.status, 204);
+    const series = await eventually(async () => {
+      const s = await exportSeries(`{__name__="kiot_dead_letters_code",device="${device}"}`);
+      return s.length > 0 ? s : undefined;
+    });
+    assert.deepEqual(series[0]!.values, [422]);
   });
 });
 

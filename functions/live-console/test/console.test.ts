@@ -31,6 +31,13 @@ describe('live-console', () => {
     assert.equal(shown(undefined, 10), undefined);
   });
 
+  it('names data too deep to write out as JSON instead of failing on it, and shows data 64 levels deep', () => {
+    const deep: unknown = JSON.parse(`${'['.repeat(6000)}${']'.repeat(6000)}`);
+    assert.deepEqual(shown({ t: deep }, 8192), { truncated: true, reason: 'data nests deeper than 64 levels of objects and arrays' });
+    const at64: unknown = JSON.parse(`${'['.repeat(64)}${']'.repeat(64)}`);
+    assert.deepEqual(shown(at64, 8192), at64);
+  });
+
   describe('in faas-js-runtime', () => {
     let running: Running;
     before(async () => { running = await startFunction(consoleFn); });
@@ -55,6 +62,14 @@ describe('live-console', () => {
         const list = (await (await fetch(`${running.url}/?view=events&since=0`)).json()) as { events: { device: string; data: unknown }[] };
         assert.deepEqual(list.events.at(-1)!.data, want);
       }
+    });
+
+    it('takes an event whose JSON data nests thousands deep with 204 (a 500 would be retried, then dead-lettered)', async () => {
+      const headers = { 'ce-specversion': '1.0', 'ce-id': 'deep', 'ce-type': 'io.kiot.telemetry.raw.v1', 'ce-source': 'kiot://demo/d3', 'ce-subject': 'x', 'ce-application': 'demo', 'ce-device': 'd3', 'content-type': 'application/json' };
+      const res = await fetch(running.url, { method: 'POST', headers, body: `${'{"a":'.repeat(6000)}1${'}'.repeat(6000)}` });
+      assert.equal(res.status, 204);
+      const list = (await (await fetch(`${running.url}/?view=events&since=0`)).json()) as { events: { id: string; data: unknown }[] };
+      assert.deepEqual(list.events.at(-1), { ...list.events.at(-1), id: 'deep', data: { truncated: true, reason: 'data nests deeper than 64 levels of objects and arrays' } });
     });
 
     it('serves the page with a strict CSP, no inline script, and no wildcard CORS', async () => {

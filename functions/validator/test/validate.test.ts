@@ -40,6 +40,12 @@ describe('validator decisions', () => {
     assert.throws(() => judge({ temperature: 1 }, { channel: 'temperature' }, schemas, 'pass'), (e: { status?: number }) => e.status === 422);
   });
 
+  it('answers 422 naming the nesting for values nested thousands deep, which its reply could not write out', () => {
+    const deep: unknown = JSON.parse(`${'['.repeat(6000)}${']'.repeat(6000)}`);
+    const data = { records: [{ time: '2026-01-01T00:00:00Z', values: { temperature: 1, x: deep } }] };
+    assert.throws(() => judge(data, { channel: 'other' }, schemas, 'pass'), (e: { status?: number; message?: string }) => e.status === 422 && /^not normalized data: data nests deeper than 64 levels/.test(e.message ?? ''));
+  });
+
   it('takes the input types it is configured with (a step inserted before it), never one it emits', () => {
     assert.deepEqual(parseConfig({}).inputTypes, ['io.kiot.telemetry.converted.v1']);
     assert.deepEqual(parseConfig({ VALIDATOR_INPUT_TYPES: 'io.kiot.telemetry.enriched.v1' }).inputTypes, ['io.kiot.telemetry.enriched.v1']);

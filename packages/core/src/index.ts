@@ -8,6 +8,7 @@ export * from './registry';
 export * from './registry-file';
 export * from './boundary';
 export * from './normalized';
+export * from './nesting';
 export * from './kafka-records';
 export * from './kafka-auth';
 export * from './ratelimit';

@@ -3,6 +3,8 @@
  * { records: [{ time, values }], meta? }. One record per timestamp; values hold numbers,
  * booleans and strings (nested objects allowed, the writer joins their keys with ".").
  */
+import { nestsDeeperThan, TOO_DEEP } from './nesting';
+
 export type Value = number | boolean | string | { readonly [key: string]: Value } | readonly Value[];
 
 export interface NormalizedRecord {
@@ -34,5 +36,7 @@ export function normalizedProblem(data: unknown, { times = true }: { readonly ti
     if (typeof r['time'] !== 'string' || (times && Number.isNaN(Date.parse(r['time'])))) return `records[${i}].time is not an RFC 3339 time`;
     if (!isPlainObject(r['values'])) return `records[${i}].values is not an object`;
   }
+  // Last: it walks every value, and the writer and the validator walk them again once this holds.
+  if (nestsDeeperThan(data)) return `data ${TOO_DEEP}`;
   return undefined;
 }

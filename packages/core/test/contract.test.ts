@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ATTRIBUTES, ERRORS, EVENT_TYPES, EXTENSION_NAME, STATUS_RULES, TYPE_CONTRACTS } from '../src';
+import { ATTRIBUTES, ERRORS, EVENT_TYPES, EXTENSION_NAME, MAX_NESTING, STATUS_RULES, TOO_DEEP, TYPE_CONTRACTS } from '../src';
 
 const doc = readFileSync(join(__dirname, '../../../docs/events.md'), 'utf8');
 
@@ -37,6 +37,11 @@ describe('event contract: packages/core/src/events.ts and docs/events.md agree',
 
   it('documents the same status rules', () => {
     assert.deepEqual(table('Status rules behind a Knative Broker'), STATUS_RULES.map((s) => [s.status, s.meaning, s.broker]));
+  });
+
+  it('states the nesting limit every stage holds data to, in the words of its refusal', () => {
+    assert.match(doc, new RegExp(`- Nesting: data nests at most ${MAX_NESTING} levels of objects and arrays`));
+    assert.ok(doc.includes(`\`data ${TOO_DEEP}\``), `docs/events.md quotes the refusal "data ${TOO_DEEP}"`);
   });
 
   it('documents every error of the catalogue, and no other', () => {
