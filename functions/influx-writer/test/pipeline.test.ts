@@ -117,6 +117,17 @@ describe('Kafka-direct batch pipeline', () => {
     assert.deepEqual(result.dead.map((d) => d.reason), ['not a CloudEvent: the data is not JSON', 'not normalized data: records must be a non-empty array']);
   });
 
+  it('dead-letters a record whose data nests thousands deep, by name, and writes the rest of its batch', async () => {
+    const plain = record('deep', 2);
+    const deep = { ...plain, value: Buffer.from(`{"records":[{"time":"2026-04-01T00:00:00Z","values":{"t":${'{"a":'.repeat(6000)}1${'}'.repeat(6000)}}}]}`) };
+    const bodies: Buffer[] = [];
+    const result = await processBatch([plain, deep, record('deep', 1, 5)], async (body) => void bodies.push(body), mapping, 5000);
+    assert.equal(result.written, 3);
+    assert.equal(bodies.flatMap(linesOf).length, 3);
+    assert.deepEqual(result.dead.map((d) => d.reason), ['not normalized data: data nests deeper than 64 levels of objects and arrays']);
+    assert.equal(result.dead[0]!.record.value, deep.value, 'the record itself, to be kept byte for byte');
+  });
+
   it('counts records of other types as skipped and dead-letters records that are no CloudEvent', async () => {
     const raw = brokerRecord(new CloudEvent({ type: 'io.kiot.telemetry.raw.v1', source: 'kiot://demo/x', application: 'demo', device: 'x', data: { t: 1 } }));
     // An MQTT PUBLISH with an empty payload becomes an event without data: the Kafka broker stores it with a null value.

@@ -8,6 +8,7 @@
  */
 import { CloudEvent } from 'cloudevents';
 import type { IHeaders, KafkaMessage } from 'kafkajs';
+import { nestsDeeperThan } from '@kiot/core';
 
 export function isDeadLetterMark(name: string): boolean {
   const n = name.toLowerCase();
@@ -15,27 +16,34 @@ export function isDeadLetterMark(name: string): boolean {
   return attribute.startsWith('knativeerror') || attribute === 'reason' || n === 'kiot_reason' || n === 'kiot_source';
 }
 
-/** The event without the marks. */
-export function unmarkedEvent(ev: CloudEvent<unknown>): CloudEvent<unknown> {
+/** The event without the marks; `withData: false` leaves its data out too (a caller that sends the bytes it came as). */
+export function unmarkedEvent(ev: CloudEvent<unknown>, { withData = true }: { readonly withData?: boolean } = {}): CloudEvent<unknown> {
   const attrs: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(ev)) if (v !== undefined && !isDeadLetterMark(k)) attrs[k] = v;
+  for (const [k, v] of Object.entries(ev)) if (v !== undefined && !isDeadLetterMark(k) && (withData || (k !== 'data' && k !== 'data_base64'))) attrs[k] = v;
   return new CloudEvent(attrs as ConstructorParameters<typeof CloudEvent>[0], false);
 }
 
-/** The record without the marks, in its own content mode; byte for byte when it carries none. */
-export function unmarkedRecord(m: KafkaMessage): { key: Buffer | null; value: Buffer | null; headers: IHeaders } {
-  const headers: IHeaders = {};
-  let structured = false;
+/** Whether a record is in structured content mode (the event, data and all, is its JSON value). */
+export function isStructuredRecord(m: KafkaMessage): boolean {
   for (const [k, v] of Object.entries(m.headers ?? {})) {
-    if (isDeadLetterMark(k)) continue;
-    headers[k] = v;
     const first = Array.isArray(v) ? v[0] : v;
-    if (k.toLowerCase() === 'content-type' && String(first).toLowerCase().startsWith('application/cloudevents+json')) structured = true;
+    if (k.toLowerCase() === 'content-type' && String(first).toLowerCase().startsWith('application/cloudevents+json')) return true;
   }
-  return { key: m.key, value: structured && m.value !== null ? unmarkedValue(m.value) : m.value, headers };
+  return false;
 }
 
-function unmarkedValue(value: Buffer): Buffer {
+/**
+ * The record without the marks, in its own content mode; byte for byte when it carries none.
+ * Undefined for a structured record whose data nests too deep to write out again without them.
+ */
+export function unmarkedRecord(m: KafkaMessage): { key: Buffer | null; value: Buffer | null; headers: IHeaders } | undefined {
+  const headers: IHeaders = {};
+  for (const [k, v] of Object.entries(m.headers ?? {})) if (!isDeadLetterMark(k)) headers[k] = v;
+  const value = isStructuredRecord(m) && m.value !== null ? unmarkedValue(m.value) : m.value;
+  return value === undefined ? undefined : { key: m.key, value, headers };
+}
+
+function unmarkedValue(value: Buffer): Buffer | undefined {
   let doc: unknown;
   try {
     doc = JSON.parse(value.toString('utf8'));
@@ -45,6 +53,7 @@ function unmarkedValue(value: Buffer): Buffer {
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) return value;
   const marks = Object.keys(doc).filter(isDeadLetterMark);
   if (marks.length === 0) return value;
+  if (nestsDeeperThan(doc)) return undefined;
   for (const k of marks) delete (doc as Record<string, unknown>)[k];
   return Buffer.from(JSON.stringify(doc));
 }

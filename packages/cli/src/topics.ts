@@ -5,8 +5,8 @@
 import { Kafka, logLevel, Partitioners, type Admin, type EachMessagePayload, type KafkaMessage } from 'kafkajs';
 import { HTTP, type CloudEvent } from 'cloudevents';
 import { createExchanger } from '@kiot/core/exchange';
-import { kafkaClientSecurity, toCloudEvent, type KafkaSecurity } from '@kiot/core';
-import { unmarkedEvent, unmarkedRecord } from './dead-letter-marks';
+import { kafkaClientSecurity, nestsDeeperThan, toCloudEvent, TOO_DEEP, type KafkaSecurity } from '@kiot/core';
+import { isStructuredRecord, unmarkedEvent, unmarkedRecord } from './dead-letter-marks';
 
 /** Where the topics are: brokers, and TLS and SASL when the cluster wants them. */
 export interface KafkaConnection {
@@ -37,6 +37,22 @@ function decode(m: KafkaMessage): CloudEvent<unknown> | string {
   }
 }
 
+/** The event as a JSON line shows it; data too deep for JSON.stringify (why such an event is a dead letter) is named instead, as the live console names it. */
+function printable(ev: CloudEvent<unknown>): Record<string, unknown> {
+  const json = ev.toJSON();
+  return nestsDeeperThan(ev.data) ? { ...json, data: { truncated: true, reason: `data ${TOO_DEEP}` } } : json;
+}
+
+/** A replayed record as a binary-mode request: a binary-mode record's value byte for byte; a structured one's data written out, unless it nests too deep for that. */
+function binaryRequest(m: KafkaMessage, ev: CloudEvent<unknown>): { headers: Record<string, string>; body: string | Buffer } | undefined {
+  const binaryMode = m.value !== null && !isStructuredRecord(m);
+  if (!binaryMode && nestsDeeperThan(ev.data)) return undefined;
+  const out = HTTP.binary(unmarkedEvent(ev, { withData: !binaryMode }));
+  const headers = Object.fromEntries(Object.entries(out.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  const body = binaryMode ? m.value! : typeof out.body === 'string' ? out.body : Buffer.from((out.body ?? new Uint8Array()) as Uint8Array);
+  return { headers, body };
+}
+
 /** Prints every event of a topic as one JSON line, live, until `stop` resolves. */
 export async function tail(conn: KafkaConnection, topic: string, fromBeginning: boolean, print: (line: string) => void, stop: Promise<void>): Promise<void> {
   const kafka = new Kafka({ clientId: 'kiot-tail', brokers: [...conn.brokers], ...kafkaClientSecurity(conn.security), logLevel: logLevel.WARN });
@@ -57,7 +73,7 @@ export async function tail(conn: KafkaConnection, topic: string, fromBeginning: 
     eachMessage: async ({ partition, message }) => {
       const ev = decode(message);
       const reason = message.headers?.['kiot_reason']?.toString();
-      print(JSON.stringify({ partition, offset: message.offset, ...(reason ? { reason } : {}), ...(typeof ev === 'string' ? { error: ev } : { event: ev.toJSON() }) }));
+      print(JSON.stringify({ partition, offset: message.offset, ...(reason ? { reason } : {}), ...(typeof ev === 'string' ? { error: ev } : { event: printable(ev) }) }));
     },
   });
   await stop;
@@ -120,17 +136,21 @@ export async function replay(conn: KafkaConnection, topic: string, range: Range,
     if (!e.payload.restart) crashed = true;
   });
   const replayOne = async ({ partition, message }: EachMessagePayload): Promise<void> => {
-    if (BigInt(message.offset) + 1n >= (highs.get(partition) ?? 0n)) remaining.delete(partition);
+    const high = highs.get(partition) ?? 0n;
+    // Past the end the topic had when the replay started: written since (by its own target too, when that is the same topic).
+    if (BigInt(message.offset) >= high) return;
+    if (BigInt(message.offset) + 1n >= high) remaining.delete(partition);
     if (inRange(message, range) !== 'in') return void counts.skipped++;
     if (producer) {
-      await producer.send({ topic: to.topic!, messages: [unmarkedRecord(message)] });
+      const record = unmarkedRecord(message);
+      if (record === undefined) return void counts.failed++;
+      await producer.send({ topic: to.topic!, messages: [record] });
       return void counts.replayed++;
     }
     const ev = decode(message);
-    if (typeof ev === 'string') return void counts.failed++;
-    const m = HTTP.binary(unmarkedEvent(ev));
-    const headers = Object.fromEntries(Object.entries(m.headers).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
-    const status = await post(new URL(to.url!), headers, typeof m.body === 'string' ? m.body : Buffer.from(m.body as Uint8Array), 10_000).then((a) => a.status, () => 0);
+    const request = typeof ev === 'string' ? undefined : binaryRequest(message, ev);
+    if (request === undefined) return void counts.failed++;
+    const status = await post(new URL(to.url!), request.headers, request.body, 10_000).then((a) => a.status, () => 0);
     if (status >= 200 && status < 300) counts.replayed++;
     else counts.failed++;
   };

@@ -163,6 +163,44 @@ describe('kiot tail / replay', function () {
     assert.deepEqual(copies[1]!.value, { ...ev, id: 'v2', data: { records: [] } }, 'a structured record keeps every other attribute and its data');
   });
 
+  it('tail and replay carry a dead letter whose data nests thousands deep (the converter\'s 422 for it); replay into the topic itself stops at the end it had', async () => {
+    const kafka = new Kafka({ clientId: 'kiot-test', brokers: [BROKER], logLevel: logLevel.NOTHING });
+    const deepTopic = `${topic}-deep`;
+    const admin = kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ topics: [{ topic: deepTopic, numPartitions: 1 }], waitForLeaders: true });
+    // JSON.parse takes it; JSON.stringify overflows the stack on it (core nesting.ts).
+    const deep = `${'['.repeat(6000)}${']'.repeat(6000)}`;
+    const ce = (id: string) => ({ ce_specversion: '1.0', ce_id: id, ce_type: 'io.kiot.telemetry.raw.v1', ce_source: 'kiot://demo/d1', ce_application: 'demo', ce_device: 'd1', 'content-type': 'application/json' });
+    const producer = kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: deepTopic, messages: [
+      { key: 'demo/d1', value: deep, headers: { ...ce('deep'), ce_knativeerrorcode: '422', ce_knativeerrordest: 'http://converter', ce_reason: 'nested too deep' } },
+      { key: 'demo/d1', value: '{ "t" : 1 }', headers: ce('spaced') },
+      // Structured, with marks: they cannot be taken out without writing the data out again.
+      { key: 'demo/d1', value: `{"specversion":"1.0","id":"deep-structured","type":"io.kiot.telemetry.raw.v1","source":"kiot://demo/d1","reason":"nested too deep","data":${deep}}`, headers: { 'content-type': 'application/cloudevents+json' } },
+    ] });
+    await producer.disconnect();
+
+    const tailed = await cli(['tail', deepTopic, '--from-beginning'], (out) => out.split('\n').filter(Boolean).length >= 3);
+    const lines = tailed.out.split('\n').filter(Boolean).map((l) => JSON.parse(l) as { reason?: string; event: { id: string; data: unknown } });
+    const named = { truncated: true, reason: 'data nests deeper than 64 levels of objects and arrays' };
+    assert.deepEqual(lines.map((l) => [l.event.id, l.event.data]), [['deep', named], ['spaced', { t: 1 }], ['deep-structured', named]], tailed.err);
+
+    sink.received.length = 0;
+    assert.deepEqual(await replay({ brokers: [BROKER] }, deepTopic, {}, { url: sink.url }, 500), { replayed: 2, failed: 1, skipped: 0 });
+    assert.deepEqual(sink.received.map((x) => [x.headers['ce-id'], x.body.toString()]), [['deep', deep], ['spaced', '{ "t" : 1 }']], 'binary-mode values byte for byte');
+    assert.equal(sink.received[0]!.headers['ce-reason'], undefined, 'without the marks');
+
+    assert.deepEqual(await replay({ brokers: [BROKER] }, deepTopic, {}, { topic: deepTopic }, 500), { replayed: 2, failed: 1, skipped: 0 });
+    await admin.connect();
+    try {
+      assert.equal((await admin.fetchTopicOffsets(deepTopic))[0]!.high, '5', 'the 3 records and 2 copies: none of the copies copied again');
+    } finally {
+      await admin.disconnect();
+    }
+  });
+
   it('replay waits for a slow target: a record being handed on is not a quiet spell', async () => {
     sink.received.length = 0;
     sink.respond = () => ({ status: 202, delayMs: 1200 });
