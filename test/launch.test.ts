@@ -59,4 +59,25 @@ describe('a function process (bundled start entry)', function () {
     assert.match(r.stderr, /^invalid configuration:\n {2}- CONVERTER_CODECS item "x=y" must be selector=codec/);
     assert.doesNotMatch(r.stderr, /\bat \S+ \(|problems:/, 'no stack, no object dump');
   });
+
+  it('says bad runtime settings the same way, where the runtime listened on 8080 for FUNC_PORT=abc and died with a stack for a port out of range', () => {
+    const r = spawnSync(process.execPath, ['build/start.js'], { cwd: join(__dirname, '../functions/converter'), env: { PATH: process.env['PATH'], FUNC_PORT: 'abc', FUNC_BODY_LIMIT: '2mb' }, encoding: 'utf8', timeout: 20_000 });
+    assert.equal(r.status, 1);
+    assert.equal(r.stderr, 'invalid configuration:\n  - FUNC_PORT must be an integer from 1 to 65535, got "abc"\n  - FUNC_BODY_LIMIT must be an integer from 1 to 9007199254740991, got "2mb"\n');
+  });
+
+  it('listens on $PORT, as Knative\'s runtime contract has it, when FUNC_PORT is not set', async () => {
+    const port = await freePort();
+    const child = spawn(process.execPath, ['build/start.js'], { cwd: join(__dirname, '../functions/converter'), env: { PATH: process.env['PATH'], PORT: String(port) }, stdio: 'ignore' });
+    try {
+      let status: number | undefined;
+      for (let i = 0; i < 100 && status === undefined; i++) {
+        status = await fetch(`http://127.0.0.1:${port}/health/readiness`).then((res) => res.status, () => undefined);
+        if (status === undefined) await new Promise((r) => setTimeout(r, 50));
+      }
+      assert.equal(status, 200);
+    } finally {
+      child.kill();
+    }
+  });
 });

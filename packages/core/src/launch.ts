@@ -12,6 +12,7 @@ import { ServerResponse, type IncomingMessage, type Server } from 'node:http';
 import { defaults, start, type Function as FaasFunction, type InvokerOptions } from 'faas-js-runtime';
 import type { Env } from './config';
 import { KiotError, toStructuredReturn } from './errors';
+import { runtimeOptions, type RuntimeOptions } from './runtime-options';
 import { BYTES_CONTENT_TYPE, SENT_CONTENT_TYPE } from './sent-bytes';
 
 /** `allow`: the methods the function serves on `/`, for the Allow header of a 405 (default: those the runtime routes). */
@@ -142,14 +143,10 @@ function crashLoudly(): void {
 
 export async function launch(fn: Launchable, argv: readonly string[], env: Env): Promise<Server> {
   crashLoudly();
-  const options = {
-    logLevel: env['FUNC_LOG_LEVEL'] ?? defaults.LOG_LEVEL,
-    port: Number(env['FUNC_PORT'] ?? defaults.PORT),
-    includeRaw: env['FUNC_INCLUDE_RAW'] !== undefined || argv.includes('--include-raw') || defaults.INCLUDE_RAW,
-    bodyLimit: Number(env['FUNC_BODY_LIMIT'] ?? defaults.BODY_LIMIT),
-  };
+  const options = runtimeOptions(argv, env, { logLevel: defaults.LOG_LEVEL as RuntimeOptions['logLevel'], port: defaults.PORT, includeRaw: defaults.INCLUDE_RAW, bodyLimit: defaults.BODY_LIMIT });
   // What the runtime's CLI passes; its typings lack bodyLimit and type logLevel as an enum of these strings.
-  const server = await start(fn, options as unknown as InvokerOptions);
+  // A copy: the runtime adds to the options it is given, and these are frozen.
+  const server = await start(fn, { ...options } as unknown as InvokerOptions);
   adaptRuntime(server, fn);
   return server;
 }
