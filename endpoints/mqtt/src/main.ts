@@ -1,5 +1,5 @@
 /** Entry point of the MQTT endpoint: `node endpoints/mqtt/build/main.js` (its container runs this). */
-import { Authenticator, ConfigError, loadRegistryFile, watchRegistryFile } from '@kiot/core';
+import { Authenticator, ConfigError, startingRegistry, watchRegistryFile } from '@kiot/core';
 import { bindingSink } from '@kiot/core/exchange';
 import { parseConfig } from './config';
 import { startEndpoint } from './server';
@@ -8,7 +8,7 @@ const log = (line: Record<string, unknown>): void => console.log(JSON.stringify(
 
 async function main(): Promise<void> {
   const config = parseConfig(process.env);
-  const auth = new Authenticator(loadRegistryFile(config.registryFile));
+  const auth = new Authenticator(startingRegistry(config.registryFile, 'MQTT_REGISTRY_FILE'));
   const endpoint = await startEndpoint(config, {
     authenticate: (application, device, password, gate) => auth.device(application, device, password, gate),
     send: bindingSink(config, config.sinkTimeoutMs, 1, config.sinkPipelining),

@@ -1,6 +1,6 @@
 /** http-ingest: devices' HTTP requests → io.kiot.telemetry.raw.v1 CloudEvents at K_SINK. */
 import type { Context } from 'faas-js-runtime';
-import { answer, Authenticator, claimsCloudEvent, clientAddress, FailureLimiter, KiotError, loadRegistryFile, RateLimiter, sentHeaders, watchRegistryFile, type Log } from '@kiot/core';
+import { answer, Authenticator, claimsCloudEvent, clientAddress, FailureLimiter, KiotError, RateLimiter, sentHeaders, startingRegistry, watchRegistryFile, type Log } from '@kiot/core';
 import { bindingSink } from '@kiot/core/exchange';
 import { parseConfig, type IngestConfig } from './config';
 import { ALLOWED_METHODS, ingest, type IngestDeps } from './ingest';
@@ -23,7 +23,7 @@ export const init = (): void => {
   stopWatching?.();
   let auth: Authenticator | undefined;
   if (config.registryFile !== undefined) {
-    const a = new Authenticator(loadRegistryFile(config.registryFile));
+    const a = new Authenticator(startingRegistry(config.registryFile, 'INGEST_REGISTRY_FILE'));
     auth = a;
     stopWatching = watchRegistryFile(config.registryFile, (r) => { a.replace(r); startupLog.info({ msg: 'device registry reloaded' }); }, (e) => startupLog.error({ msg: 'device registry reload failed; keeping the previous one', error: e.message }));
   }

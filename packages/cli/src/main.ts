@@ -92,6 +92,7 @@ async function run(c: Command): Promise<number> {
       return runSimulate(c);
     case 'device-list':
       // Read only: a missing file is an error here, not an empty registry to create.
+      if (!existsSync(c.registry)) throw new Error(`there is no registry at ${c.registry}: kiot device add creates it`);
       for (const line of listDevices(load(readFileSync(c.registry, 'utf8')))) process.stdout.write(`${line}\n`);
       return 0;
     default:

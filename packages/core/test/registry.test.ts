@@ -2,7 +2,7 @@ import { strict as assert } from 'node:assert';
 import { mkdirSync, mkdtempSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { applicationForTts, Authenticator, FailureLimiter, hashSecret, loadRegistryFile, mayPublishFor, parseRegistry, verifySecret, watchRegistryFile } from '../src';
+import { applicationForTts, Authenticator, ConfigError, FailureLimiter, hashSecret, loadRegistryFile, mayPublishFor, parseRegistry, startingRegistry, verifySecret, watchRegistryFile } from '../src';
 
 describe('device registry', () => {
   let hash: string;
@@ -93,6 +93,24 @@ describe('device registry', () => {
     assert.equal(mayPublishFor(r.applications['kiot']!.devices['any']!, 'd2'), true);
     assert.equal(applicationForTts(r, 'tts-app'), 'kiot');
     assert.equal(applicationForTts(r, 'other'), 'other');
+  });
+
+  it('names where a registry file is not YAML without quoting its lines, which the log would carry (a plaintext password typed in); at start, as a configuration problem', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'kiot-reg-'));
+    try {
+      const file = join(dir, 'registry.yaml');
+      writeFileSync(file, 'applications:\n  a:\n    devices:\n      d: { password: hunter2-typed-in }\n      e: { password: [oops }\n');
+      assert.throws(() => loadRegistryFile(file), (e: Error) => {
+        assert.match(e.message, new RegExp(`^registry ${file}: not YAML: .+ at line 5, column \\d+$`));
+        assert.doesNotMatch(e.message, /hunter2|oops/);
+        return true;
+      });
+      // At start, a configuration problem named by the variable that points at the file.
+      assert.throws(() => startingRegistry(file, 'INGEST_REGISTRY_FILE'), (e: unknown) => e instanceof ConfigError && /^INGEST_REGISTRY_FILE: registry .+: not YAML: .+ at line 5/.test(e.problems[0]!) && !/hunter2/.test(e.message));
+      assert.throws(() => startingRegistry(join(dir, 'absent.yaml'), 'MQTT_REGISTRY_FILE'), (e: unknown) => e instanceof ConfigError && e.problems[0] === `MQTT_REGISTRY_FILE: ${join(dir, 'absent.yaml')} does not exist`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it('reloads the file when it changes and keeps the last good one when an edit is broken', async () => {
