@@ -6,28 +6,25 @@
  */
 import { isPlainObject, unprocessable, type Normalized, type Value } from '@kiot/core';
 import { RecordsByTime } from './records';
+import { eventInstant, millisInstant, rfc3339Instant, type Instant } from './times';
 
-const RFC3339 = /^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$/;
-
-/** The reading's own time as epoch ms, and the key it came from; undefined when it has none. */
-function ownTime(reading: Readonly<Record<string, unknown>>): { ms: number; key: string } | undefined {
+/** The reading's own time, and the key it came from; undefined when it has none. */
+function ownTime(reading: Readonly<Record<string, unknown>>): { at: Instant; key: string } | undefined {
   for (const key of ['time', 'timestamp']) {
     const v = reading[key];
-    if (typeof v === 'string' && RFC3339.test(v)) {
-      const ms = Date.parse(v);
-      if (!Number.isNaN(ms)) return { ms, key };
-    }
+    const at = typeof v === 'string' ? rfc3339Instant(v) : undefined;
+    if (at !== undefined) return { at, key };
   }
   const ts = reading['ts'];
   // Epoch milliseconds from 2001 on: smaller numbers are more likely seconds or a counter, not a time to guess at.
-  if (typeof ts === 'number' && Number.isInteger(ts) && ts >= 1e12 && ts < 1e14) return { ms: ts, key: 'ts' };
+  if (typeof ts === 'number' && Number.isInteger(ts) && ts >= 1e12 && ts < 1e14) return { at: millisInstant(ts), key: 'ts' };
   return undefined;
 }
 
 export function fromJson(data: unknown, eventTime: string): Normalized {
   const readings = isPlainObject(data) ? [data] : Array.isArray(data) && data.length > 0 && data.every(isPlainObject) ? data : undefined;
   if (readings === undefined) throw unprocessable('json: a reading is a JSON object or a non-empty array of objects', 'json: not an object');
-  const eventMs = Date.parse(eventTime);
+  const eventAt = eventInstant(eventTime);
   const records = new RecordsByTime('json');
   readings.forEach((reading: Record<string, unknown>, i) => {
     const own = ownTime(reading);
@@ -35,7 +32,8 @@ export function fromJson(data: unknown, eventTime: string): Normalized {
     const wrapped = own?.key === 'ts' && Object.keys(reading).length === 2 && isPlainObject(reading['values']) ? (reading['values'] as Record<string, unknown>) : undefined;
     const values: Record<string, Value> = {};
     for (const [k, v] of Object.entries(wrapped ?? reading)) if (wrapped !== undefined || k !== own?.key) values[k] = v as Value;
-    records.add(own?.ms ?? eventMs, own === undefined ? eventTime : new Date(own.ms).toISOString(), values, i);
+    if (own === undefined) records.add(eventAt, values, i, eventTime);
+    else records.add(own.at, values, i);
   });
   return { records: records.records() };
 }

@@ -1,11 +1,18 @@
 /** LoRaWAN network-server envelopes: The Things Stack v3 uplinks and ChirpStack v4 uplink events. */
 import { unprocessable, isPlainObject, type Normalized, type Value } from '@kiot/core';
 import { base64Payload, decodeWith, selectCodec, type CodecName } from './codecs';
+import { instantText, rfc3339Instant } from './times';
 
 export interface CodecContext {
   readonly application: string;
   readonly channel: string;
   readonly codecs: Readonly<Record<string, CodecName>>;
+}
+
+/** The network server's time of the uplink, as it gives it (to the microsecond or nanosecond), else the event time. */
+function payloadTime(given: unknown, eventTime: string): string {
+  const at = typeof given === 'string' ? rfc3339Instant(given) : undefined;
+  return at === undefined ? eventTime : instantText(at);
 }
 
 function values(decoded: unknown, what: string): Record<string, Value> {
@@ -28,7 +35,7 @@ export function fromTtsUplink(body: Record<string, unknown>, eventTime: string, 
   if (typeof ids['dev_eui'] === 'string') meta['dev_eui'] = ids['dev_eui'];
   if (best && typeof best['rssi'] === 'number') meta['rssi'] = best['rssi'];
   if (best && typeof best['snr'] === 'number') meta['snr'] = best['snr'];
-  const time = typeof body['received_at'] === 'string' && !Number.isNaN(Date.parse(body['received_at'])) ? new Date(body['received_at']).toISOString() : eventTime;
+  const time = payloadTime(body['received_at'], eventTime);
   const fPort = typeof up['f_port'] === 'number' ? up['f_port'] : undefined;
   const decoded = up['decoded_payload'] !== undefined ? values(up['decoded_payload'], 'ttsv3 decoded_payload') : decodeWith(selectCodec(ctx.codecs, { ...ctx, fPort }), base64Payload(up['frm_payload'], 'ttsv3 frm_payload'), 'ttsv3 frm_payload');
   return { records: [{ time, values: decoded }], meta };
@@ -47,7 +54,7 @@ export function fromChirpstackUplink(body: Record<string, unknown>, eventTime: s
   if (typeof info['devEui'] === 'string') meta['dev_eui'] = info['devEui'];
   const rssi = rx.map((m) => m['rssi']).filter((v): v is number => typeof v === 'number');
   if (rssi.length > 0) meta['rssi'] = Math.max(...rssi);
-  const time = typeof body['time'] === 'string' && !Number.isNaN(Date.parse(body['time'])) ? new Date(body['time']).toISOString() : eventTime;
+  const time = payloadTime(body['time'], eventTime);
   const fPort = typeof body['fPort'] === 'number' ? body['fPort'] : undefined;
   const decoded = body['object'] !== undefined ? values(body['object'], 'chirpstack object') : decodeWith(selectCodec(ctx.codecs, { ...ctx, fPort }), base64Payload(body['data'], 'chirpstack data'), 'chirpstack data');
   return { records: [{ time, values: decoded }], meta };

@@ -5,6 +5,7 @@
  */
 import { unprocessable, isPlainObject, type KiotError, type Normalized, type Value } from '@kiot/core';
 import { RecordsByTime } from './records';
+import { eventInstant, instantSeconds, secondsInstant } from './times';
 
 /** RFC 8428 §4.5.3: times below 2**28 are relative to now (here: the event time). */
 const RELATIVE_LIMIT = 2 ** 28;
@@ -13,7 +14,7 @@ const bad = (message: string): KiotError => unprocessable(`senml: ${message}`);
 
 export function fromSenml(pack: unknown, eventTime: string): Normalized {
   if (!Array.isArray(pack) || pack.length === 0) throw bad('a pack is a non-empty JSON array of records');
-  const now = Date.parse(eventTime) / 1000;
+  const now = instantSeconds(eventInstant(eventTime));
   let bn = '';
   let bt = 0;
   let bu: string | undefined;
@@ -48,8 +49,7 @@ export function fromSenml(pack: unknown, eventTime: string): Normalized {
       else values[name] = str(v, i, k);
     }
     if (unit !== undefined) values[`${name}.unit`] = unit;
-    const ms = Math.round(t * 1000);
-    byTime.add(ms, new Date(ms).toISOString(), values, i);
+    byTime.add(secondsInstant(t), values, i);
   });
   if (byTime.size === 0) throw bad('the pack has no values');
   return { records: byTime.records() };

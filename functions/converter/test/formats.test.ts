@@ -27,6 +27,16 @@ describe('converter formats', () => {
           { time: T, values: { 'd1/energy.sum': 105, 'd1/on': true, 'd1/mode': 'eco', 'd1/blob': 'AQID' } },
         ],
       },
+      {
+        name: 'times a fraction of a millisecond apart stay apart (a sensor sampling at 10 kHz), to the microsecond',
+        pack: [{ bn: 'd1/', bt: 1.7e9, n: 'v', v: 1 }, { n: 'v', v: 2, t: 0.0001 }, { n: 'v', v: 3, t: 0.0002 }, { n: 'v', v: 4, t: 0.001 }],
+        records: [
+          { time: '2023-11-14T22:13:20.000Z', values: { 'd1/v': 1 } },
+          { time: '2023-11-14T22:13:20.000100Z', values: { 'd1/v': 2 } },
+          { time: '2023-11-14T22:13:20.000200Z', values: { 'd1/v': 3 } },
+          { time: '2023-11-14T22:13:20.001Z', values: { 'd1/v': 4 } },
+        ],
+      },
     ];
     for (const c of cases) it(c.name, () => assert.deepEqual(fromSenml(c.pack, T).records, c.records));
 
@@ -70,7 +80,8 @@ describe('converter formats', () => {
     const up = { ...(fixture('chirpStackV4.uplink.json') as object), object: { temperature: 19 } };
     const { format, normalized } = convert(input({ mediaType: 'application/json', data: up }));
     assert.equal(format, 'chirpstack');
-    assert.deepEqual(normalized.records, [{ time: '2019-11-08T13:59:25.048Z', values: { temperature: 19 } }]);
+    // The network server's time as it gives it, to the microsecond.
+    assert.deepEqual(normalized.records, [{ time: '2019-11-08T13:59:25.048445Z', values: { temperature: 19 } }]);
     assert.equal(normalized.meta?.['rssi'], -48);
   });
 

@@ -12,6 +12,8 @@ describe('converter: plain JSON readings', () => {
     ['ts in epoch milliseconds, and ThingsBoard\'s {ts, values} form', [{ ts: 1767225605000, t: 1 }, { ts: 1767225606000, values: { t: 2, ok: true } }], [{ time: '2026-01-01T00:00:05.000Z', values: { t: 1 } }, { time: '2026-01-01T00:00:06.000Z', values: { t: 2, ok: true } }]],
     ['a time that is not one stays a value, and the reading takes the event time', { time: 'morning', t: 1 }, [{ time: T, values: { time: 'morning', t: 1 } }]],
     ['a ts that is no epoch in milliseconds stays a value', { ts: 42, t: 1 }, [{ time: T, values: { ts: 42, t: 1 } }]],
+    ['times a fraction of a millisecond apart stay apart, to the nanosecond given, in UTC', [{ time: '2026-01-01T00:00:00.0001Z', v: 1 }, { time: '2026-01-01T02:00:00.000200300+02:00', v: 2 }], [{ time: '2026-01-01T00:00:00.000100Z', values: { v: 1 } }, { time: '2026-01-01T00:00:00.000200300Z', values: { v: 2 } }]],
+    ['a date the calendar does not have is no time (Date.parse would read February 30 as March 2): it stays a value', [{ time: '2026-02-30T00:00:00Z', t: 1 }, { timestamp: '2026-01-31T24:00:00Z', h: 2 }], [{ time: T, values: { time: '2026-02-30T00:00:00Z', t: 1, timestamp: '2026-01-31T24:00:00Z', h: 2 } }]],
     ['the same value twice at one time is no conflict', [{ time: T, t: 1 }, { time: T, t: 1, h: 2 }], [{ time: T, values: { t: 1, h: 2 } }]],
   ];
   for (const [name, data, records] of cases) it(name, () => assert.deepEqual(fromJson(data, T).records, records));

@@ -110,15 +110,32 @@ export function seriesOf(id: Identity, meta: Normalized['meta'], mapping: Mappin
 
 export function toLines(id: Identity, data: Normalized, mapping: Mapping): string[] {
   const series = seriesOf(id, data.meta, mapping);
-  return data.records.map((record) => {
+  // InfluxDB keeps one point per series and timestamp: records of an event that land on one timestamp
+  // at this precision merge there, and a field they both give with different values keeps the last.
+  const written = data.records.length > 1 ? new Map<string, Map<string, { value: string; record: number }>>() : undefined;
+  return data.records.map((record, r) => {
+    const at = timestamp(record.time, mapping.precision);
     const chosen = chosenFields(record.values, mapping);
     const fields = fieldSet(Object.keys(chosen), (k) => {
       const v = chosen[k];
-      return typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? formatField(k, v, mapping) : undefined;
+      const value = typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? formatField(k, v, mapping) : undefined;
+      if (written !== undefined && value !== undefined) overwriteCheck(written, at, k, value, r, mapping.precision);
+      return value;
     });
     if (fields === '') throw bad('the record has no fields to write');
-    return `${series} ${fields} ${timestamp(record.time, mapping.precision)}`;
+    return `${series} ${fields} ${at}`;
   });
+}
+
+/** Refuses (422) a field that an earlier record of the event gave another value at the same timestamp: one of them would be lost. */
+function overwriteCheck(written: Map<string, Map<string, { value: string; record: number }>>, at: string, key: string, value: string, record: number, precision: Precision): void {
+  let fields = written.get(at);
+  if (fields === undefined) written.set(at, (fields = new Map()));
+  const earlier = fields.get(key);
+  if (earlier === undefined) fields.set(key, { value, record });
+  else if (earlier.value !== value) {
+    throw bad(`records ${earlier.record} and ${record} both give ${JSON.stringify(key.slice(0, 64))} at ${at} (INFLUX_PRECISION=${precision}): InfluxDB would keep only one; a finer precision keeps both`);
+  }
 }
 
 /** `fieldSet` over an object of values already formatted. */

@@ -84,6 +84,8 @@ function document(r: () => number): string {
     for (let i = 0; i < n; i++) values[pick(r, wild ? KEYS : GOOD_KEYS)] = value(r, wild);
     return { time: time(r, wild), values };
   });
+  // The converter writes records oldest first, one per time; wild documents keep any order.
+  if (!wild) records.sort((a, b) => a.time.localeCompare(b.time));
   const k = r();
   const doc: Record<string, unknown> = k < 0.05 ? { records, meta: { site: 'cellar' } } : k < 0.08 ? { meta: {}, records } : { records };
   let json = k > 0.95 ? JSON.stringify(doc, null, 1) : JSON.stringify(doc);
@@ -142,6 +144,9 @@ describe('canonical lines (the Kafka-direct fast path)', () => {
       `{"records":[{"time":"${t}","values":{"a":1,"a":2}}]}`, // JSON.parse keeps the last
       `{"records":[{"values":{"a":1},"time":"${t}"}]}`, // another key order
       `{"records":[{"time":"${t}","values":{"a":1}}]} `,
+      // Two records in one millisecond (sub-millisecond times), or out of order: the general path checks what InfluxDB would overwrite.
+      `{"records":[{"time":"2026-06-01T00:00:00.000100Z","values":{"a":1}},{"time":"2026-06-01T00:00:00.000200Z","values":{"a":2}}]}`,
+      `{"records":[{"time":"2026-06-01T00:00:01.000Z","values":{"a":1}},{"time":"${t}","values":{"a":2}}]}`,
     ];
     for (const json of declined) assert.equal(fast(json, mapping), undefined, json);
     // Settings it does not follow: it declines even what it would otherwise take.

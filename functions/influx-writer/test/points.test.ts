@@ -53,6 +53,20 @@ describe('points: normalized records → line protocol', () => {
     assert.equal(timestamp('2026-01-01T00:00:00.999Z', 's'), '1767225600');
   });
 
+  it('refuses (422) records of one event that InfluxDB would overwrite at the configured precision, and lets it merge the rest', () => {
+    const data = (b: Record<string, number>) => ({ records: [{ time: '2026-01-01T00:00:00.100Z', values: { t: 1, h: 40 } }, { time: '2026-01-01T00:00:00.600Z', values: b }] });
+    // 500 ms apart: two points in milliseconds; one second in seconds, where a second t would overwrite the first.
+    assert.equal(toLines(id, data({ t: 2 }), mapping()).length, 2);
+    assert.throws(() => toLines(id, data({ t: 2 }), mapping({ precision: 's' })), (e: { status?: number; message?: string }) => e.status === 422 && e.message === 'records 0 and 1 both give "t" at 1767225600 (INFLUX_PRECISION=s): InfluxDB would keep only one; a finer precision keeps both');
+    // Other fields, or the same value: InfluxDB merges them into one point and nothing is lost.
+    assert.deepEqual(toLines(id, data({ p: 3 }), mapping({ precision: 's' })).map((l) => l.split(' ').at(-1)), ['1767225600', '1767225600']);
+    assert.equal(toLines(id, data({ t: 1 }), mapping({ precision: 's' })).length, 2);
+    // Sub-millisecond times in one millisecond, as SenML at a kHz gives them.
+    const fast = { records: [{ time: '2026-01-01T00:00:00.000100Z', values: { v: 1 } }, { time: '2026-01-01T00:00:00.000200Z', values: { v: 2 } }] };
+    assert.throws(() => toLines(id, fast, mapping()), /records 0 and 1 both give "v" at 1767225600000 \(INFLUX_PRECISION=ms\)/);
+    assert.deepEqual(toLines(id, fast, mapping({ precision: 'us' })).map((l) => l.split(' ').at(-1)), ['1767225600000100', '1767225600000200']);
+  });
+
   it('refuses an event whose record time is not a time (422), though it checks the shape without parsing times', () => {
     const ev = { specversion: '1.0', id: '1', source: 'kiot://demo/d1', type: 'io.kiot.telemetry.validated.v1', subject: 'temperature', application: 'demo', device: 'd1', data: { records: [{ time: '2026-01-01T00:00:00Z', values: { t: 1 } }, { time: 'yesterday', values: { t: 2 } }] } } as unknown as RecordEvent;
     assert.throws(() => eventLines(ev, mapping()), (e: { status?: number; message?: string }) => e.status === 422 && /"yesterday" is not a time/.test(e.message ?? ''));

@@ -139,30 +139,36 @@ describe('influx-writer as a dead-letter sink', function () {
   });
 });
 
-describe('influx-writer against InfluxDB 1.x (INFLUX_API=v1), which enforces field types', function () {
+/** The writer in the runtime, writing to a database of its own on InfluxDB 1.x (its v1 API), with `env` besides, for the suite it is called in. */
+function writerOnInfluxDB1(db: string, env: Record<string, string> = {}): { readonly url: string } {
   let running: Running | undefined;
-  const db = `kiot_writer_${Date.now()}`;
   after(() => restoreEnv.splice(0).reverse().forEach((r) => r()));
   before(async function () {
     await needInfluxDB1(this);
     await influxQL(`CREATE DATABASE "${db}"`);
-    restoreEnv.push(setEnv({ INFLUX_URL: INFLUX1_URL, INFLUX_BUCKET: `${db}/autogen`, INFLUX_API: 'v1' }));
+    restoreEnv.push(setEnv({ INFLUX_URL: INFLUX1_URL, INFLUX_BUCKET: `${db}/autogen`, INFLUX_API: 'v1', ...env }));
     running = await startFunction(writer);
   });
   after(async () => {
     await running?.close();
     await influxQL(`DROP DATABASE "${db}"`).catch(() => undefined);
   });
+  return { get url() { return running!.url; } };
+}
+
+describe('influx-writer against InfluxDB 1.x (INFLUX_API=v1), which enforces field types', function () {
+  const db = `kiot_writer_${Date.now()}`;
+  const running = writerOnInfluxDB1(db);
 
   const status = (device: string, values: Record<string, unknown>, time: string) =>
     HTTP.binary(new CloudEvent({ type: 'io.kiot.telemetry.validated.v1', source: `kiot://demo/${device}`, subject: 'status', application: 'demo', device, datacontenttype: 'application/json', data: { records: [{ time, values }] } }));
 
   it('dead-letters only the event whose field conflicts with the stored type; every good event of the batch is written', async () => {
     const base = Date.parse('2026-03-02T10:00:00.000Z');
-    assert.equal((await post(running!.url, status('d0', { level: 1 }, new Date(base).toISOString()))).status, 204);
+    assert.equal((await post(running.url, status('d0', { level: 1 }, new Date(base).toISOString()))).status, 204);
     // One burst, micro-batched together: 40 numbers and one string for the same float field.
     const answers = await Promise.all(Array.from({ length: 41 }, (_, i) =>
-      post(running!.url, status(`d${i + 1}`, { level: i === 20 ? 'high' : i }, new Date(base + (i + 1) * 1000).toISOString()))));
+      post(running.url, status(`d${i + 1}`, { level: i === 20 ? 'high' : i }, new Date(base + (i + 1) * 1000).toISOString()))));
     const codes = answers.map((r) => r.status);
     assert.equal(codes[20], 422);
     assert.match(answers[20]!.headers.get('kne-reason') ?? '', /field type conflict/);
@@ -174,12 +180,29 @@ describe('influx-writer against InfluxDB 1.x (INFLUX_API=v1), which enforces fie
   it('answers 503, not 422, while the database does not exist (a setting, not bad data), and writes once it does', async () => {
     await influxQL(`DROP DATABASE "${db}"`);
     const event = status('late', { level: 7 }, '2026-03-02T11:00:00.000Z');
-    const refused = await post(running!.url, event);
+    const refused = await post(running.url, event);
     assert.equal(refused.status, 503, 'retried by the broker, not dead-lettered');
     assert.ok(refused.headers.get('retry-after'));
     await influxQL(`CREATE DATABASE "${db}"`);
-    assert.equal((await post(running!.url, event)).status, 204);
+    assert.equal((await post(running.url, event)).status, 204);
     const rows = (await influxQL('SELECT level FROM status', db)).results[0]!.series![0]!.values;
     assert.deepEqual(rows.map((r) => r[1]), [7]);
+  });
+});
+
+describe('influx-writer at INFLUX_PRECISION=us against InfluxDB 1.x: readings a fraction of a millisecond apart', function () {
+  const db = `kiot_writer_us_${Date.now()}`;
+  const running = writerOnInfluxDB1(db, { INFLUX_PRECISION: 'us' });
+
+  it('stores each at its own microsecond, where milliseconds would have kept one of them', async () => {
+    // As the converter writes a SenML pack from a sensor sampling at 10 kHz.
+    const records = [0, 100, 200].map((us, i) => ({ time: `2026-03-02T10:00:00.000${String(us).padStart(3, '0')}Z`, values: { v: i + 1 } }));
+    const msg = HTTP.binary(new CloudEvent({ type: 'io.kiot.telemetry.validated.v1', source: 'kiot://demo/khz', subject: 'vibration', application: 'demo', device: 'khz', datacontenttype: 'application/json', data: { records } }));
+    assert.equal((await post(running.url, msg)).status, 204);
+    // Three points (the helper reads times in milliseconds, which these share).
+    const rows = (await influxQL('SELECT v FROM vibration', db)).results[0]!.series![0]!.values;
+    assert.deepEqual(rows, [[1772445600000, 1], [1772445600000, 2], [1772445600000, 3]]);
+    const micros = (await influxQL('SELECT count(v) FROM vibration WHERE time >= \'2026-03-02T10:00:00.0001Z\'', db)).results[0]!.series![0]!.values;
+    assert.equal(micros[0]![1], 2, 'two of them past the first microsecond');
   });
 });

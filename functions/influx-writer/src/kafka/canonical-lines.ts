@@ -119,12 +119,15 @@ export function canonicalLines(json: Buffer, id: Identity, mapping: Mapping): { 
   let i = FIRST.length;
   let out = '';
   let lines = 0;
+  let last = -1;
   for (;;) {
     const timeFrom = i;
     i = s.indexOf('"', i);
     // Only the canonical UTC form, which holds no escape (the general path reads the others); before 1970 it writes through BigInt, left to it too.
+    // Records in time order, each in its own millisecond, as the converter writes them: two in one are the general path's to check.
     const ms = i < 0 ? undefined : canonicalUtc(s, timeFrom, i);
-    if (ms === undefined || ms < 0 || !s.startsWith(VALUES, i)) return undefined;
+    if (ms === undefined || ms <= last || !s.startsWith(VALUES, i)) return undefined;
+    last = ms;
     i += VALUES.length;
     let n = 0;
     for (;;) {
