@@ -5,7 +5,7 @@
  */
 import { unprocessable, isPlainObject, type KiotError, type Normalized, type Value } from '@kiot/core';
 import { RecordsByTime } from './records';
-import { eventInstant, instantSeconds, secondsInstant } from './times';
+import { eventInstant, inRfc3339Years, instantSeconds, secondsInstant } from './times';
 
 /** RFC 8428 §4.5.3: times below 2**28 are relative to now (here: the event time). */
 const RELATIVE_LIMIT = 2 ** 28;
@@ -49,7 +49,9 @@ export function fromSenml(pack: unknown, eventTime: string): Normalized {
       else values[name] = str(v, i, k);
     }
     if (unit !== undefined) values[`${name}.unit`] = unit;
-    byTime.add(secondsInstant(t), values, i);
+    const at = secondsInstant(t);
+    if (!inRfc3339Years(at)) throw bad(`record ${i}: time ${t} s is not within the years 0000 to 9999`);
+    byTime.add(at, values, i);
   });
   if (byTime.size === 0) throw bad('the pack has no values');
   return { records: byTime.records() };

@@ -40,6 +40,12 @@ export function secondsInstant(seconds: number): Instant {
 
 export const millisInstant = (ms: number): Instant => ({ ms, nanos: 0 });
 
+const FIRST_MS = Date.parse('0000-01-01T00:00:00Z');
+const LAST_MS = Date.parse('9999-12-31T23:59:59.999Z');
+
+/** Whether the time has an RFC 3339 form, years 0000 to 9999: toISOString writes later ones as +012345-… and throws past ±275,760. */
+export const inRfc3339Years = (t: Instant): boolean => t.ms >= FIRST_MS && t.ms <= LAST_MS;
+
 /** The event's time (the CloudEvent's, checked as RFC 3339 on arrival), which readings without their own take. */
 export const eventInstant = (eventTime: string): Instant => rfc3339Instant(eventTime) ?? millisInstant(Date.parse(eventTime));
 
