@@ -1,4 +1,5 @@
 /** What every function folder must satisfy, shared by the folder test and the new-function test. */
+import { runtimeOptions } from '../../packages/core/src/runtime-options';
 import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -75,6 +76,9 @@ export function checkFolder(name: string): void {
   assert.equal(doc['name'], name);
   assert.equal(doc['specVersion'], '0.36.0');
   assert.equal(doc['runtime'], 'typescript');
+  // The runtime settings it deploys with are ones the function's start accepts (core runtime-options.ts).
+  const runEnvs = Object.fromEntries(((doc['run'] as { envs?: { name: string; value: string }[] } | undefined)?.envs ?? []).map((e) => [e.name, e.value]));
+  assert.doesNotThrow(() => runtimeOptions([], runEnvs, { logLevel: 'warn', port: 8080, includeRaw: false, bodyLimit: 1048576 }), `${name}/func.yaml run.envs`);
   const envs = (doc['build'] as { buildEnvs: { name: string; value: string }[] }).buildEnvs;
   assert.deepEqual(envs.find((e) => e.name === 'BP_NODE_RUN_SCRIPTS'), { name: 'BP_NODE_RUN_SCRIPTS', value: 'build' });
   assert.match(envs.find((e) => e.name === 'BP_NODE_VERSION')?.value ?? '', /^2[2-9]/);
