@@ -4,13 +4,16 @@
  */
 import { strict as assert } from 'node:assert';
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
 import { loadAll } from 'js-yaml';
 import { TYPE_CONTRACTS } from '@kiot/core';
 import { loadDocuments, parseWiring, yamlFiles } from '../broker/src/manifests';
 import { reference } from './support/reference';
+import { parseConfig as parseMqttConfig } from '../endpoints/mqtt/src/config';
+import { parseConsumerConfig } from '../functions/influx-writer/src/kafka/config';
 
 const ROOT = join(__dirname, '..');
 const REFERENCE = reference('knative');
@@ -121,6 +124,30 @@ describe('eventing/ offline validation', () => {
     for (const f of dockerfiles) {
       const user = [...readFileSync(f, 'utf8').matchAll(/^USER\s+(\S+)/gm)].at(-1)?.[1];
       assert.match(user ?? '', /^[1-9]\d*(:\d+)?$/, `${f}: USER ${String(user)} (runAsNonRoot needs a number other than 0)`);
+    }
+  });
+
+  it('configures each Deployment\'s process with settings it starts with (values from Secrets and the SinkBinding\'s K_SINK stood in for)', () => {
+    type EnvVar = { name: string; value?: string; valueFrom?: unknown };
+    type Container = { image: string; env?: EnvVar[] };
+    const stand: Record<string, string> = { K_SINK: 'http://broker-ingress.knative-eventing.svc/kiot/kiot', INFLUX_URL: 'https://influx.example:8086', INFLUX_TOKEN: 't', INFLUX_ORG: 'o', INFLUX_BUCKET: 'b' };
+    const emptyDir = mkdtempSync(join(tmpdir(), 'kiot-auth-'));
+    const parsers: Record<string, (env: Record<string, string>) => unknown> = {
+      'mqtt-endpoint': (env) => parseMqttConfig({ K_SINK: stand['K_SINK']!, ...env }),
+      // The Kafka auth Secret is optional: without it the mount is an empty directory.
+      'influx-writer': (env) => parseConsumerConfig({ ...env, ...(env['KAFKA_AUTH_DIR'] !== undefined ? { KAFKA_AUTH_DIR: emptyDir } : {}) }),
+    };
+    try {
+      const containers = docs.filter((d) => d.kind === 'Deployment').flatMap((d) => (d.spec as { template: { spec: { containers: Container[] } } }).template.spec.containers);
+      const checked = containers.filter((c) => Object.keys(parsers).some((n) => c.image.includes(`/${n}:`)));
+      assert.equal(checked.length, 2, containers.map((c) => c.image).join(', '));
+      for (const c of checked) {
+        const env = Object.fromEntries((c.env ?? []).map((e) => [e.name, e.value ?? stand[e.name] ?? assert.fail(`${c.image}: ${e.name} comes from elsewhere and has no stand-in`)]));
+        const parse = parsers[Object.keys(parsers).find((n) => c.image.includes(`/${n}:`))!]!;
+        assert.doesNotThrow(() => parse(env), c.image);
+      }
+    } finally {
+      rmSync(emptyDir, { recursive: true, force: true });
     }
   });
 
