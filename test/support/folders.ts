@@ -2,6 +2,7 @@
 import { runtimeOptions } from '../../packages/core/src/runtime-options';
 import { strict as assert } from 'node:assert';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import Ajv04 from 'ajv-draft-04';
 import addFormats from 'ajv-formats';
@@ -66,6 +67,9 @@ export const PROBES: Record<string, Probe> = {
 /** A function scaffolded by scripts/new-function replies with io.kiot.<name>.v1. */
 export const probeFor = (name: string): Probe => PROBES[name] ?? { env: () => ({}), check: replies('io.kiot.telemetry.validated.v1', records, `io.kiot.${name}.v1`) };
 
+/** What a Secret holds in a cluster, for the settings that come from one. */
+const SECRET_STAND_INS: Readonly<Record<string, string>> = { INFLUX_URL: 'https://influx.example:8086', INFLUX_TOKEN: 't', INFLUX_ORG: 'o', INFLUX_BUCKET: 'b' };
+
 export function checkFolder(name: string): void {
   const dir = join(ROOT, 'functions', name);
   const ajv = new Ajv04({ allErrors: true, strict: false });
@@ -79,6 +83,11 @@ export function checkFolder(name: string): void {
   // The runtime settings it deploys with are ones the function's start accepts (core runtime-options.ts).
   const runEnvs = Object.fromEntries(((doc['run'] as { envs?: { name: string; value: string }[] } | undefined)?.envs ?? []).map((e) => [e.name, e.value]));
   assert.doesNotThrow(() => runtimeOptions([], runEnvs, { logLevel: 'warn', port: 8080, includeRaw: false, bodyLimit: 1048576 }), `${name}/func.yaml run.envs`);
+  // And its own settings (func's `{{ secret:… }}` values and the SinkBinding's K_SINK stood in for).
+  // Loaded as the tests load modules (TypeScript, @kiot/core from source), when the folder is checked.
+  const { parseConfig } = createRequire(__filename)(join(dir, 'src/config')) as { parseConfig: (env: Record<string, string>) => unknown };
+  const own = Object.fromEntries(Object.entries(runEnvs).map(([k, v]) => [k, /^\{\{ *secret:/.test(v) ? (SECRET_STAND_INS[k] ?? assert.fail(`${name}: ${k} comes from a Secret and has no stand-in`)) : v]));
+  assert.doesNotThrow(() => parseConfig({ K_SINK: 'http://broker-ingress.knative-eventing.svc/kiot/kiot', ...own }), `${name}/func.yaml run.envs`);
   const envs = (doc['build'] as { buildEnvs: { name: string; value: string }[] }).buildEnvs;
   assert.deepEqual(envs.find((e) => e.name === 'BP_NODE_RUN_SCRIPTS'), { name: 'BP_NODE_RUN_SCRIPTS', value: 'build' });
   assert.match(envs.find((e) => e.name === 'BP_NODE_VERSION')?.value ?? '', /^2[2-9]/);
