@@ -41,7 +41,9 @@ export function timestamp(iso: string, precision: Precision): string {
   const nanosWithinMs = BigInt((frac.slice(3, 9) + '000000').slice(0, 6));
   const ns = BigInt(ms) * 1_000_000n + nanosWithinMs;
   const div = { ns: 1n, us: 1_000n, ms: 1_000_000n, s: 1_000_000_000n }[precision];
-  return (ns / div).toString();
+  // Floor, not BigInt's truncation toward zero: before 1970, 23:59:59.5 is in the second 23:59:59 (-1), not in 1970's first (0).
+  const q = ns / div;
+  return (ns < 0n && q * div !== ns ? q - 1n : q).toString();
 }
 
 export function measurementFor(id: Identity, mapping: Mapping): string {

@@ -53,6 +53,15 @@ describe('points: normalized records → line protocol', () => {
     assert.equal(timestamp('2026-01-01T00:00:00.999Z', 's'), '1767225600');
   });
 
+  it('floors a time before 1970 to its precision, as after: the unit it falls in, not the one nearer 1970', () => {
+    assert.equal(timestamp('1969-12-31T23:59:59.5Z', 's'), '-1');
+    assert.equal(timestamp('1969-12-31T23:59:59.9995Z', 'ms'), '-1');
+    assert.equal(timestamp('1969-12-31T23:59:59.9995Z', 'us'), '-500');
+    assert.equal(timestamp('1960-01-01T00:00:00.0000005Z', 'us'), '-315619200000000');
+    assert.equal(timestamp('1960-01-01T00:00:00Z', 's'), '-315619200');
+    assert.equal(timestamp('1969-12-31T23:59:59.999999999Z', 'ns'), '-1');
+  });
+
   it('refuses (422) records of one event that InfluxDB would overwrite at the configured precision, and lets it merge the rest', () => {
     const data = (b: Record<string, number>) => ({ records: [{ time: '2026-01-01T00:00:00.100Z', values: { t: 1, h: 40 } }, { time: '2026-01-01T00:00:00.600Z', values: b }] });
     // 500 ms apart: two points in milliseconds; one second in seconds, where a second t would overwrite the first.
