@@ -1,5 +1,6 @@
 /** influx-writer configuration, parsed once from env at init. */
 import { EnvReader, EVENT_TYPES, type Env } from '@kiot/core';
+import { RESERVED_KEYS } from './line-protocol';
 
 export type Precision = 'ns' | 'us' | 'ms' | 's';
 export type WriteApi = 'v1' | 'v2';
@@ -43,6 +44,22 @@ export function parseMap(r: EnvReader, name: string): Record<string, string> {
   return out;
 }
 
+/** Tag keys every point has (points.ts): a configured tag of the same name would replace one. */
+const IDENTITY_TAGS = ['application', 'device', 'channel'];
+
+/**
+ * Names InfluxDB keeps for itself (line-protocol.ts; 1.x refuses such a tag with 400 and drops such a field
+ * without a word) and keys starting with `_`, which 2.x keeps for its own. A mapping naming one would lose data on every write.
+ */
+function keyNames(r: EnvReader, name: string, kind: 'tag' | 'field'): string[] {
+  const names = r.list(name);
+  for (const n of names) {
+    if (RESERVED_KEYS.has(n) || n.startsWith('_')) r.problem(`${name}: InfluxDB reserves the ${kind} key ${JSON.stringify(n)}`);
+    else if (kind === 'tag' && IDENTITY_TAGS.includes(n)) r.problem(`${name}: ${n} is already a tag of every point`);
+  }
+  return names;
+}
+
 export function parseConfig(env: Env): Readonly<WriterConfig> {
   const r = new EnvReader(env);
   return r.done({
@@ -60,9 +77,9 @@ export function parseConfig(env: Env): Readonly<WriterConfig> {
     inputTypes: r.eventTypes('WRITER_INPUT_TYPES', [EVENT_TYPES.validated], []),
     mapping: {
       measurements: parseMap(r, 'WRITER_MEASUREMENTS'),
-      tags: r.list('WRITER_TAGS'),
+      tags: keyNames(r, 'WRITER_TAGS', 'tag'),
       integerFields: r.list('WRITER_INTEGER_FIELDS'),
-      fields: r.list('WRITER_FIELDS'),
+      fields: keyNames(r, 'WRITER_FIELDS', 'field'),
       precision: r.oneOf('INFLUX_PRECISION', ['ns', 'us', 'ms', 's'] as const, 'ms'),
     },
   });

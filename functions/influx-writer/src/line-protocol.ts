@@ -20,6 +20,9 @@ export const escapeMeasurement = escaper(', \n\r\t', ['\\,', '\\ ', '\\n', '\\r'
 export const escapeKey = escaper(', =\n\r\t', ['\\,', '\\ ', '\\=', '\\n', '\\r', '\\t']);
 const escapeQuoted = escaper('"\\', ['\\"', '\\\\']);
 
+/** Keys InfluxDB keeps for itself: it drops a field or refuses a tag so named (1.x), or discards the point (its docs). */
+export const RESERVED_KEYS: ReadonlySet<string> = new Set(['time', '_field', '_measurement']);
+
 /** A string field value. */
 export const quoted = (s: string): string => `"${escapeQuoted(s)}"`;
 

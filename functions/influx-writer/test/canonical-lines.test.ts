@@ -147,6 +147,7 @@ describe('canonical lines (the Kafka-direct fast path)', () => {
       // Two records in one millisecond (sub-millisecond times), or out of order: the general path checks what InfluxDB would overwrite.
       `{"records":[{"time":"2026-06-01T00:00:00.000100Z","values":{"a":1}},{"time":"2026-06-01T00:00:00.000200Z","values":{"a":2}}]}`,
       `{"records":[{"time":"2026-06-01T00:00:01.000Z","values":{"a":1}},{"time":"${t}","values":{"a":2}}]}`,
+      `{"records":[{"time":"${t}","values":{"time":"morning","a":1}}]}`, // a key InfluxDB reserves: the general path's 422
     ];
     for (const json of declined) assert.equal(fast(json, mapping), undefined, json);
     // Settings it does not follow: it declines even what it would otherwise take.

@@ -81,6 +81,13 @@ describe('points: normalized records → line protocol', () => {
     assert.throws(() => eventLines(ev, mapping()), (e: { status?: number; message?: string }) => e.status === 422 && /"yesterday" is not a time/.test(e.message ?? ''));
   });
 
+  it('refuses (422) a field key InfluxDB reserves, which it would drop, rather than lose it (a reading\'s "time" that was no time)', () => {
+    for (const key of ['time', '_field', '_measurement']) {
+      assert.throws(() => toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { [key]: 'morning', t: 1 } }] }, mapping()), (e: { status?: number; message?: string }) => e.status === 422 && e.message === `InfluxDB reserves the field key "${key}" and would drop it: the reading needs another name for it`, key);
+    }
+    assert.equal(toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { times: 1, _x: 2 } }] }, mapping()).length, 1);
+  });
+
   it('refuses a record without fields (422) instead of writing an empty point', () => {
     assert.throws(() => toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { nested: {} } }] }, mapping()), /no fields/);
   });

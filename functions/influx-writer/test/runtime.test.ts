@@ -177,6 +177,16 @@ describe('influx-writer against InfluxDB 1.x (INFLUX_API=v1), which enforces fie
     assert.equal(rows[0]![1], 41); // d0 plus the 40 good ones
   });
 
+  it('refuses (422) a field named time, which InfluxDB drops without a word when written', async () => {
+    // What InfluxDB does with it, written straight.
+    const line = await fetch(`${INFLUX1_URL}/write?db=${db}&precision=ms`, { method: 'POST', body: 'reserved,device=direct time="morning",t=1 1772445600000' });
+    assert.equal(line.status, 204);
+    assert.deepEqual((await influxQL('SELECT * FROM reserved', db)).results[0]!.series![0]!.columns, ['time', 'device', 't']);
+    const res = await post(running.url, status('reserved', { time: 'morning', t: 1 }, '2026-03-02T10:00:00.000Z'));
+    assert.equal(res.status, 422);
+    assert.match(res.headers.get('kne-reason') ?? '', /InfluxDB reserves the field key "time"/);
+  });
+
   it('answers 503, not 422, while the database does not exist (a setting, not bad data), and writes once it does', async () => {
     await influxQL(`DROP DATABASE "${db}"`);
     const event = status('late', { level: 7 }, '2026-03-02T11:00:00.000Z');
