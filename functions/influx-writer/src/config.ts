@@ -1,6 +1,6 @@
 /** influx-writer configuration, parsed once from env at init. */
 import { EnvReader, EVENT_TYPES, type Env } from '@kiot/core';
-import { RESERVED_KEYS } from './line-protocol';
+import { isReservedKey } from './line-protocol';
 
 export type Precision = 'ns' | 'us' | 'ms' | 's';
 export type WriteApi = 'v1' | 'v2';
@@ -54,7 +54,7 @@ const IDENTITY_TAGS = ['application', 'device', 'channel'];
 function keyNames(r: EnvReader, name: string, kind: 'tag' | 'field'): string[] {
   const names = r.list(name);
   for (const n of names) {
-    if (RESERVED_KEYS.has(n) || n.startsWith('_')) r.problem(`${name}: InfluxDB reserves the ${kind} key ${JSON.stringify(n)}`);
+    if (isReservedKey(n) || n.startsWith('_')) r.problem(`${name}: InfluxDB reserves the ${kind} key ${JSON.stringify(n)}`);
     else if (kind === 'tag' && IDENTITY_TAGS.includes(n)) r.problem(`${name}: ${n} is already a tag of every point`);
   }
   return names;

@@ -4,7 +4,7 @@
  */
 import { nestsDeeperThan, TOO_DEEP, unprocessable, type KiotError, type Normalized, type Value } from '@kiot/core';
 import type { Mapping, Precision } from './config';
-import { booleanValue, fieldSet, floatValue, integerValue, quoted, RESERVED_KEYS, seriesKey } from './line-protocol';
+import { booleanValue, fieldSet, floatValue, integerValue, quoted, isReservedKey, seriesKey } from './line-protocol';
 import { millisText, recordMillis } from './record-time';
 
 export interface Identity {
@@ -122,7 +122,7 @@ export function toLines(id: Identity, data: Normalized, mapping: Mapping): strin
       const v = chosen[k];
       const value = typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? formatField(k, v, mapping) : undefined;
       // Dead-lettered with its reason rather than written and silently dropped (a reading's "time" that is no time stays a value).
-      if (value !== undefined && RESERVED_KEYS.has(k)) throw bad(`InfluxDB reserves the field key ${JSON.stringify(k)} and would drop it: the reading needs another name for it`);
+      if (value !== undefined && isReservedKey(k)) throw bad(`InfluxDB reserves the field key ${JSON.stringify(k)} and would drop it: the reading needs another name for it`);
       if (written !== undefined && value !== undefined) overwriteCheck(written, at, k, value, r, mapping.precision);
       return value;
     });

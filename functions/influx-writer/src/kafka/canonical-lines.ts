@@ -12,7 +12,7 @@
  */
 import { canonicalUtc } from '@kiot/core';
 import type { Mapping } from '../config';
-import { booleanValue, floatValue, RESERVED_KEYS } from '../line-protocol';
+import { booleanValue, floatValue, isReservedKey } from '../line-protocol';
 import { seriesOf, type Identity } from '../points';
 import { millisText } from '../record-time';
 
@@ -136,7 +136,7 @@ export function canonicalLines(json: Buffer, id: Identity, mapping: Mapping): { 
       while (isKeyChar(s.charCodeAt(i))) i++;
       if (i === keyFrom || s.charCodeAt(i) !== QUOTE || s.charCodeAt(i + 1) !== COLON) return undefined;
       const key = s.slice(keyFrom, i);
-      if (RESERVED_KEYS.has(key)) return undefined;
+      if (isReservedKey(key)) return undefined;
       const from = (i += 2);
       const c = s.charCodeAt(i);
       let value: string;
