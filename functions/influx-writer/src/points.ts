@@ -113,33 +113,52 @@ export function seriesOf(id: Identity, meta: Normalized['meta'], mapping: Mappin
 export function toLines(id: Identity, data: Normalized, mapping: Mapping): string[] {
   const series = seriesOf(id, data.meta, mapping);
   // InfluxDB keeps one point per series and timestamp: records of an event that land on one timestamp
-  // at this precision merge there, and a field they both give with different values keeps the last.
-  const written = data.records.length > 1 ? new Map<string, Map<string, { value: string; record: number }>>() : undefined;
-  return data.records.map((record, r) => {
+  // at this precision merge there. The converter writes one record per time, oldest first, so timestamps
+  // that rise throughout need no more; any other order has the records' fields compared.
+  let previous = '';
+  let rising = true;
+  const lines = data.records.map((record) => {
     const at = timestamp(record.time, mapping.precision);
+    if (rising && previous !== '') rising = later(at, previous);
+    previous = at;
     const chosen = chosenFields(record.values, mapping);
     const fields = fieldSet(Object.keys(chosen), (k) => {
-      const v = chosen[k];
-      const value = typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? formatField(k, v, mapping) : undefined;
+      const value = fieldValue(k, chosen[k], mapping);
       // Dead-lettered with its reason rather than written and silently dropped (a reading's "time" that is no time stays a value).
       if (value !== undefined && isReservedKey(k)) throw bad(`InfluxDB reserves the field key ${JSON.stringify(k)} and would drop it: the reading needs another name for it`);
-      if (written !== undefined && value !== undefined) overwriteCheck(written, at, k, value, r, mapping.precision);
       return value;
     });
     if (fields === '') throw bad('the record has no fields to write');
     return `${series} ${fields} ${at}`;
   });
+  if (!rising) refuseOverwrites(data.records, mapping);
+  return lines;
 }
 
-/** Refuses (422) a field that an earlier record of the event gave another value at the same timestamp: one of them would be lost. */
-function overwriteCheck(written: Map<string, Map<string, { value: string; record: number }>>, at: string, key: string, value: string, record: number, precision: Precision): void {
-  let fields = written.get(at);
-  if (fields === undefined) written.set(at, (fields = new Map()));
-  const earlier = fields.get(key);
-  if (earlier === undefined) fields.set(key, { value, record });
-  else if (earlier.value !== value) {
-    throw bad(`records ${earlier.record} and ${record} both give ${JSON.stringify(key.slice(0, 64))} at ${at} (INFLUX_PRECISION=${precision}): InfluxDB would keep only one; a finer precision keeps both`);
-  }
+/** Whether timestamp a is after b, both whole numbers of one precision as written; false for times before 1970, which then get the full comparison. */
+const later = (a: string, b: string): boolean => a[0] !== '-' && b[0] !== '-' && (a.length !== b.length ? a.length > b.length : a > b);
+
+const fieldValue = (k: string, v: Value | undefined, mapping: Mapping): string | undefined =>
+  typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string' ? formatField(k, v, mapping) : undefined;
+
+/** Refuses (422) records on one timestamp that give one field different values: InfluxDB would keep the last. Fields that differ, or agree, merge. */
+function refuseOverwrites(records: Normalized['records'], mapping: Mapping): void {
+  const written = new Map<string, Map<string, { value: string; record: number }>>();
+  records.forEach((record, r) => {
+    const at = timestamp(record.time, mapping.precision);
+    let fields = written.get(at);
+    if (fields === undefined) written.set(at, (fields = new Map()));
+    const chosen = chosenFields(record.values, mapping);
+    for (const k of Object.keys(chosen)) {
+      const value = fieldValue(k, chosen[k], mapping);
+      if (value === undefined) continue;
+      const earlier = fields.get(k);
+      if (earlier === undefined) fields.set(k, { value, record: r });
+      else if (earlier.value !== value) {
+        throw bad(`records ${earlier.record} and ${r} both give ${JSON.stringify(k.slice(0, 64))} at ${at} (INFLUX_PRECISION=${mapping.precision}): InfluxDB would keep only one; a finer precision keeps both`);
+      }
+    }
+  });
 }
 
 /** `fieldSet` over an object of values already formatted. */
