@@ -7,22 +7,23 @@ import { unprocessable, type NormalizedRecord, type Value } from '@kiot/core';
 import { compareInstants, instantText, type Instant } from './times';
 
 export class RecordsByTime {
-  private readonly byTime = new Map<string, { at: Instant; record: NormalizedRecord; from: Map<string, number> }>();
+  /** By epoch milliseconds for the times that have no digits below them (nearly all), else by canonical text. */
+  private readonly byTime = new Map<number | string, { at: Instant; record: NormalizedRecord; from: Map<string, number> }>();
 
   constructor(private readonly format: string) {}
 
   /** `time`: the record's time text when it is not the instant's canonical one (the event time as it came); `reading` names the reading in a refusal (its index in the payload). */
   add(at: Instant, values: Readonly<Record<string, Value>>, reading: number, time?: string): void {
-    const key = instantText(at);
+    const key = at.nanos === 0 ? at.ms : instantText(at);
     let entry = this.byTime.get(key);
     if (entry === undefined) {
-      entry = { at, record: { time: time ?? key, values: {} }, from: new Map() };
+      entry = { at, record: { time: time ?? instantText(at), values: {} }, from: new Map() };
       this.byTime.set(key, entry);
     }
     for (const [k, v] of Object.entries(values)) {
       const earlier = entry.from.get(k);
       if (earlier !== undefined && JSON.stringify(entry.record.values[k]) !== JSON.stringify(v)) {
-        throw unprocessable(`${this.format}: readings ${earlier} and ${reading} both give ${JSON.stringify(k.slice(0, 64))} at ${key}; one would overwrite the other, so give each reading its own time`, `${this.format}: readings overwrite each other`);
+        throw unprocessable(`${this.format}: readings ${earlier} and ${reading} both give ${JSON.stringify(k.slice(0, 64))} at ${instantText(at)}; one would overwrite the other, so give each reading its own time`, `${this.format}: readings overwrite each other`);
       }
       entry.record.values[k] = v;
       if (earlier === undefined) entry.from.set(k, reading);

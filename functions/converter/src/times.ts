@@ -4,11 +4,15 @@
  * INFLUX_PRECISION asks for. Date keeps milliseconds only, so the digits below are carried beside it.
  */
 
+import { canonicalUtc } from '@kiot/core';
+
 export interface Instant {
   /** Epoch milliseconds: the millisecond the time falls in (floor), as Date.parse reads it. */
   readonly ms: number;
   /** Nanoseconds within that millisecond, 0 to 999,999. */
   readonly nanos: number;
+  /** Its canonical text, when the time came in it: kept rather than written again. */
+  readonly text?: string;
 }
 
 const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})[Tt ](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:[Zz]|[+-]\d{2}:\d{2})$/;
@@ -22,13 +26,31 @@ const daysIn = (year: number, month: number): number => (month === 2 && leap(yea
  * 2026-02-30 as March 2 and 24:00 as the next day, which would file a device's reading at a time it never gave.
  */
 export function rfc3339Instant(text: string): Instant | undefined {
+  // Nearly every time comes as toISOString writes it: read digit by digit (core utc-time.ts), its day checked against its month.
+  const ms = canonicalUtc(text);
+  if (ms !== undefined) {
+    const day = Number(text.slice(8, 10));
+    if (day > 28 && day > daysIn(Number(text.slice(0, 4)), Number(text.slice(5, 7)))) return undefined;
+    const fraction = text.charCodeAt(19) === DOT ? text.slice(20, -1) : '';
+    return { ms, nanos: subMillis(fraction), ...(fraction.length === 3 ? { text } : {}) };
+  }
+  return fullRfc3339(text);
+}
+
+/** The nanoseconds past the millisecond that fraction digits give (up to 9 of them are read). */
+const subMillis = (fraction: string): number => (fraction.length <= 3 ? 0 : Number((fraction.slice(3, 9) + '000000').slice(0, 6)));
+
+const DOT = 0x2e;
+
+/** Any RFC 3339 form: offsets, a lower-case t or z, a space. */
+function fullRfc3339(text: string): Instant | undefined {
   const m = RFC3339.exec(text);
   if (m === null) return undefined;
   const [year, month, day, hour] = [Number(m[1]), Number(m[2]), Number(m[3]), Number(m[4])];
   if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23) return undefined;
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) return undefined;
-  return { ms, nanos: Number(((m[7] ?? '').slice(3, 9) + '000000').slice(0, 6)) };
+  return { ms, nanos: subMillis(m[7] ?? '') };
 }
 
 /** Epoch seconds (SenML's times), to the microsecond: a double holds no finer digits for times of this century. */
@@ -54,6 +76,7 @@ export const instantSeconds = (t: Instant): number => t.ms / 1000 + t.nanos / 1e
 
 /** The canonical UTC text: toISOString's form, with 6 or 9 fraction digits when the time has digits below the millisecond. */
 export function instantText(t: Instant): string {
+  if (t.text !== undefined) return t.text;
   const iso = new Date(t.ms).toISOString();
   if (t.nanos === 0) return iso;
   const below = String(t.nanos).padStart(6, '0');

@@ -24,6 +24,21 @@ describe('converter: reading times', () => {
     }
   });
 
+  it('reads the form toISOString writes (its fast path) as it reads the same time with an offset', () => {
+    let seed = 7;
+    const r = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (let i = 0; i < 2000; i++) {
+      const iso = new Date(Math.floor(r() * 6e12) - 2e12).toISOString();
+      const digits = String(Math.floor(r() * 1e9)).padStart(9, '0').slice(0, Math.floor(r() * 10));
+      const canonical = digits === '' ? iso.replace(/\.\d+Z$/, 'Z') : iso.replace(/\.\d+Z$/, `.${digits}Z`);
+      const fast = rfc3339Instant(canonical);
+      const full = rfc3339Instant(canonical.replace(/Z$/, '+00:00'));
+      assert.ok(fast !== undefined && full !== undefined, canonical);
+      assert.deepEqual([fast.ms, fast.nanos, instantText(fast)], [full.ms, full.nanos, instantText(full)], canonical);
+      assert.equal(fast.ms, Date.parse(canonical), canonical);
+    }
+  });
+
   it('reads epoch seconds (SenML) to the microsecond, before 1970 too', () => {
     assert.equal(instantText(secondsInstant(1.7e9 + 0.0001)), '2023-11-14T22:13:20.000100Z');
     assert.equal(instantText(secondsInstant(1.7e9 + 0.25)), '2023-11-14T22:13:20.250Z');
