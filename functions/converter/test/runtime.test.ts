@@ -74,8 +74,17 @@ describe('converter in faas-js-runtime', () => {
   it('answers 405 with Allow to a method the runtime does not route, not fastify\'s 404 for a wrong URL', async () => {
     const res = await fetch(running.url, { method: 'PUT', body: '{}' });
     assert.equal(res.status, 405);
-    assert.equal(res.headers.get('allow'), 'GET, HEAD, POST, OPTIONS');
+    assert.equal(res.headers.get('allow'), 'POST, OPTIONS');
     assert.deepEqual(await res.json(), { error: 'METHOD_NOT_ALLOWED', message: 'PUT is not served here' });
+  });
+
+  it('answers 405 with the same Allow to GET and HEAD (a monitor, a browser), where it answered 400 "expected a CloudEvent"', async () => {
+    for (const method of ['GET', 'HEAD']) {
+      const res = await fetch(running.url, { method });
+      assert.equal(res.status, 405, method);
+      assert.equal(res.headers.get('allow'), 'POST, OPTIONS', method);
+    }
+    assert.deepEqual(await (await fetch(running.url)).json(), { error: 'METHOD_NOT_ALLOWED', message: 'this function takes CloudEvents with POST' });
   });
 
   it('answers 422 to an event of the wrong type instead of converting it twice', async () => {

@@ -26,6 +26,9 @@ export const cors = (): string[] => [];
 // The runtime's own probes answer 503 with a TypeError once the event loop has lagged (core probes.ts).
 export { liveness, readiness } from '@kiot/core';
 
+// Events come with POST: the 405 for another method names these (core incoming.ts, launch.ts).
+export { EVENT_METHODS as allow } from '@kiot/core';
+
 export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
   answer(context.log, async () => {
     if (!state) init();

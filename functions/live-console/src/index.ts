@@ -33,7 +33,8 @@ export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
   answer(context.log, () => {
     if (!store) init();
     const events = store!;
-    if (context.method === 'GET') {
+    // HEAD as GET (fastify sends no body for it): an uptime monitor's check of the page.
+    if (context.method === 'GET' || context.method === 'HEAD') {
       const q = context.query ?? {};
       const asset = text(q['asset']);
       if (asset === 'app.js') return page(SCRIPT, 'text/javascript; charset=utf-8');

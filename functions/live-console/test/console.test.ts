@@ -83,5 +83,12 @@ describe('live-console', () => {
       assert.equal((await fetch(`${running.url}/?asset=app.js`)).status, 200);
       assert.equal((await fetch(`${running.url}/?asset=../../etc/passwd`)).status, 404);
     });
+
+    it('answers HEAD as GET, headers and no body (an uptime monitor), where it answered 400 "expected a CloudEvent"', async () => {
+      const res = await fetch(`${running.url}/`, { method: 'HEAD' });
+      assert.equal(res.status, 200);
+      assert.match(res.headers.get('content-type')!, /text\/html/);
+      assert.equal(await res.text(), '');
+    });
   });
 });

@@ -8,7 +8,11 @@ interface EventContext {
   readonly cloudevent?: unknown;
   readonly headers?: Headers;
   readonly body?: unknown;
+  readonly method?: string;
 }
+
+/** The methods a function that takes CloudEvents serves on `/` (preflights are answered before it). */
+export const EVENT_METHODS = 'POST, OPTIONS';
 
 const structured = (headers: Headers): boolean => header(headers, 'content-type')?.toLowerCase().startsWith('application/cloudevents') === true;
 
@@ -53,6 +57,8 @@ export function requireCloudEvent(context: EventContext, event: unknown): CloudE
   const problems = arrivedProblems(context);
   if (problems !== undefined && problems.length > 0) throw new KiotError('NOT_A_CLOUDEVENT', `invalid CloudEvent: ${problems.join('; ')}`.slice(0, 300), problems);
   const ev = asCloudEvent(context.cloudevent) ?? asCloudEvent(event);
+  // A GET or HEAD (a monitor, a browser) carries no event: the method is what is wrong, not the request.
+  if (!ev && (context.method === 'GET' || context.method === 'HEAD')) throw new KiotError('METHOD_NOT_ALLOWED', 'this function takes CloudEvents with POST', undefined, { headers: { allow: EVENT_METHODS } });
   if (!ev) throw new KiotError('NOT_A_CLOUDEVENT', problems === undefined ? 'expected a CloudEvent (binary mode with ce-id, or structured)' : 'invalid CloudEvent: the runtime could not read it');
   // Checked as it arrived: the SDK's own validation of the same rules would only repeat the work.
   if (problems !== undefined) return ev;
