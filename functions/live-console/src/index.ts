@@ -40,8 +40,9 @@ export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
       if (asset === 'app.js') return page(SCRIPT, 'text/javascript; charset=utf-8');
       if (asset === 'style.css') return page(STYLE, 'text/css; charset=utf-8');
       if (q['view'] === 'events') {
-        const since = Number(text(q['since']) || '0');
-        return { statusCode: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: { last: events.last, events: events.after(Number.isFinite(since) ? since : 0, 500) } };
+        const since = text(q['since']) || '0';
+        if (!/^\d{1,15}$/.test(since)) throw new KiotError('BAD_REQUEST', 'since is the sequence number of the last event seen, a whole number');
+        return { statusCode: 200, headers: { 'content-type': 'application/json', 'cache-control': 'no-store' }, body: { last: events.last, events: events.after(Number(since), 500) } };
       }
       if (asset !== '' || Object.keys(q).length > 0) throw new KiotError('NOT_FOUND', 'no such page');
       return page(PAGE, 'text/html; charset=utf-8');

@@ -84,6 +84,15 @@ describe('live-console', () => {
       assert.equal((await fetch(`${running.url}/?asset=../../etc/passwd`)).status, 404);
     });
 
+    it('answers 400 to a since that is no sequence number, where it showed the events from the start', async () => {
+      for (const since of ['abc', '-1', '1e400', '1.5']) {
+        const res = await fetch(`${running.url}/?view=events&since=${since}`);
+        assert.equal(res.status, 400, since);
+        assert.match(((await res.json()) as { message: string }).message, /since is the sequence number/);
+      }
+      assert.equal((await fetch(`${running.url}/?view=events&since=0`)).status, 200);
+    });
+
     it('answers HEAD as GET, headers and no body (an uptime monitor), where it answered 400 "expected a CloudEvent"', async () => {
       const res = await fetch(`${running.url}/`, { method: 'HEAD' });
       assert.equal(res.status, 200);
