@@ -42,7 +42,9 @@ export function targets() {
  * changes; the build stops if that text is gone, so a library upgrade is reviewed, not silently kept.
  * - cloudevents' JSON parser builds two ValidationErrors (stack traces and all) on every parse, thrown
  *   or not, and faas-js-runtime parses each event twice: 30% of a CloudEvent function's CPU. They are
- *   built only when the library's own check fails.
+ *   built only when the library's own check fails. That check also refused JSON data that is a number
+ *   or a boolean, which the CloudEvents JSON format allows: an MQTT device's bare `21.5` became 'the
+ *   runtime could not read it' (400) at every stage. Such data is taken.
  * - faas-js-runtime asks cloudevents whether every request is a CloudEvent, and the answer "no" is a
  *   thrown ValidationError: 6% of http-ingest's CPU. The runtime first makes the check cloudevents'
  *   getMode makes (a cloudevents content type or a ce-id header) and answers "no" without the throw.
@@ -78,7 +80,8 @@ const PATCHES = [
   ...['isDefined', 'isStringOrObject'].map((check) => ({
     file: /cloudevents[\\/]dist[\\/]parsers\.js$/,
     find: new RegExp(`\\(0, validation_1\\.${check}OrThrow\\)\\(payload, new validation_1\\.ValidationError\\(`),
-    replace: (m) => `${check === 'isDefined' ? '(0, validation_1.isDefined)(payload)' : '((0, validation_1.isString)(payload) || (0, validation_1.isObject)(payload))'} || ${m}`,
+    // Numbers and booleans pass too: JSON data may be any JSON value, and a device's bare `21.5` (MQTT sniffs it as JSON) is one.
+    replace: (m) => `${check === 'isDefined' ? '(0, validation_1.isDefined)(payload)' : '((0, validation_1.isString)(payload) || (0, validation_1.isObject)(payload) || typeof payload === "number" || typeof payload === "boolean")'} || ${m}`,
   })),
   {
     file: /faas-js-runtime[\\/]lib[\\/]event-handler\.js$/,

@@ -56,6 +56,14 @@ describe('local stack (npm start)', function () {
     assert.deepEqual((({ sent, acked, failed }) => ({ sent, acked, failed }))(JSON.parse(sim) as { sent: number; acked: number; failed: number }), { sent: 30, acked: 30, failed: 0 });
   });
 
+  it('carries a bare value from mosquitto_pub (-t temperature -m 22.25) into the TSDB as the channel\'s reading, where every stage answered 400', async () => {
+    // MQTT's common convention: the topic names the quantity, the payload is its value. The endpoint sniffs it as JSON.
+    execSync(`mosquitto_pub -h 127.0.0.1 -p ${ports['MQTT_PORT']} -u device1@demo -P demo-secret -q 1 -t temperature -m 22.25`);
+    await stored(22.25);
+    const list = (await (await fetch(`http://127.0.0.1:${ports['CONSOLE_PORT']}/?view=events&since=0`, { headers: { accept: 'application/json' } })).json()) as { events: { type: string; data: unknown }[] };
+    assert.ok(list.events.some((e) => e.type === 'io.kiot.telemetry.raw.v1' && e.data === 22.25), 'the live console shows the raw event');
+  });
+
   it('routes a reading that breaks the schema to the rejects sink with the errors', async () => {
     assert.equal((await reading('{"temperature": "hot"}')).status, 202);
     const file = join(varDir, 'sinks/kiot-rejects.jsonl');

@@ -40,7 +40,7 @@ export const FORMATS: readonly Format[] = [
   },
   { name: 'ttsv3', matches: (i) => isJsonType(i.mediaType) && isTtsUplink(i.data), convert: (i) => fromTtsUplink(i.data as Record<string, unknown>, i.time, i) },
   { name: 'chirpstack', matches: (i) => isJsonType(i.mediaType) && isChirpstackUplink(i.data), convert: (i) => fromChirpstackUplink(i.data as Record<string, unknown>, i.time, i) },
-  { name: 'json', matches: (i) => isJsonType(i.mediaType), convert: (i) => fromJson(i.data, i.time) },
+  { name: 'json', matches: (i) => isJsonType(i.mediaType), convert: (i) => fromJson(i.data, i.time, i.channel) },
 ];
 
 function bytes(data: unknown): Buffer {

@@ -1,5 +1,6 @@
 /**
- * Plain JSON readings: an object is one reading, an array of objects one reading each. A reading
+ * Plain JSON readings: an object is one reading, an array of objects one reading each, and a bare
+ * value one reading named after the channel (the MQTT convention: topic `temperature`, payload `21.5`). A reading
  * carries its own time in `time` or `timestamp` (an RFC 3339 string) or `ts` (epoch milliseconds,
  * as ThingsBoard devices send it, also in its {"ts", "values"} form); without one it takes the
  * event time. Readings of one time become one record (records.ts).
@@ -21,9 +22,14 @@ function ownTime(reading: Readonly<Record<string, unknown>>): { at: Instant; key
   return undefined;
 }
 
-export function fromJson(data: unknown, eventTime: string): Normalized {
-  const readings = isPlainObject(data) ? [data] : Array.isArray(data) && data.length > 0 && data.every(isPlainObject) ? data : undefined;
-  if (readings === undefined) throw unprocessable('json: a reading is a JSON object or a non-empty array of objects', 'json: not an object');
+/** A bare number, boolean or string, as MQTT devices publish a value on a topic named for it (`21.5` on `temperature`). */
+const isScalar = (v: unknown): v is number | boolean | string => typeof v === 'number' || typeof v === 'boolean' || typeof v === 'string';
+
+export function fromJson(data: unknown, eventTime: string, channel = ''): Normalized {
+  // A bare value is one reading named after its channel (or `value` without one).
+  const bare = isScalar(data) ? [{ [channel || 'value']: data }] : undefined;
+  const readings = bare ?? (isPlainObject(data) ? [data] : Array.isArray(data) && data.length > 0 && data.every(isPlainObject) ? data : undefined);
+  if (readings === undefined) throw unprocessable('json: a reading is a JSON object, a non-empty array of objects, or a bare number, boolean or string', 'json: not a reading');
   const eventAt = eventInstant(eventTime);
   const records = new RecordsByTime('json');
   readings.forEach((reading: Record<string, unknown>, i) => {

@@ -90,7 +90,7 @@ describe('converter formats', () => {
   });
 
   it('answers 422, never a 500, for content it cannot read', () => {
-    for (const i of [{ mediaType: 'application/octet-stream', data: Buffer.from('x') }, { mediaType: 'application/json', data: 42 }, { mediaType: 'application/json', data: [] }, { mediaType: 'text/csv', data: 'a,b' }]) {
+    for (const i of [{ mediaType: 'application/octet-stream', data: Buffer.from('x') }, { mediaType: 'application/json', data: null }, { mediaType: 'application/json', data: [] }, { mediaType: 'text/csv', data: 'a,b' }]) {
       assert.throws(() => convert(input(i)), (e: { status?: number }) => e.status === 422, JSON.stringify(i));
     }
   });

@@ -25,7 +25,14 @@ describe('converter: plain JSON readings', () => {
     }
   });
 
-  it('refuses (422) what is not an object or a non-empty array of objects', () => {
-    for (const data of [42, 'x', [], [1], null]) assert.throws(() => fromJson(data, T), (e: { status?: number }) => e.status === 422);
+  it('takes a bare number, boolean or string as one reading named after the channel, as MQTT devices publish values', () => {
+    assert.deepEqual(fromJson(21.5, T, 'temperature').records, [{ time: T, values: { temperature: 21.5 } }]);
+    assert.deepEqual(fromJson(true, T, 'door').records, [{ time: T, values: { door: true } }]);
+    assert.deepEqual(fromJson('open', T, 'door').records, [{ time: T, values: { door: 'open' } }]);
+    assert.deepEqual(fromJson(0, T).records, [{ time: T, values: { value: 0 } }], 'no channel: value');
+  });
+
+  it('refuses (422) what is no reading: null, an empty array, an array of bare values', () => {
+    for (const data of [[], [1], null, [{ t: 1 }, 2]]) assert.throws(() => fromJson(data, T, 'c'), (e: { status?: number; headers?: Record<string, string> }) => e.status === 422 && e.headers?.['kne-reason'] === 'json: not a reading', JSON.stringify(data));
   });
 });

@@ -54,10 +54,14 @@ describe('converter in faas-js-runtime', () => {
     assert.equal(at64.status, 200, 'data 64 levels deep converts');
   });
 
-  it('takes a JSON string as what it is: not a reading (422 "not an object"), unless it holds JSON text (encoded twice)', async () => {
+  it('takes a bare JSON string as a reading named after the channel, unless it holds JSON text (encoded twice); null is no data', async () => {
+    // A bare number or boolean needs the bundled runtime, whose CloudEvents parser takes it (scripts/build.mjs): test/stack.test.ts.
     const text = await post(raw(Buffer.from('"warm"'), 'application/json'));
-    assert.equal(text.status, 422);
-    assert.equal(text.headers.get('kne-reason'), 'json: not an object');
+    assert.equal(text.status, 200);
+    assert.deepEqual(((await text.json()) as { records: unknown[] }).records, [{ time: '2026-01-01T00:00:00.000Z', values: { temperature: 'warm' } }]);
+    const nothing = await post(raw(Buffer.from('null'), 'application/json'));
+    assert.equal(nothing.status, 422);
+    assert.equal(nothing.headers.get('kne-reason'), 'no data');
     const twice = await post(raw(Buffer.from(JSON.stringify(JSON.stringify({ temperature: 21.5 }))), 'application/json'));
     assert.equal(twice.status, 200);
     assert.deepEqual(((await twice.json()) as { records: unknown[] }).records, [{ time: '2026-01-01T00:00:00.000Z', values: { temperature: 21.5 } }]);
