@@ -12,6 +12,7 @@ import { loadAll } from 'js-yaml';
 import { TYPE_CONTRACTS } from '@kiot/core';
 import { loadDocuments, parseWiring, yamlFiles } from '../broker/src/manifests';
 import { reference } from './support/reference';
+import { CLUSTER_STAND_INS } from './support/folders';
 import { parseConfig as parseMqttConfig } from '../endpoints/mqtt/src/config';
 import { parseConsumerConfig } from '../functions/influx-writer/src/kafka/config';
 
@@ -130,7 +131,7 @@ describe('eventing/ offline validation', () => {
   it('configures each Deployment\'s process with settings it starts with (values from Secrets and the SinkBinding\'s K_SINK stood in for)', () => {
     type EnvVar = { name: string; value?: string; valueFrom?: unknown };
     type Container = { image: string; env?: EnvVar[] };
-    const stand: Record<string, string> = { K_SINK: 'http://broker-ingress.knative-eventing.svc/kiot/kiot', INFLUX_URL: 'https://influx.example:8086', INFLUX_TOKEN: 't', INFLUX_ORG: 'o', INFLUX_BUCKET: 'b' };
+    const stand = CLUSTER_STAND_INS;
     const emptyDir = mkdtempSync(join(tmpdir(), 'kiot-auth-'));
     const parsers: Record<string, (env: Record<string, string>) => unknown> = {
       'mqtt-endpoint': (env) => parseMqttConfig({ K_SINK: stand['K_SINK']!, ...env }),

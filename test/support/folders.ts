@@ -67,8 +67,8 @@ export const PROBES: Record<string, Probe> = {
 /** A function scaffolded by scripts/new-function replies with io.kiot.<name>.v1. */
 export const probeFor = (name: string): Probe => PROBES[name] ?? { env: () => ({}), check: replies('io.kiot.telemetry.validated.v1', records, `io.kiot.${name}.v1`) };
 
-/** What a Secret holds in a cluster, for the settings that come from one. */
-const SECRET_STAND_INS: Readonly<Record<string, string>> = { INFLUX_URL: 'https://influx.example:8086', INFLUX_TOKEN: 't', INFLUX_ORG: 'o', INFLUX_BUCKET: 'b' };
+/** What a cluster supplies to a deployed process, for the settings that come from it: Secrets' values, and the SinkBinding's K_SINK. */
+export const CLUSTER_STAND_INS: Readonly<Record<string, string>> = { K_SINK: 'http://broker-ingress.knative-eventing.svc/kiot/kiot', INFLUX_URL: 'https://influx.example:8086', INFLUX_TOKEN: 't', INFLUX_ORG: 'o', INFLUX_BUCKET: 'b' };
 
 export function checkFolder(name: string): void {
   const dir = join(ROOT, 'functions', name);
@@ -86,8 +86,8 @@ export function checkFolder(name: string): void {
   // And its own settings (func's `{{ secret:… }}` values and the SinkBinding's K_SINK stood in for).
   // Loaded as the tests load modules (TypeScript, @kiot/core from source), when the folder is checked.
   const { parseConfig } = createRequire(__filename)(join(dir, 'src/config')) as { parseConfig: (env: Record<string, string>) => unknown };
-  const own = Object.fromEntries(Object.entries(runEnvs).map(([k, v]) => [k, /^\{\{ *secret:/.test(v) ? (SECRET_STAND_INS[k] ?? assert.fail(`${name}: ${k} comes from a Secret and has no stand-in`)) : v]));
-  assert.doesNotThrow(() => parseConfig({ K_SINK: 'http://broker-ingress.knative-eventing.svc/kiot/kiot', ...own }), `${name}/func.yaml run.envs`);
+  const own = Object.fromEntries(Object.entries(runEnvs).map(([k, v]) => [k, /^\{\{ *secret:/.test(v) ? (CLUSTER_STAND_INS[k] ?? assert.fail(`${name}: ${k} comes from a Secret and has no stand-in`)) : v]));
+  assert.doesNotThrow(() => parseConfig({ K_SINK: CLUSTER_STAND_INS['K_SINK']!, ...own }), `${name}/func.yaml run.envs`);
   const envs = (doc['build'] as { buildEnvs: { name: string; value: string }[] }).buildEnvs;
   assert.deepEqual(envs.find((e) => e.name === 'BP_NODE_RUN_SCRIPTS'), { name: 'BP_NODE_RUN_SCRIPTS', value: 'build' });
   assert.match(envs.find((e) => e.name === 'BP_NODE_VERSION')?.value ?? '', /^2[2-9]/);
