@@ -82,6 +82,18 @@ describe('converter in faas-js-runtime', () => {
     assert.deepEqual(await res.json(), { error: 'METHOD_NOT_ALLOWED', message: 'PUT is not served here' });
   });
 
+  it('answers 400 to a query key the runtime would put over a field of its context (?body=, ?method=, %-encoded too)', async () => {
+    for (const query of ['body=x', 'method=GET', 'a=1&cloudEventResponse=x', '%62ody=x']) {
+      const msg = raw({ temperature: 21.5 }, 'application/json');
+      const res = await fetch(`${running.url}/?${query}`, { method: 'POST', headers: msg.headers as Record<string, string>, body: msg.body as string });
+      assert.equal(res.status, 400, query);
+      assert.match(((await res.json()) as { message: string }).message, /^query parameter "\w+" is not allowed: the runtime would put it in place of the request's \w+$/, query);
+      assert.match(res.headers.get('kne-reason') ?? '', /^query parameter \w+ is not allowed$/, query);
+    }
+    const msg = raw({ temperature: 21.5 }, 'application/json');
+    assert.equal((await fetch(`${running.url}/?site=roof`, { method: 'POST', headers: msg.headers as Record<string, string>, body: msg.body as string })).status, 200, 'another key is the function\'s business');
+  });
+
   it('answers 405 with the same Allow to GET and HEAD (a monitor, a browser), where it answered 400 "expected a CloudEvent"', async () => {
     for (const method of ['GET', 'HEAD']) {
       const res = await fetch(running.url, { method });

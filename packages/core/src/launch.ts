@@ -54,7 +54,30 @@ const ROUTED = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
  * URL were wrong: it gets 405 with Allow, in kiot's error form.
  */
 function notAllowed(req: IncomingMessage, res: ServerResponse, allow: string): void {
-  const { statusCode, headers, body } = toStructuredReturn(new KiotError('METHOD_NOT_ALLOWED', `${req.method ?? 'this method'} is not served here`, undefined, { headers: { allow } }));
+  refuse(req, res, new KiotError('METHOD_NOT_ALLOWED', `${req.method ?? 'this method'} is not served here`, undefined, { headers: { allow } }));
+}
+
+/**
+ * Query keys faas-js-runtime copies onto the context over its own fields (its Context does
+ * `Object.assign(this, request.query)`): `?body=x` replaced what a function gets as the body, and
+ * `?method=GET` made a POST to the live console look like a GET. Refused for every function.
+ */
+const CONTEXT_FIELDS = new Set(['body', 'query', 'headers', 'method', 'httpVersion', 'httpVersionMajor', 'httpVersionMinor', 'contentType', 'rawBody', 'cloudevent', 'cloudEventResponse']);
+/** A query that may name one: the full parse is left to those (percent-encoded keys included). */
+const MAY_SHADOW = /%|(?:^|&)(?:body|query|headers|method|http|content|raw|cloud)/i;
+
+/** The first query key that would replace a context field, or undefined. */
+function shadowing(url: string | undefined): string | undefined {
+  const at = url?.indexOf('?') ?? -1;
+  if (at < 0) return undefined;
+  const query = url!.slice(at + 1);
+  if (!MAY_SHADOW.test(query)) return undefined;
+  for (const key of new URLSearchParams(query).keys()) if (CONTEXT_FIELDS.has(key)) return key;
+  return undefined;
+}
+
+function refuse(req: IncomingMessage, res: ServerResponse, error: KiotError): void {
+  const { statusCode, headers, body } = toStructuredReturn(error);
   const text = JSON.stringify(body);
   req.resume();
   plainWriteHead.call(res, statusCode, { ...headers, 'content-length': String(Buffer.byteLength(text)) }).end(text);
@@ -105,6 +128,8 @@ export function adaptRuntime(server: Server, fn: Launchable): void {
   server.removeAllListeners('request');
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
     if (!ROUTED.has(req.method ?? '') && (req.url === '/' || req.url?.startsWith('/?') === true)) return notAllowed(req, res, allow);
+    const shadowed = shadowing(req.url);
+    if (shadowed !== undefined) return refuse(req, res, new KiotError('BAD_REQUEST', `query parameter ${JSON.stringify(shadowed)} is not allowed: the runtime would put it in place of the request's ${shadowed}`, undefined, { headers: { 'kne-reason': `query parameter ${shadowed} is not allowed` } }));
     if (req.method !== 'OPTIONS') {
       if (bytes) asBytes(req);
       if (peer) recordPeer(req);
