@@ -17,7 +17,7 @@ export class RecordsByTime {
     const key = at.nanos === 0 ? at.ms : instantText(at);
     let entry = this.byTime.get(key);
     if (entry === undefined) {
-      entry = { at, record: { time: time ?? instantText(at), values: {} }, from: new Map() };
+      entry = { at, record: { time: time ?? (typeof key === 'string' ? key : instantText(at)), values: {} }, from: new Map() };
       this.byTime.set(key, entry);
     }
     for (const [k, v] of Object.entries(values)) {

@@ -4,7 +4,7 @@
  * INFLUX_PRECISION asks for. Date keeps milliseconds only, so the digits below are carried beside it.
  */
 
-import { canonicalUtc } from '@kiot/core';
+import { canonicalUtc, nanosBelowMillis } from '@kiot/core';
 
 export interface Instant {
   /** Epoch milliseconds: the millisecond the time falls in (floor), as Date.parse reads it. */
@@ -32,13 +32,11 @@ export function rfc3339Instant(text: string): Instant | undefined {
     const day = Number(text.slice(8, 10));
     if (day > 28 && day > daysIn(Number(text.slice(0, 4)), Number(text.slice(5, 7)))) return undefined;
     const fraction = text.charCodeAt(19) === DOT ? text.slice(20, -1) : '';
-    return { ms, nanos: subMillis(fraction), ...(fraction.length === 3 ? { text } : {}) };
+    return { ms, nanos: nanosBelowMillis(fraction), ...(fraction.length === 3 ? { text } : {}) };
   }
   return fullRfc3339(text);
 }
 
-/** The nanoseconds past the millisecond that fraction digits give (up to 9 of them are read). */
-const subMillis = (fraction: string): number => (fraction.length <= 3 ? 0 : Number((fraction.slice(3, 9) + '000000').slice(0, 6)));
 
 const DOT = 0x2e;
 
@@ -50,7 +48,7 @@ function fullRfc3339(text: string): Instant | undefined {
   if (month < 1 || month > 12 || day < 1 || day > daysIn(year, month) || hour > 23) return undefined;
   const ms = Date.parse(text);
   if (Number.isNaN(ms)) return undefined;
-  return { ms, nanos: subMillis(m[7] ?? '') };
+  return { ms, nanos: nanosBelowMillis(m[7] ?? '') };
 }
 
 /** Epoch seconds (SenML's times), to the microsecond: a double holds no finer digits for times of this century. */

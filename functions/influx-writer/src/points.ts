@@ -2,7 +2,7 @@
  * Normalized readings → InfluxDB line protocol, one point per record. Field types are pinned:
  * numbers are floats unless declared integer, booleans and strings keep their type.
  */
-import { nestsDeeperThan, TOO_DEEP, unprocessable, type KiotError, type Normalized, type Value } from '@kiot/core';
+import { nanosBelowMillis, nestsDeeperThan, TOO_DEEP, unprocessable, type KiotError, type Normalized, type Value } from '@kiot/core';
 import type { Mapping, Precision } from './config';
 import { booleanValue, fieldSet, floatValue, integerValue, quoted, isReservedKey, seriesKey } from './line-protocol';
 import { millisText, recordMillis } from './record-time';
@@ -38,7 +38,7 @@ export function timestamp(iso: string, precision: Precision): string {
   // Milliseconds (the default) need no sub-millisecond digits: skip the BigInt arithmetic.
   if (precision === 'ms' && ms >= 0) return millisText(ms);
   const frac = /\.(\d+)/.exec(iso)?.[1] ?? '';
-  const nanosWithinMs = BigInt((frac.slice(3, 9) + '000000').slice(0, 6));
+  const nanosWithinMs = BigInt(nanosBelowMillis(frac));
   const ns = BigInt(ms) * 1_000_000n + nanosWithinMs;
   const div = { ns: 1n, us: 1_000n, ms: 1_000_000n, s: 1_000_000_000n }[precision];
   // Floor, not BigInt's truncation toward zero: before 1970, 23:59:59.5 is in the second 23:59:59 (-1), not in 1970's first (0).

@@ -75,3 +75,6 @@ export function canonicalUtc(text: string, from = 0, to = text.length): number |
   // A day past the month's end rolls over into the next, as Date.UTC rolls it.
   return (((daysToMonth(year, month) + day - 1) * 24 + hour) * 60 + minute) * 60_000 + second * 1000 + ms;
 }
+
+/** The nanoseconds past the millisecond that a time's fraction digits give (the 4th to the 9th; Date.parse reads the first three). */
+export const nanosBelowMillis = (fraction: string): number => (fraction.length <= 3 ? 0 : Number((fraction.slice(3, 9) + '000000').slice(0, 6)));
