@@ -59,7 +59,8 @@ export function targets() {
  *   does not parse, before the function runs: the converter's 422 and reason never came, and the
  *   live console, which shows whatever flows, dead-lettered such an event too. Such a body now reaches
  *   the function as its bytes, which answers for it; fastify's other refusals (an empty body, a
- *   __proto__ or constructor key) stand.
+ *   __proto__ or constructor key) stand. So does a body that is not UTF-8, which fastify read with
+ *   U+FFFD in place of its bytes and then parsed: Latin-1 "défaut" became "d\uFFFDfaut" without a word.
  * - The runtime's metrics stop each request's execution timer when it is answered, but start it only once the
  *   body was read: every request fastify refused while reading it (too large, an empty JSON body) logged a TypeError
  *   `req.execTimer is not a function` at error level. The timer is stopped only when it was started.
@@ -106,6 +107,8 @@ const PATCHES = [
   const kiotJson = server.getDefaultJsonParser('error', 'error');
   server.removeContentTypeParser('application/json');
   server.addContentTypeParser('application/json', { parseAs: 'buffer' }, function(req, body, done) {
+    // Bytes that are not UTF-8 would be parsed with U+FFFD in their place: the function reads them (core json-bytes.ts).
+    if (body.length > 0 && !require('node:buffer').isUtf8(body)) return done(null, body);
     kiotJson(req, body, (err, json) => {
       if (!err || body.length === 0) return done(err, json);
       try {

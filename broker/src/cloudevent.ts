@@ -4,7 +4,7 @@
  * Knative Kafka broker dispatches). The data itself is never decoded, so nothing is lost.
  */
 
-import { attributeProblems, binaryAttributes, header, isJsonMedia, nestsDeeperThan, type AttributeValue, type BinaryEvent, type Headers } from '@kiot/core';
+import { attributeProblems, binaryAttributes, header, isJsonMedia, nestsDeeperThan, NotJson, parseJsonBytes, type AttributeValue, type BinaryEvent, type Headers } from '@kiot/core';
 
 export type { AttributeValue };
 
@@ -34,9 +34,10 @@ export function fromHttp(headers: Headers, body: Buffer): BrokerEvent {
 function fromStructured(body: Buffer): BrokerEvent {
   let doc: unknown;
   try {
-    doc = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new InvalidEvent('structured mode body is not JSON');
+    doc = parseJsonBytes(body);
+  } catch (err) {
+    if (!(err instanceof NotJson)) throw err;
+    throw new InvalidEvent(`structured mode body is not JSON${err.detail}`);
   }
   if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new InvalidEvent('structured mode body must be a JSON object');
   const record = doc as Record<string, unknown>;
@@ -71,7 +72,7 @@ export function toStructured(event: BrokerEvent): Record<string, unknown> {
     const ct = event.attributes['datacontenttype'];
     if (isJsonMedia(typeof ct === 'string' ? ct : undefined)) {
       try {
-        const data: unknown = JSON.parse(event.data.toString('utf8'));
+        const data: unknown = parseJsonBytes(event.data);
         // Too deep to write out as JSON: kept as its bytes, like data that is not JSON.
         if (!nestsDeeperThan(data, MAX_JSON_DEPTH)) {
           out['data'] = data;

@@ -66,3 +66,18 @@ describe('broker CloudEvent parsing: data nested deeper than JSON.stringify can 
     assert.deepEqual(shallow['data'], { t: [1] });
   });
 });
+
+describe('broker CloudEvent parsing: JSON that is not UTF-8', () => {
+  const LATIN1 = Buffer.from('{"status":"d\xe9faut"}', 'latin1');
+
+  it('refuses a structured event whose body is not UTF-8 (400), where its strings were read with U+FFFD', () => {
+    const body = Buffer.concat([Buffer.from('{"specversion":"1.0","id":"1","type":"t","source":"/s","data":'), LATIN1, Buffer.from('}')]);
+    assert.throws(() => fromHttp({ 'content-type': 'application/cloudevents+json' }, body), (e: Error) => e instanceof InvalidEvent && e.message === 'structured mode body is not JSON: it is not UTF-8, which JSON must be (RFC 8259 §8.1)');
+  });
+
+  it('writes binary-mode data declared JSON that is not UTF-8 to a sink as its bytes, not as text with U+FFFD', () => {
+    const out = toStructured(fromHttp({ 'ce-specversion': '1.0', 'ce-id': '1', 'ce-type': 't', 'ce-source': '/s', 'content-type': 'application/json' }, LATIN1));
+    assert.equal(out['data'], undefined);
+    assert.equal(Buffer.from(out['data_base64'] as string, 'base64').toString('hex'), LATIN1.toString('hex'));
+  });
+});

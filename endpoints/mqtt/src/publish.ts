@@ -4,7 +4,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { IPublishPacket } from 'mqtt-packet';
-import { EVENT_TYPES, InvalidAttributes, mayPublishFor, newEvent, partitionKeyFor, sourceFor, type AttributeValue, type BinaryEvent, type DeviceEntry } from '@kiot/core';
+import { EVENT_TYPES, InvalidAttributes, mayPublishFor, newEvent, parseJsonBytes, partitionKeyFor, sourceFor, type AttributeValue, type BinaryEvent, type DeviceEntry } from '@kiot/core';
 
 export const REASON = {
   success: 0x00,
@@ -71,12 +71,14 @@ export function publishViolation(p: IPublishPacket): { readonly reason: number; 
 
 export type Built = { readonly ok: true; readonly event: BinaryEvent } | { readonly ok: false; readonly reason: number; readonly message: string };
 
+/** JSON only as JSON bytes are (core json-bytes.ts): Latin-1 that parses once its bytes are replaced is not. */
 function sniff(payload: Buffer, utf8: boolean): string {
+  if (!utf8) return 'application/octet-stream';
   try {
-    JSON.parse(payload.toString('utf8'));
+    parseJsonBytes(payload);
     return 'application/json';
   } catch {
-    return utf8 ? 'text/plain; charset=utf-8' : 'application/octet-stream';
+    return 'text/plain; charset=utf-8';
   }
 }
 

@@ -4,7 +4,7 @@
  * entry in CODECS.
  */
 import { decodeFirstSync as decodeCbor } from 'cbor';
-import { isPlainObject, nestsDeeperThan, TOO_DEEP, unprocessable, type Value } from '@kiot/core';
+import { isPlainObject, nestsDeeperThan, parseJsonBytes, TOO_DEEP, unprocessable, type Value } from '@kiot/core';
 import { decodeLpp } from './lpp';
 
 export type CodecName = 'lpp' | 'cbor' | 'raw-hex' | 'raw-base64' | 'json';
@@ -19,7 +19,7 @@ export const CODECS: Readonly<Record<CodecName, (payload: Buffer) => Record<stri
   'raw-hex': (p) => ({ raw: p.toString('hex') }),
   'raw-base64': (p) => ({ raw: p.toString('base64') }),
   json: (p) => {
-    const v: unknown = JSON.parse(p.toString('utf8'));
+    const v: unknown = parseJsonBytes(p);
     if (!isPlainObject(v)) throw new Error('json: not an object');
     if (nestsDeeperThan(v)) throw new Error(`json: ${TOO_DEEP}`);
     return v as Record<string, Value>;

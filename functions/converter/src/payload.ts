@@ -1,6 +1,6 @@
 /** Turns a raw event's data (object, string or bytes, depending on how it arrived) into RawInput. */
 import type { CloudEvent } from 'cloudevents';
-import { nestsDeeperThan, TOO_DEEP, unprocessable } from '@kiot/core';
+import { nestsDeeperThan, NotJson, parseJsonBytes, TOO_DEEP, unprocessable } from '@kiot/core';
 import type { CodecName } from './codecs';
 import type { RawInput } from './formats';
 
@@ -13,9 +13,10 @@ export function rawInput(event: CloudEvent<unknown>, codecs: Readonly<Record<str
   if (data instanceof Uint8Array) data = Buffer.from(data);
   if (Buffer.isBuffer(data) && isJsonMedia(mediaType)) {
     try {
-      data = JSON.parse(data.toString('utf8'));
-    } catch {
-      throw unprocessable(`data declared ${mediaType || 'JSON'} does not parse`, 'json: does not parse');
+      data = parseJsonBytes(data);
+    } catch (err) {
+      if (!(err instanceof NotJson)) throw err;
+      throw unprocessable(`data declared ${mediaType || 'JSON'} ${err.text}`, `json: ${err.short}`);
     }
   } else if (typeof data === 'string' && isJsonMedia(mediaType)) {
     // Already parsed: a JSON string. One that holds JSON text (a producer that encoded twice) is read

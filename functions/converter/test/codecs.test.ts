@@ -3,6 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { encode } from 'cbor';
 import { CODECS, CODEC_NAMES, decodeWith, selectCodec, type CodecName } from '../src/codecs';
 import { convert } from '../src/formats';
+import { rawInput } from '../src/payload';
+import { CloudEvent } from 'cloudevents';
 import { decodeLpp, LppError, LPP_TYPES } from '../src/lpp';
 
 const hex = (h: string) => Buffer.from(h.replace(/\s+/g, ''), 'hex');
@@ -75,6 +77,15 @@ describe('codecs', () => {
     for (const [codec, payload] of deep) {
       assert.throws(() => decodeWith(codec, payload, 'frm_payload'), (e: { status?: number; message?: string }) => e.status === 422 && /nests deeper than 64 levels/.test(e.message ?? ''), codec);
     }
+  });
+
+  it('answers 422 to JSON that is not UTF-8, through the json codec and as data declared JSON, where its letters became U+FFFD', () => {
+    const latin1 = Buffer.from('{"status":"d\xe9faut"}', 'latin1');
+    assert.throws(() => decodeWith('json', latin1, 'frm_payload'), (e: { status?: number; message?: string }) => e.status === 422 && e.message === 'frm_payload: json: is not UTF-8, which JSON must be (RFC 8259 §8.1)');
+    // Data as the runtime kiot bundles hands it on: the bytes (scripts/build.mjs).
+    const event = new CloudEvent({ type: 'io.kiot.telemetry.raw.v1', source: 'kiot://demo/d1', subject: 'status', datacontenttype: 'application/json', data: latin1 });
+    assert.throws(() => rawInput(event, {}), (e: { status?: number; message?: string; reason?: string }) => e.status === 422 && e.message === 'data declared application/json is not UTF-8, which JSON must be (RFC 8259 §8.1)');
+    assert.deepEqual(rawInput(new CloudEvent({ ...event, data: Buffer.from('{"status":"défaut"}') }), {}).data, { status: 'défaut' });
   });
 
   it('answers 422, never throws anything else, for random bytes through every codec (fuzz, 2,000 cases each)', () => {

@@ -1,5 +1,5 @@
 /** plain: POST /?channel=NAME with any content type; the device is named by Basic credentials. */
-import { KiotError } from '@kiot/core';
+import { KiotError, NotJson, parseJsonBytes } from '@kiot/core';
 import type { Dialect } from './dialects';
 import { channelOf, isJsonMediaType, nestingChecked, parseJson } from './request';
 
@@ -9,14 +9,14 @@ export const plain: Dialect = {
   parse(req) {
     let contentType = req.contentType;
     if (req.mediaType === '') {
-      // Sniffed: JSON when it parses (then held to what declared JSON is held to), else bytes.
+      // Sniffed: JSON when it parses as JSON bytes (then held to what declared JSON is held to), else bytes.
       let doc: unknown;
       let isJson = false;
       try {
-        doc = JSON.parse(req.body.toString('utf8'));
+        doc = parseJsonBytes(req.body);
         isJson = req.body.length > 0;
-      } catch {
-        isJson = false;
+      } catch (err) {
+        if (!(err instanceof NotJson)) throw err;
       }
       if (isJson) nestingChecked(doc, 'plain');
       contentType = isJson ? 'application/json' : 'application/octet-stream';

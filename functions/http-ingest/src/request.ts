@@ -1,6 +1,6 @@
 /** The parts of an HTTP request the ingest logic needs, checked before any dialect sees them. */
 import { gunzipSync, inflateSync } from 'node:zlib';
-import { KiotError, nestsDeeperThan, TOO_DEEP } from '@kiot/core';
+import { KiotError, nestsDeeperThan, NotJson, parseJsonBytes, TOO_DEEP } from '@kiot/core';
 
 export interface IngestRequest {
   readonly method: string;
@@ -42,13 +42,17 @@ export function mediaTypeOf(contentType: string | undefined): string {
 
 export const isJsonMediaType = (t: string): boolean => t === 'application/json' || /^application\/[-.\w]+\+json$/.test(t);
 
-/** Parses a body that must be JSON; a body that does not parse, or nests past what any stage reads, is the sender's mistake (400). */
+/**
+ * Parses a body that must be JSON; a body that does not parse, is not UTF-8 (core json-bytes.ts) or
+ * nests past what any stage reads is the sender's mistake (400).
+ */
 export function parseJson(body: Buffer, what: string): unknown {
   let doc: unknown;
   try {
-    doc = JSON.parse(body.toString('utf8'));
-  } catch {
-    throw new KiotError('BAD_REQUEST', `${what}: the body is declared JSON but does not parse`);
+    doc = parseJsonBytes(body);
+  } catch (err) {
+    if (!(err instanceof NotJson)) throw err;
+    throw new KiotError('BAD_REQUEST', `${what}: the body is declared JSON but ${err.text}`);
   }
   return nestingChecked(doc, what);
 }

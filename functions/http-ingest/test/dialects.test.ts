@@ -93,6 +93,19 @@ describe('http-ingest dialects', () => {
     ['a ttsv3 uplink without device_id', req({ end_device_ids: { application_ids: { application_id: 'a' } }, uplink_message: {} }), 400],
   ];
   for (const [name, r, status] of bad) it(`answers ${status} for ${name}`, () => assert.throws(() => envelope(r), (e: { status?: number }) => e.status === status));
+  it('answers 400 to JSON that is not UTF-8 or starts with a byte order mark, naming which, in every JSON dialect', () => {
+    // Latin-1 é: read with U+FFFD in its place it would parse, and "défaut" would be stored as "d\uFFFDfaut".
+    const latin1 = Buffer.from('{"status":"d\xe9faut","end_device_ids":{}}', 'latin1');
+    const bom = Buffer.from('\ufeff{"t":1}', 'utf8');
+    for (const r of [req(latin1, 'application/json'), req(latin1, 'application/json; charset=iso-8859-1'), req(latin1, 'application/json', { dialect: 'ttsv3' }), req(Buffer.from('[{"n":"d\xe9bit","v":1}]', 'latin1'), 'application/senml+json')]) {
+      assert.throws(() => envelope(r), (e: { status?: number; message?: string }) => e.status === 400 && e.message === 'body: the body is declared JSON but is not UTF-8, which JSON must be (RFC 8259 §8.1)', r.contentType);
+    }
+    assert.throws(() => envelope(req(bom, 'application/json')), (e: { status?: number; message?: string }) => e.status === 400 && /^body: the body is declared JSON but starts with a byte order mark/.test(e.message ?? ''));
+    // Sent without a content type, such bytes are not sniffed as JSON: forwarded as bytes, for the converter's codecs.
+    assert.equal(envelope(req(latin1, null)).contentType, 'application/octet-stream');
+    assert.equal(envelope(req(Buffer.from('{"status":"défaut"}', 'utf8'), null)).contentType, 'application/json');
+  });
+
   it('names the nesting in its 400, and takes JSON 64 levels deep', () => {
     assert.throws(() => envelope(req(`${'['.repeat(65)}${']'.repeat(65)}`, null)), (e: { message?: string }) => e.message === 'plain: the body nests deeper than 64 levels of objects and arrays');
     assert.equal(envelope(req(`{"t":1,"x":${'['.repeat(63)}${']'.repeat(63)}}`, 'application/json')).dialect, 'plain');

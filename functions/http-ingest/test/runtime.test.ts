@@ -93,6 +93,14 @@ describe('http-ingest in faas-js-runtime against a real sink', function () {
     assert.equal(sink.received.length, 0);
   });
 
+  it('answers 400 to a JSON body that is not UTF-8 (a device writing Latin-1), which it had forwarded to be stored with U+FFFD for its letters', async () => {
+    const res = await post('/?channel=status', Buffer.from('{"status": "d\xe9faut"}', 'latin1'), { authorization: DEVICE, 'content-type': 'application/json; charset=iso-8859-1' });
+    assert.equal(res.status, 400);
+    assert.equal(((await res.json()) as { message?: string }).message, 'body: the body is declared JSON but is not UTF-8, which JSON must be (RFC 8259 §8.1)');
+    assert.match(res.headers.get('kne-reason') ?? '', /not UTF-8/);
+    assert.equal(sink.received.length, 0);
+  });
+
   it('forwards every body byte for byte, whatever its content type says (bytes that are not UTF-8, JSON as spaced)', async () => {
     const bodies: [string, Buffer][] = [
       ['text/plain', Buffer.from([0x68, 0x69, 0xff, 0xfe, 0x00])],

@@ -6,7 +6,7 @@
 import { isRetryableStatus } from './events';
 
 export const ERRORS = {
-  BAD_REQUEST: { status: 400, retried: false, doc: 'the request is malformed: JSON that does not parse, a reserved query key, an unknown dialect' },
+  BAD_REQUEST: { status: 400, retried: false, doc: 'the request is malformed: JSON that does not parse or is not UTF-8, a reserved query key, an unknown dialect' },
   NOT_A_CLOUDEVENT: { status: 400, retried: false, doc: 'a function that takes CloudEvents got something else, or an invalid one' },
   UNAUTHENTICATED: { status: 401, retried: false, doc: 'missing or wrong credentials (unknown device and wrong password look the same)' },
   FORBIDDEN: { status: 403, retried: false, doc: 'a known device that may not do this (disabled, ?as= without permission)' },

@@ -2,6 +2,7 @@
 import { CloudEvent, ValidationError } from 'cloudevents';
 import { attributeProblems, binaryAttributes, header, type Headers } from './cloudevent-spec';
 import { KiotError } from './errors';
+import { NotJson, parseJsonBytes } from './json-bytes';
 import { IDENTITY_EXTENSIONS, type EventType } from './events';
 
 interface EventContext {
@@ -27,9 +28,9 @@ function arrivedProblems(context: EventContext): string[] | undefined {
     let doc = context.body;
     if (typeof doc === 'string' || Buffer.isBuffer(doc)) {
       try {
-        doc = JSON.parse(doc.toString());
-      } catch {
-        return ['structured mode body is not JSON'];
+        doc = typeof doc === 'string' ? JSON.parse(doc) : parseJsonBytes(doc);
+      } catch (err) {
+        return [`structured mode body is not JSON${err instanceof NotJson ? err.detail : ''}`];
       }
     }
     return typeof doc === 'object' && doc !== null && !Array.isArray(doc) ? attributeProblems(doc as Record<string, unknown>) : ['structured mode body must be a JSON object'];

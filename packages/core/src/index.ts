@@ -9,6 +9,7 @@ export * from './registry-file';
 export * from './boundary';
 export * from './normalized';
 export * from './nesting';
+export * from './json-bytes';
 export * from './kafka-records';
 export * from './kafka-auth';
 export * from './ratelimit';

@@ -4,6 +4,7 @@
  */
 import { CloudEvent } from 'cloudevents';
 import { attributeProblems, isJsonMedia } from './cloudevent-spec';
+import { NotJson, parseJsonBytes } from './json-bytes';
 import { remembered } from './remembered';
 
 export interface RawRecord {
@@ -151,8 +152,9 @@ const refused = (attrs: Record<string, unknown>, accept: TypeFilter | undefined)
 
 function parseJson(value: Buffer, what: string): unknown {
   try {
-    return JSON.parse(value.toString('utf8'));
-  } catch {
-    throw new PoisonRecord(`not a CloudEvent: the ${what} is not JSON`);
+    return parseJsonBytes(value);
+  } catch (err) {
+    if (!(err instanceof NotJson)) throw err;
+    throw new PoisonRecord(`not a CloudEvent: the ${what} is not JSON${err.detail}`);
   }
 }

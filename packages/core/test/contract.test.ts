@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ATTRIBUTES, ERRORS, EVENT_TYPES, EXTENSION_NAME, MAX_NESTING, STATUS_RULES, TOO_DEEP, TYPE_CONTRACTS } from '../src';
+import type { NotJson } from '../src';
+import { ATTRIBUTES, ERRORS, EVENT_TYPES, EXTENSION_NAME, MAX_NESTING, parseJsonBytes, STATUS_RULES, TOO_DEEP, TYPE_CONTRACTS } from '../src';
 
 const doc = readFileSync(join(__dirname, '../../../docs/events.md'), 'utf8');
 
@@ -37,6 +38,19 @@ describe('event contract: packages/core/src/events.ts and docs/events.md agree',
 
   it('documents the same status rules', () => {
     assert.deepEqual(table('Status rules behind a Knative Broker'), STATUS_RULES.map((s) => [s.status, s.meaning, s.broker]));
+  });
+
+  it('states the encoding JSON data must have, in the words of its refusal', () => {
+    const latin1 = (() => {
+      try {
+        parseJsonBytes(Buffer.from('{"a":"\xe9"}', 'latin1'));
+      } catch (err) {
+        return err as NotJson;
+      }
+      throw new Error('Latin-1 was parsed');
+    })();
+    assert.ok(doc.includes(`\`… ${latin1.text}\``), `docs/events.md quotes "${latin1.text}"`);
+    assert.ok(doc.includes(`\`json: ${latin1.short}\``), `docs/events.md names the reason json: ${latin1.short}`);
   });
 
   it('states the nesting limit every stage holds data to, in the words of its refusal', () => {

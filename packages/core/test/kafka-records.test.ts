@@ -1,7 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { parseRecordData, PoisonRecord, recordEvent, recordEventUnparsed, type RawRecord } from '../src';
 
-const binary = (headers: Record<string, string>, value: string | null = '{"records":[]}'): RawRecord => ({
+const binary = (headers: Record<string, string>, value: string | Buffer | null = '{"records":[]}'): RawRecord => ({
   key: Buffer.from('demo/d1'),
   value: value === null ? null : Buffer.from(value),
   headers: Object.fromEntries(Object.entries(headers).map(([k, v]) => [k, Buffer.from(v)])),
@@ -39,6 +39,9 @@ describe('recordEvent reads Kafka records as the Knative Kafka broker writes the
     assert.equal(read.event['device'], 'd1');
     assert.deepEqual(parseRecordData(read.json!), { records: [1] });
     assert.throws(() => parseRecordData(Buffer.from('{not json')), (e: Error) => e instanceof PoisonRecord && e.message === 'not a CloudEvent: the data is not JSON');
+    // Latin-1 would parse once its bytes were replaced by U+FFFD: a poison record saying why, not a reading with its text changed.
+    assert.throws(() => parseRecordData(Buffer.from('{"status":"d\xe9faut"}', 'latin1')), (e: Error) => e instanceof PoisonRecord && e.message === 'not a CloudEvent: the data is not JSON: it is not UTF-8, which JSON must be (RFC 8259 §8.1)');
+    assert.throws(() => recordEvent(binary(ce, Buffer.from('{"status":"d\xe9faut"}', 'latin1'))), PoisonRecord);
     // Bytes of another type, structured data (data_base64 included) and no data at all: as recordEvent reads them, with no json.
     const doc = { specversion: '1.0', id: '1', type: 't', source: '/s', datacontenttype: 'application/json' };
     for (const r of [binary({ ...ce, 'content-type': 'application/octet-stream' }, 'AB'), binary({ 'content-type': 'application/cloudevents+json' }, JSON.stringify({ ...doc, data: { a: 1 } })), binary({ 'content-type': 'application/cloudevents+json' }, JSON.stringify({ ...doc, data_base64: 'e30=' })), binary(ce, null)]) {
