@@ -29,7 +29,8 @@ describe('line protocol: the writer formats as influxdb-client\'s Point does', (
     const next = (): string => gen.next().value as string;
     for (let i = 0; i < 500; i++) {
       const id = { application: next(), device: next(), channel: next(), extensions: { extra: next() } };
-      const values: Record<string, number | boolean | string> = { [next()]: i * 1.5, [next()]: i % 2 === 0, [next()]: next(), [`n${i}`]: i };
+      // Newlines in string values are the one difference from Point (next test): left out of the string value here.
+      const values: Record<string, number | boolean | string> = { [next()]: i * 1.5, [next()]: i % 2 === 0, [next()]: next().replace(/[\n\r]/g, ''), [`n${i}`]: i };
       const m = mapping({ tags: ['extra', 'absent'], integerFields: [`n${i}`] });
       const [line] = toLines(id, { records: [{ time: '2026-01-01T00:00:00.000Z', values }] }, m);
       const p = new Point(id.channel).tag('application', id.application).tag('device', id.device).tag('channel', id.channel).tag('extra', id.extensions.extra);
@@ -42,6 +43,16 @@ describe('line protocol: the writer formats as influxdb-client\'s Point does', (
       p.timestamp('1767225600000');
       assert.equal(line, p.toLineProtocol(), `case ${i}: ${JSON.stringify({ id, values })}`);
     }
+  });
+
+  it('writes a newline or carriage return in a string value as \\n or \\r, so every point stays one line (Point writes them raw)', () => {
+    const id = { application: 'demo', device: 'd1', channel: 'log', extensions: {} };
+    const forged = 'ok\nlog,application=demo,device=victim t=-100 1767225600000\r\n';
+    const [line] = toLines(id, { records: [{ time: '2026-01-01T00:00:00.000Z', values: { msg: forged, t: 1 } }] }, mapping());
+    assert.equal(line, 'log,application=demo,channel=log,device=d1 msg="ok\\nlog,application=demo,device=victim t=-100 1767225600000\\r\\n",t=1 1767225600000');
+    assert.ok(!/[\n\r]/.test(line!));
+    const dead = deadLetterLine(id, 'io.kiot.telemetry.raw.v1', '2026-01-01T00:00:00.000Z', { knativeerrorcode: '422', reason: 'bad\nline' }, '{\n  "t": 1\n}', 'ms');
+    assert.ok(!/[\n\r]/.test(dead), dead);
   });
 
   it('matches Point for the kiot_rejected and kiot_dead_letters points', () => {

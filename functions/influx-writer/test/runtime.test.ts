@@ -41,6 +41,15 @@ describe('influx-writer in faas-js-runtime with VictoriaMetrics', function () {
     assert.equal(series[0]!.metric['channel'], 'temperature');
   });
 
+  it('writes a string holding a newline as one point: a device cannot forge a line for another device\'s series', async () => {
+    // VictoriaMetrics ends a line at a newline, even inside a quoted string (InfluxDB's docs: line protocol has none in field values).
+    const time = '2026-03-01T12:30:00.000Z';
+    const forged = `ok\ntemperature,application=demo,device=${run}-victim temperature=-100 ${Date.parse(time)}\n`;
+    assert.equal((await post(running.url, validated(`${run}-nl`, { note: forged, temperature: 19.5 }, time))).status, 204);
+    await eventually(async () => ((await exportSeries(`{__name__="temperature_temperature",device="${run}-nl"}`)).length > 0 ? true : undefined));
+    assert.deepEqual(await exportSeries(`{device="${run}-victim"}`), []);
+  });
+
   it('stores every event of a concurrent burst (micro-batched)', async () => {
     const base = Date.parse('2026-03-01T13:00:00.000Z');
     const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => post(running.url, validated(`${run}-burst`, { temperature: i }, new Date(base + i * 1000).toISOString()))));
@@ -185,6 +194,13 @@ describe('influx-writer against InfluxDB 1.x (INFLUX_API=v1), which enforces fie
     const res = await post(running.url, status('reserved', { time: 'morning', t: 1 }, '2026-03-02T10:00:00.000Z'));
     assert.equal(res.status, 422);
     assert.match(res.headers.get('kne-reason') ?? '', /InfluxDB reserves the field key "time"/);
+  });
+
+  it('stores a string holding a newline with \\n in its place, in the one point of its reading', async () => {
+    const res = await post(running.url, status('multiline', { note: 'line 1\nline 2', level: 3 }, '2026-03-02T10:30:00.000Z'));
+    assert.equal(res.status, 204);
+    const series = (await influxQL(`SELECT note, level FROM status WHERE device = 'multiline'`, db)).results[0]!.series![0]!;
+    assert.deepEqual(series.values.map((r) => [r[1], r[2]]), [['line 1\\nline 2', 3]]);
   });
 
   it('answers 503, not 422, while the database does not exist (a setting, not bad data), and writes once it does', async () => {
