@@ -1,10 +1,11 @@
 /** Kafka for tests: the real KRaft broker scripts/services/start runs, and records as the Knative Kafka broker writes them. */
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Kafka as CE, type CloudEvent } from 'cloudevents';
-import { needService } from './services';
+import { missing, needService } from './services';
 
 export const KAFKA_BROKERS = [process.env['KIOT_KAFKA_BROKERS'] ?? '127.0.0.1:19092'];
 
@@ -42,4 +43,25 @@ export async function needKafka(ctx: Mocha.Context, address = KAFKA_BROKERS[0]!)
     s.on('error', () => resolve(false));
   });
   if (!up) await needService(ctx, 'Kafka', `http://${address}/`, 'scripts/services/install && scripts/services/start (Kafka 3.9 from Maven Central, KRaft)');
+}
+
+/** Kafka's own jars, as scripts/services/install fetched them into this checkout. */
+const KAFKA_LIB = join(__dirname, '../../var/services/kafka-lib');
+
+/**
+ * Produces records with Kafka's own Java producer (its console producer), compressed as `codec` says
+ * (gzip, snappy, lz4, zstd) exactly as a Java producer, the Knative Kafka broker's among them, writes
+ * them. Header values must hold no ',' and the value no newline. Call needKafkaJava in `before` first.
+ */
+export function produceWithJava(topic: string, codec: string, records: readonly { headers: Readonly<Record<string, string>>; value: string }[]): void {
+  const lines = records.map((r) => `${Object.entries(r.headers).map(([k, v]) => `${k}:${v}`).join(',')}|${r.value}\n`).join('');
+  execFileSync('java', ['-cp', `${KAFKA_LIB}/*`, 'kafka.tools.ConsoleProducer', '--bootstrap-server', KAFKA_BROKERS[0]!, '--topic', topic, '--compression-codec', codec,
+    '--property', 'parse.headers=true', '--property', 'headers.delimiter=|', '--property', 'headers.separator=,', '--property', 'headers.key.separator=:', '--producer-property', 'acks=all',
+    // Batches of up to 256 KB, so that a codec's framing holds several blocks (xerial Snappy's are 32 KB).
+    '--producer-property', 'batch.size=262144', '--producer-property', 'linger.ms=200'], { input: lines, stdio: ['pipe', 'ignore', 'pipe'], timeout: 60_000 });
+}
+
+/** Call in a `before` hook after needKafka: skips without Kafka's jars in this checkout, fails under CI. */
+export function needKafkaJava(ctx: Mocha.Context): void {
+  if (!existsSync(join(KAFKA_LIB, '.complete'))) missing(ctx, `Kafka's jars are not in ${KAFKA_LIB} (scripts/services/install)`);
 }

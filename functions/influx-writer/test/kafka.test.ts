@@ -11,7 +11,7 @@ import { createInfluxWriter, WriteFailure, type WriteBody } from '../src/influx'
 import { runConsumer } from '../src/kafka/consumer';
 import { processBatch } from '../src/kafka/pipeline';
 import { eventually, exportSeries, needVictoriaMetrics, VM_URL } from '../../../test/support/services';
-import { brokerRecord, KAFKA_BROKERS, needKafka } from '../../../test/support/kafka';
+import { brokerRecord, KAFKA_BROKERS, needKafka, needKafkaJava, produceWithJava } from '../../../test/support/kafka';
 
 const BROKERS = KAFKA_BROKERS;
 const run = `k${Date.now()}`;
@@ -82,6 +82,31 @@ describe('influx-writer Kafka-direct mode', function () {
       await all.disconnect();
       for (const d of dead) assert.equal(at.get(d.source), d.value, `kiot_source ${d.source}`);
       assert.equal(await committed(), 304, 'every record, poison and skipped ones included, is committed once written');
+    } finally {
+      await consumer.stop();
+    }
+  });
+
+  it('reads batches a Java producer compressed with gzip, Snappy, LZ4 or ZSTD, where kafkajs alone crashed on all but gzip', async function () {
+    needKafkaJava(this);
+    const codecs = ['gzip', 'snappy', 'lz4', 'zstd'];
+    const topics = codecs.map((c) => `${topic}-${c}`);
+    await admin.createTopics({ topics: topics.map((t) => ({ topic: t, numPartitions: 1 })), waitForLeaders: true });
+    const t0 = Date.parse('2026-04-03T00:00:00Z');
+    codecs.forEach((codec, i) => {
+      // Enough alike records that each codec's batch really is compressed, and Snappy's xerial framing holds several blocks.
+      const records = Array.from({ length: 400 }, (_, n) => brokerRecord(validated(`${run}-${codec}`, t0 + n * 1000, i * 1000 + n)));
+      produceWithJava(topics[i]!, codec, records.map((r) => ({ headers: r.headers, value: r.value })));
+    });
+    const consumer = await runConsumer({ ...target(`g-codecs-${run}`), topics }, (records) => processBatch(records, createInfluxWriter({ ...writer, precision: 'ms' }), writer.mapping, 5000), () => undefined);
+    try {
+      for (const [i, codec] of codecs.entries()) {
+        const series = await eventually(async () => {
+          const s = await exportSeries(`{__name__="temperature_temperature",device="${run}-${codec}"}`);
+          return s[0]?.values.length === 400 ? s[0] : undefined;
+        }, 30_000);
+        assert.deepEqual([series.values[0], series.values[399]], [i * 1000, i * 1000 + 399], codec);
+      }
     } finally {
       await consumer.stop();
     }

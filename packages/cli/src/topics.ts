@@ -2,11 +2,15 @@
  * `tail` and `replay` for Kafka topics of CloudEvents (the broker's topic, dead letters).
  * The record decoding is the writer's; the transport is passed in.
  */
-import { Kafka, logLevel, Partitioners, type Admin, type EachMessagePayload, type KafkaMessage } from 'kafkajs';
+import { CompressionCodecs, CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type EachMessagePayload, type KafkaMessage } from 'kafkajs';
+import { addKafkaCodecs } from '@kiot/core/kafka-codecs';
 import { HTTP, type CloudEvent } from 'cloudevents';
 import { createExchanger } from '@kiot/core/exchange';
 import { kafkaClientSecurity, nestsDeeperThan, toCloudEvent, TOO_DEEP, type KafkaSecurity } from '@kiot/core';
 import { isStructuredRecord, unmarkedEvent, unmarkedRecord } from './dead-letter-marks';
+
+// kafkajs reads gzip only: Snappy, LZ4 and ZSTD batches from any producer or broker setting are read too.
+addKafkaCodecs(CompressionCodecs, CompressionTypes);
 
 /** Where the topics are: brokers, and TLS and SASL when the cluster wants them. */
 export interface KafkaConnection {

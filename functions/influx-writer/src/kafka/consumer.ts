@@ -3,9 +3,13 @@
  * their topic, and commits a batch's offsets only after all of that succeeded (at-least-once:
  * a crash before the commit means the batch is read again; identical points overwrite).
  */
-import { Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { CompressionCodecs, CompressionTypes, Kafka, logLevel, Partitioners, type Admin, type Consumer, type Producer } from 'kafkajs';
+import { addKafkaCodecs } from '@kiot/core/kafka-codecs';
 import type { BatchResult, DeadLetter } from './pipeline';
 import { kafkaClientSecurity, type KafkaSecurity, type RawRecord } from '@kiot/core';
+
+// kafkajs reads gzip only: Snappy, LZ4 and ZSTD batches from any producer or broker setting are read too.
+addKafkaCodecs(CompressionCodecs, CompressionTypes);
 
 export interface KafkaTarget {
   readonly brokers: readonly string[];
