@@ -68,6 +68,10 @@ export function targets() {
  *   fastify's form, `{"statusCode":413,"code":"FST_ERR_…"}`: they are answered in kiot's (core
  *   runtime-refusals.ts), with kne-reason for the dead letter. A URL that does not decode and an unknown
  *   path are answered by fastify's router, not its error handler, and keep fastify's form.
+ * - faas-js-runtime parses form data (application/x-www-form-urlencoded) with qs, which reads `a[b]=1`
+ *   as nested objects, keeps the first 1,000 fields and drops the rest without a word, and joins the
+ *   body's chunks as text. Such a body reaches the function as its bytes: the converter reads forms
+ *   strictly (functions/converter/src/form.ts).
  * - fastify-raw-body (the runtime's --include-raw): see its entry.
  * - kafkajs builds each record's headers by spreading the object built so far into a new one per
  *   header: quadratic, and 20% of the Kafka-direct consumer's CPU at one reading per record (the
@@ -138,6 +142,14 @@ ${m}`,
     if (answer === undefined || answer.statusCode >= 500) reply.log.error(err);
     if (answer === undefined) return reply.send(err);
     reply.code(answer.statusCode).headers(answer.headers).send(answer.body);
+  });`,
+  },
+  {
+    file: /faas-js-runtime[\\/]index\.js$/,
+    find: /^ {2}server\.addContentTypeParser\(\n {4}'application\/x-www-form-urlencoded',\n {4}function\(_, payload, done\) \{\n[\s\S]*?\n {2}\);$/m,
+    replace: () => `  // kiot: form data reaches the function as its bytes, which the converter reads strictly (scripts/build.mjs)
+  server.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'buffer' }, function(_, body, done) {
+    done(null, body);
   });`,
   },
   {

@@ -64,6 +64,14 @@ describe('local stack (npm start)', function () {
     assert.ok(list.events.some((e) => e.type === 'io.kiot.telemetry.raw.v1' && e.data === 22.25), 'the live console shows the raw event');
   });
 
+  it('carries form data into the TSDB, and JSON that curl -d sent as form data, where both were dead-lettered', async () => {
+    // curl's -d sends application/x-www-form-urlencoded unless told otherwise, as many HTTP clients post.
+    for (const [body, value] of [['temperature=24.125', 24.125], ['{"temperature": 24.375}', 24.375]] as const) {
+      execSync(`curl -sf -u device1@demo:demo-secret -d '${body}' 'http://127.0.0.1:${ports['HTTP_INGEST_PORT']}/?channel=temperature'`);
+      await stored(value);
+    }
+  });
+
   it('routes a reading that breaks the schema to the rejects sink with the errors', async () => {
     assert.equal((await reading('{"temperature": "hot"}')).status, 202);
     const file = join(varDir, 'sinks/kiot-rejects.jsonl');

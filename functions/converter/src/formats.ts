@@ -5,6 +5,7 @@
 import { decodeFirstSync as decodeCbor } from 'cbor';
 import { nestsDeeperThan, TOO_DEEP, unprocessable, type Normalized } from '@kiot/core';
 import { CODECS, decodeWith, selectCodec, type CodecName } from './codecs';
+import { fromForm } from './form';
 import { fromJson } from './json';
 import { fromChirpstackUplink, fromTtsUplink, isChirpstackUplink, isTtsUplink } from './lorawan';
 import { fromSenml, senmlFromCbor } from './senml';
@@ -41,6 +42,7 @@ export const FORMATS: readonly Format[] = [
   { name: 'ttsv3', matches: (i) => isJsonType(i.mediaType) && isTtsUplink(i.data), convert: (i) => fromTtsUplink(i.data as Record<string, unknown>, i.time, i) },
   { name: 'chirpstack', matches: (i) => isJsonType(i.mediaType) && isChirpstackUplink(i.data), convert: (i) => fromChirpstackUplink(i.data as Record<string, unknown>, i.time, i) },
   { name: 'json', matches: (i) => isJsonType(i.mediaType), convert: (i) => fromJson(i.data, i.time, i.channel) },
+  { name: 'form', matches: (i) => i.mediaType === 'application/x-www-form-urlencoded', convert: (i) => fromForm(i.data, i.time, i.channel) },
 ];
 
 function bytes(data: unknown): Buffer {
