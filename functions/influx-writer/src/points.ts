@@ -32,6 +32,13 @@ export function leaves(values: Readonly<Record<string, Value>>, prefix = '', out
   return out;
 }
 
+/** Why a reading with a reserved field key is refused; for a `time` that is text, what a time must look like (a device's local time without an offset is the usual cause). */
+function reservedKeyProblem(key: string, value: unknown): string {
+  const reserved = `InfluxDB reserves the field key ${JSON.stringify(key)} and would drop it`;
+  if (key !== 'time' || typeof value !== 'string') return `${reserved}: the reading needs another name for it`;
+  return `${reserved}: the reading's time ${JSON.stringify(value.slice(0, 40))} is no RFC 3339 time (date, time and Z or an offset such as +02:00; or ts in epoch milliseconds), so it stayed a value`;
+}
+
 export function timestamp(iso: string, precision: Precision): string {
   const ms = recordMillis(iso);
   if (Number.isNaN(ms)) throw bad(`record time ${JSON.stringify(iso.slice(0, 40))} is not a time`);
@@ -125,7 +132,7 @@ export function toLines(id: Identity, data: Normalized, mapping: Mapping): strin
     const fields = fieldSet(Object.keys(chosen), (k) => {
       const value = fieldValue(k, chosen[k], mapping);
       // Dead-lettered with its reason rather than written and silently dropped (a reading's "time" that is no time stays a value).
-      if (value !== undefined && isReservedKey(k)) throw bad(`InfluxDB reserves the field key ${JSON.stringify(k)} and would drop it: the reading needs another name for it`);
+      if (value !== undefined && isReservedKey(k)) throw bad(reservedKeyProblem(k, chosen[k]));
       return value;
     });
     if (fields === '') throw bad('the record has no fields to write');

@@ -83,9 +83,11 @@ describe('points: normalized records → line protocol', () => {
 
   it('refuses (422) a field key InfluxDB reserves, which it would drop, rather than lose it (a reading\'s "time" that was no time)', () => {
     for (const key of ['time', '_field', '_measurement']) {
-      assert.throws(() => toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { [key]: 'morning', t: 1 } }] }, mapping()), (e: { status?: number; message?: string }) => e.status === 422 && e.message === `InfluxDB reserves the field key "${key}" and would drop it: the reading needs another name for it`, key);
+      assert.throws(() => toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { [key]: 1, t: 1 } }] }, mapping()), (e: { status?: number; message?: string }) => e.status === 422 && e.message === `InfluxDB reserves the field key "${key}" and would drop it: the reading needs another name for it`, key);
     }
     assert.equal(toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { times: 1, _x: 2 } }] }, mapping()).length, 1);
+    // A device's local time without an offset (the usual cause): the reason says what a time must look like.
+    assert.throws(() => toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { time: '2026-01-01T10:00:00', t: 1 } }] }, mapping()), (e: { message?: string }) => e.message === 'InfluxDB reserves the field key "time" and would drop it: the reading\'s time "2026-01-01T10:00:00" is no RFC 3339 time (date, time and Z or an offset such as +02:00; or ts in epoch milliseconds), so it stayed a value');
   });
 
   it('refuses a record without fields (422) instead of writing an empty point', () => {
