@@ -7,7 +7,7 @@
  * twice are refused (422), not read as U+FFFD or one value dropped.
  */
 import { isUtf8 } from 'node:buffer';
-import { isPlainObject, parseJsonBytes, unprocessable, type Normalized, type Value } from '@kiot/core';
+import { isPlainObject, nestsDeeperThan, parseJsonBytes, TOO_DEEP, unprocessable, type Normalized, type Value } from '@kiot/core';
 import { fromJson } from './json';
 
 /** A JSON number as a form writes one; anything else ("0x10", "1e", " 1") stays a string. */
@@ -49,15 +49,17 @@ export function fromForm(data: unknown, eventTime: string, channel: string): Nor
   if (isPlainObject(data)) throw unprocessable('form: the body reached the converter parsed, not as its bytes', 'form: parsed');
   const bytes = Buffer.isBuffer(data) ? data : Buffer.from(String(data), 'utf8');
   if (!isUtf8(bytes)) throw unprocessable('form: the body is not UTF-8', 'form: not UTF-8');
+  // No form field is named with a bracket: a body that starts with one is JSON, or broken JSON (never one field named `{"t": 1`).
   const first = bytes.find((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
   if (first === 0x7b || first === 0x5b) {
     let json: unknown;
     try {
       json = parseJsonBytes(bytes);
     } catch {
-      json = undefined;
+      throw unprocessable('form: the body is JSON that does not parse', 'json: does not parse');
     }
-    if (json !== undefined) return fromJson(json, eventTime, channel);
+    if (nestsDeeperThan(json)) throw unprocessable(`data ${TOO_DEEP}`, 'nested too deep');
+    return fromJson(json, eventTime, channel);
   }
   return fromJson(formFields(bytes.toString('utf8')), eventTime, channel);
 }

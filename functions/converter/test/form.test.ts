@@ -39,6 +39,9 @@ describe('converter: form data', () => {
       [Buffer.from('note=d\xe9faut', 'latin1'), /not UTF-8/],
       ['=1', /without a name/],
       ['&&', /no fields/],
+      // Not one field named '{"t": 1' with an empty value: broken JSON is refused as such.
+      ['{"t": 1', /JSON that does not parse/],
+      [`{"t":${'['.repeat(100)}${']'.repeat(100)}}`, /nests deeper than 64 levels/],
     ];
     for (const [body, message] of cases) {
       const e = refusal(body);
