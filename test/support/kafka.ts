@@ -42,7 +42,7 @@ export async function needKafka(ctx: Mocha.Context, address = KAFKA_BROKERS[0]!)
     const s = connect(Number(port), host!, () => { s.destroy(); resolve(true); });
     s.on('error', () => resolve(false));
   });
-  if (!up) await needService(ctx, 'Kafka', `http://${address}/`, 'scripts/services/install && scripts/services/start (Kafka 3.9 from Maven Central, KRaft)');
+  if (!up) await needService(ctx, 'Kafka', `http://${address}/`, 'scripts/services/install && scripts/services/start (Kafka 3.9 and 4.1 from Maven Central, KRaft)');
 }
 
 /** Kafka's own jars, as scripts/services/install fetched them into this checkout. */
@@ -51,7 +51,7 @@ const KAFKA_LIB = join(__dirname, '../../var/services/kafka-lib');
 /**
  * Produces records with Kafka's own Java producer (its console producer), compressed as `codec` says
  * (gzip, snappy, lz4, zstd) exactly as a Java producer, the Knative Kafka broker's among them, writes
- * them. Header values must hold no ',' and the value no newline. Call needKafkaJava in `before` first.
+ * them. Header values must hold no ',' and the value no newline. Call needKafkaJava first.
  */
 export function produceWithJava(topic: string, codec: string, records: readonly { headers: Readonly<Record<string, string>>; value: string }[]): void {
   const lines = records.map((r) => `${Object.entries(r.headers).map(([k, v]) => `${k}:${v}`).join(',')}|${r.value}\n`).join('');
@@ -61,7 +61,7 @@ export function produceWithJava(topic: string, codec: string, records: readonly 
     '--producer-property', 'batch.size=262144', '--producer-property', 'linger.ms=200'], { input: lines, stdio: ['pipe', 'ignore', 'pipe'], timeout: 60_000 });
 }
 
-/** Call in a `before` hook after needKafka: skips without Kafka's jars in this checkout, fails under CI. */
+/** Call after needKafka (in a hook or the test): skips without Kafka's jars in this checkout, fails under CI. */
 export function needKafkaJava(ctx: Mocha.Context): void {
   if (!existsSync(join(KAFKA_LIB, '.complete'))) missing(ctx, `Kafka's jars are not in ${KAFKA_LIB} (scripts/services/install)`);
 }
