@@ -1,7 +1,7 @@
 /** plain: POST /?channel=NAME with any content type; the device is named by Basic credentials. */
-import { KiotError, NotJson, parseJsonBytes } from '@kiot/core';
+import { KiotError, sniffsAsJson } from '@kiot/core';
 import type { Dialect } from './dialects';
-import { channelOf, isJsonMediaType, nestingChecked, parseJson } from './request';
+import { channelOf, isJsonMediaType, parseJson } from './request';
 
 export const plain: Dialect = {
   name: 'plain',
@@ -9,16 +9,9 @@ export const plain: Dialect = {
   parse(req) {
     let contentType = req.contentType;
     if (req.mediaType === '') {
-      // Sniffed: JSON when it parses as JSON bytes (then held to what declared JSON is held to), else bytes.
-      let doc: unknown;
-      let isJson = false;
-      try {
-        doc = parseJsonBytes(req.body);
-        isJson = req.body.length > 0;
-      } catch (err) {
-        if (!(err instanceof NotJson)) throw err;
-      }
-      if (isJson) nestingChecked(doc, 'plain');
+      // Sniffed: JSON when it is (core json-bytes.ts), then held to what declared JSON is held to (a byte order mark is named), else bytes.
+      const isJson = req.body.length > 0 && sniffsAsJson(req.body);
+      if (isJson) parseJson(req.body, 'plain');
       contentType = isJson ? 'application/json' : 'application/octet-stream';
     } else if (isJsonMediaType(req.mediaType)) parseJson(req.body, 'plain');
     if (req.body.length === 0) throw new KiotError('BAD_REQUEST', 'the body is empty: send the reading');

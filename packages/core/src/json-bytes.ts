@@ -38,3 +38,18 @@ export function parseJsonBytes(bytes: Buffer): unknown {
     throw NO_PARSE;
   }
 }
+
+/**
+ * Whether bytes sent without a content type are JSON: they parse, or would but for a byte order mark,
+ * so that the stage reading them names the mark instead of calling them text or bytes.
+ */
+export function sniffsAsJson(bytes: Buffer): boolean {
+  const problem = jsonBytesProblem(bytes);
+  if (problem === NOT_UTF8) return false;
+  try {
+    JSON.parse(bytes.toString('utf8', problem === BYTE_ORDER_MARK ? 3 : 0));
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { jsonBytesProblem, NotJson, parseJsonBytes } from '../src/json-bytes';
+import { jsonBytesProblem, NotJson, parseJsonBytes, sniffsAsJson } from '../src/json-bytes';
 
 const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
 const refusal = (bytes: Buffer): NotJson => {
@@ -52,5 +52,18 @@ describe('json-bytes (JSON as RFC 8259 §8.1 has it exchanged)', () => {
       assert.equal(e.short, 'does not parse');
       assert.equal(e.detail, '');
     }
+  });
+
+  it('sniffs as JSON what parses, or would but for a byte order mark; never bytes that are not UTF-8', () => {
+    const cases: [Buffer, boolean][] = [
+      [Buffer.from('{"t": 1}'), true],
+      [Buffer.from('21.5'), true],
+      [Buffer.from('\ufeff{"t": 1}', 'utf8'), true],
+      [Buffer.from('ON'), false],
+      [Buffer.from('\ufeffON', 'utf8'), false],
+      [Buffer.from('{"status": "d\xe9faut"}', 'latin1'), false],
+      [Buffer.alloc(0), false],
+    ];
+    for (const [bytes, json] of cases) assert.equal(sniffsAsJson(bytes), json, bytes.toString('hex'));
   });
 });
