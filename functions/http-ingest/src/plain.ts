@@ -11,7 +11,7 @@ export const plain: Dialect = {
     if (req.mediaType === '') {
       // Sniffed: JSON when it is (core json-bytes.ts), then held to what declared JSON is held to (a byte order mark is named), else bytes.
       const isJson = req.body.length > 0 && sniffsAsJson(req.body);
-      if (isJson) parseJson(req.body, 'plain');
+      if (isJson) parseJson(req.body, 'plain', false);
       contentType = isJson ? 'application/json' : 'application/octet-stream';
     } else if (isJsonMediaType(req.mediaType)) parseJson(req.body, 'plain');
     if (req.body.length === 0) throw new KiotError('BAD_REQUEST', 'the body is empty: send the reading');

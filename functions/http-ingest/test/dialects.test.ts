@@ -102,7 +102,7 @@ describe('http-ingest dialects', () => {
     }
     assert.throws(() => envelope(req(bom, 'application/json')), (e: { status?: number; message?: string }) => e.status === 400 && /^body: the body is declared JSON but starts with a byte order mark/.test(e.message ?? ''));
     // Sent without a content type, JSON after a byte order mark is taken for JSON and the mark named, not forwarded as bytes no codec reads.
-    assert.throws(() => envelope(req(bom, null)), (e: { status?: number; message?: string }) => e.status === 400 && /^plain: the body is declared JSON but starts with a byte order mark/.test(e.message ?? ''));
+    assert.throws(() => envelope(req(bom, null)), (e: { status?: number; message?: string }) => e.status === 400 && /^plain: the body is JSON but starts with a byte order mark/.test(e.message ?? ''));
     // Sent without a content type, such bytes are not sniffed as JSON: forwarded as bytes, for the converter's codecs.
     assert.equal(envelope(req(latin1, null)).contentType, 'application/octet-stream');
     assert.equal(envelope(req(Buffer.from('{"status":"défaut"}', 'utf8'), null)).contentType, 'application/json');
