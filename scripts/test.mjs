@@ -35,7 +35,8 @@ const specs = args.length > 0 ? args : SPECS;
 runTmpdir('kiot-test-');
 // The suites that talk to Kafka run twice: against Kafka 3.9 and against Kafka 4 (scripts/services/start runs
 // both), which removed protocol versions older clients spoke. They are the files that use test/support/kafka.ts.
-const KAFKA4 = { KIOT_KAFKA_BROKERS: `127.0.0.1:${process.env.KIOT_KAFKA4_PORT ?? 29092}`, KIOT_KAFKA_SASL_SSL: `127.0.0.1:${Number(process.env.KIOT_KAFKA4_PORT ?? 29092) + 2}`, KIOT_KAFKA_MTLS: `127.0.0.1:${Number(process.env.KIOT_KAFKA4_PORT ?? 29092) + 3}` };
+const kafka4 = Number(process.env.KIOT_KAFKA4_PORT ?? 29092);
+const KAFKA4 = { KIOT_KAFKA_BROKERS: `127.0.0.1:${kafka4}`, KIOT_KAFKA_SASL_SSL: `127.0.0.1:${kafka4 + 2}`, KIOT_KAFKA_MTLS: `127.0.0.1:${kafka4 + 3}` };
 const kafkaSpecs = () => specs.flatMap((g) => globSync(g, { cwd: root })).filter((f) => /from '[^']*\/support\/kafka'/.test(readFileSync(join(root, f), 'utf8')));
 
 // mocha's own summary is passed through; the plain closing line below is what CI reads.

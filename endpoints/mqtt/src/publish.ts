@@ -4,7 +4,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { IPublishPacket } from 'mqtt-packet';
-import { EVENT_TYPES, InvalidAttributes, mayPublishFor, newEvent, partitionKeyFor, sniffsAsJson, sourceFor, type AttributeValue, type BinaryEvent, type DeviceEntry } from '@kiot/core';
+import { EVENT_TYPES, InvalidAttributes, mayPublishFor, newEvent, partitionKeyFor, sniffedJson, sourceFor, type AttributeValue, type BinaryEvent, type DeviceEntry } from '@kiot/core';
 
 export const REASON = {
   success: 0x00,
@@ -74,7 +74,7 @@ export type Built = { readonly ok: true; readonly event: BinaryEvent } | { reado
 /** JSON as JSON bytes are (core json-bytes.ts): Latin-1 that parses once its bytes are replaced is not; JSON after a byte order mark is, for the converter to name the mark. */
 function sniff(payload: Buffer, utf8: boolean): string {
   if (!utf8) return 'application/octet-stream';
-  return sniffsAsJson(payload) ? 'application/json' : 'text/plain; charset=utf-8';
+  return sniffedJson(payload) !== undefined ? 'application/json' : 'text/plain; charset=utf-8';
 }
 
 /** `marks`: kiot's own extensions for this event (a will's `kiotwill`), set before the user properties. */

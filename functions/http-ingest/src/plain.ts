@@ -1,7 +1,7 @@
 /** plain: POST /?channel=NAME with any content type; the device is named by Basic credentials. */
-import { KiotError, sniffsAsJson } from '@kiot/core';
+import { KiotError, sniffedJson } from '@kiot/core';
 import type { Dialect } from './dialects';
-import { channelOf, isJsonMediaType, parseJson } from './request';
+import { channelOf, isJsonMediaType, nestingChecked, parseJson } from './request';
 
 export const plain: Dialect = {
   name: 'plain',
@@ -10,9 +10,10 @@ export const plain: Dialect = {
     let contentType = req.contentType;
     if (req.mediaType === '') {
       // Sniffed: JSON when it is (core json-bytes.ts), then held to what declared JSON is held to (a byte order mark is named), else bytes.
-      const isJson = req.body.length > 0 && sniffsAsJson(req.body);
-      if (isJson) parseJson(req.body, 'plain', false);
-      contentType = isJson ? 'application/json' : 'application/octet-stream';
+      const sniffed = req.body.length > 0 ? sniffedJson(req.body) : undefined;
+      if (sniffed !== undefined && 'mark' in sniffed) throw new KiotError('BAD_REQUEST', `plain: the body is JSON but ${sniffed.mark.text}`);
+      if (sniffed !== undefined) nestingChecked(sniffed.value, 'plain');
+      contentType = sniffed !== undefined ? 'application/json' : 'application/octet-stream';
     } else if (isJsonMediaType(req.mediaType)) parseJson(req.body, 'plain');
     if (req.body.length === 0) throw new KiotError('BAD_REQUEST', 'the body is empty: send the reading');
     return { identity: { kind: 'credentials' }, channel: channelOf(req.query, 'telemetry'), data: req.body, contentType: contentType ?? 'application/octet-stream', extensions: {} };

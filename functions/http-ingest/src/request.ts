@@ -46,13 +46,13 @@ export const isJsonMediaType = (t: string): boolean => t === 'application/json' 
  * Parses a body that must be JSON; a body that does not parse, is not UTF-8 (core json-bytes.ts) or
  * nests past what any stage reads is the sender's mistake (400).
  */
-export function parseJson(body: Buffer, what: string, declared = true): unknown {
+export function parseJson(body: Buffer, what: string): unknown {
   let doc: unknown;
   try {
     doc = parseJsonBytes(body);
   } catch (err) {
     if (!(err instanceof NotJson)) throw err;
-    throw new KiotError('BAD_REQUEST', `${what}: the body is ${declared ? 'declared JSON' : 'JSON'} but ${err.text}`);
+    throw new KiotError('BAD_REQUEST', `${what}: the body is declared JSON but ${err.text}`);
   }
   return nestingChecked(doc, what);
 }

@@ -39,17 +39,22 @@ export function parseJsonBytes(bytes: Buffer): unknown {
   }
 }
 
+/** What bytes sent without a content type are: JSON (its value), or JSON but for a byte order mark (the mark, to be named). */
+export type SniffedJson = { readonly value: unknown } | { readonly mark: NotJson };
+
 /**
- * Whether bytes sent without a content type are JSON: they parse, or would but for a byte order mark,
- * so that the stage reading them names the mark instead of calling them text or bytes.
+ * Bytes sent without a content type, read as JSON when they are (parsed once: the caller holds the value
+ * to what it holds declared JSON to); JSON after a byte order mark is JSON too, so that the stage reading
+ * it names the mark instead of calling it text or bytes. Undefined when they are no JSON.
  */
-export function sniffsAsJson(bytes: Buffer): boolean {
+export function sniffedJson(bytes: Buffer): SniffedJson | undefined {
   const problem = jsonBytesProblem(bytes);
-  if (problem === NOT_UTF8) return false;
+  if (problem === NOT_UTF8) return undefined;
+  let value: unknown;
   try {
-    JSON.parse(bytes.toString('utf8', problem === BYTE_ORDER_MARK ? 3 : 0));
-    return true;
+    value = JSON.parse(bytes.toString('utf8', problem === BYTE_ORDER_MARK ? 3 : 0));
   } catch {
-    return false;
+    return undefined;
   }
+  return problem === BYTE_ORDER_MARK ? { mark: BYTE_ORDER_MARK } : { value };
 }

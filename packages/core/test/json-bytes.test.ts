@@ -1,5 +1,5 @@
 import { strict as assert } from 'node:assert';
-import { jsonBytesProblem, NotJson, parseJsonBytes, sniffsAsJson } from '../src/json-bytes';
+import { jsonBytesProblem, NotJson, parseJsonBytes, sniffedJson } from '../src/json-bytes';
 
 const latin1 = (text: string): Buffer => Buffer.from(text, 'latin1');
 const refusal = (bytes: Buffer): NotJson => {
@@ -54,16 +54,14 @@ describe('json-bytes (JSON as RFC 8259 §8.1 has it exchanged)', () => {
     }
   });
 
-  it('sniffs as JSON what parses, or would but for a byte order mark; never bytes that are not UTF-8', () => {
-    const cases: [Buffer, boolean][] = [
-      [Buffer.from('{"t": 1}'), true],
-      [Buffer.from('21.5'), true],
-      [Buffer.from('\ufeff{"t": 1}', 'utf8'), true],
-      [Buffer.from('ON'), false],
-      [Buffer.from('\ufeffON', 'utf8'), false],
-      [Buffer.from('{"status": "d\xe9faut"}', 'latin1'), false],
-      [Buffer.alloc(0), false],
-    ];
-    for (const [bytes, json] of cases) assert.equal(sniffsAsJson(bytes), json, bytes.toString('hex'));
+  it('sniffs as JSON what parses, giving its value, or would but for a byte order mark, naming the mark; never bytes that are not UTF-8', () => {
+    assert.deepEqual(sniffedJson(Buffer.from('{"t": 1}')), { value: { t: 1 } });
+    assert.deepEqual(sniffedJson(Buffer.from('21.5')), { value: 21.5 });
+    assert.deepEqual(sniffedJson(Buffer.from('null')), { value: null });
+    const marked = sniffedJson(Buffer.from('\ufeff{"t": 1}', 'utf8'));
+    assert.ok(marked !== undefined && 'mark' in marked && marked.mark.short === 'byte order mark');
+    for (const bytes of [Buffer.from('ON'), Buffer.from('\ufeffON', 'utf8'), Buffer.from('{"status": "d\xe9faut"}', 'latin1'), Buffer.alloc(0)]) {
+      assert.equal(sniffedJson(bytes), undefined, bytes.toString('hex'));
+    }
   });
 });
