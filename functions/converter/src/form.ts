@@ -7,7 +7,7 @@
  * twice are refused (422), not read as U+FFFD or one value dropped.
  */
 import { isUtf8 } from 'node:buffer';
-import { isPlainObject, nestsDeeperThan, parseJsonBytes, TOO_DEEP, unprocessable, type Normalized, type Value } from '@kiot/core';
+import { isPlainObject, nestsDeeperThan, NotJson, parseJsonBytes, TOO_DEEP, unprocessable, type Normalized, type Value } from '@kiot/core';
 import { fromJson } from './json';
 
 /** A JSON number as a form writes one; anything else ("0x10", "1e", " 1") stays a string. */
@@ -48,18 +48,26 @@ export function fromForm(data: unknown, eventTime: string, channel: string): Nor
   // The runtime kiot builds hands the body on as its bytes (scripts/build.mjs); the stock one parsed it with qs.
   if (isPlainObject(data)) throw unprocessable('form: the body reached the converter parsed, not as its bytes', 'form: parsed');
   const bytes = Buffer.isBuffer(data) ? data : Buffer.from(String(data), 'utf8');
-  if (!isUtf8(bytes)) throw unprocessable('form: the body is not UTF-8', 'form: not UTF-8');
-  // No form field is named with a bracket: a body that starts with one is JSON, or broken JSON (never one field named `{"t": 1`).
-  const first = bytes.find((b) => b !== 0x20 && b !== 0x09 && b !== 0x0a && b !== 0x0d);
-  if (first === 0x7b || first === 0x5b) {
+  // No form field is named with a bracket: a body that starts with one is JSON, or broken JSON (never one field
+  // named `{"t": 1`); so is one after a byte order mark, which is then named (never one field named `\uFEFF{"t": 1}`).
+  if (startsAsJson(bytes)) {
     let json: unknown;
     try {
       json = parseJsonBytes(bytes);
-    } catch {
-      throw unprocessable('form: the body is JSON that does not parse', 'json: does not parse');
+    } catch (err) {
+      if (!(err instanceof NotJson)) throw err;
+      throw unprocessable(`form: the body is JSON that ${err.text}`, `json: ${err.short}`);
     }
     if (nestsDeeperThan(json)) throw unprocessable(`data ${TOO_DEEP}`, 'nested too deep');
     return fromJson(json, eventTime, channel);
   }
+  if (!isUtf8(bytes)) throw unprocessable('form: the body is not UTF-8', 'form: not UTF-8');
   return fromJson(formFields(bytes.toString('utf8')), eventTime, channel);
+}
+
+/** Whether the first byte after a byte order mark and JSON's whitespace opens an object or an array. */
+function startsAsJson(bytes: Buffer): boolean {
+  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
+  return bytes[i] === 0x7b || bytes[i] === 0x5b;
 }

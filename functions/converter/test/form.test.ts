@@ -4,7 +4,7 @@ import { convert } from '../src/formats';
 
 const T = '2026-01-01T00:00:00.000Z';
 const form = (body: string | Buffer, channel = 'env') => convert({ mediaType: 'application/x-www-form-urlencoded', data: Buffer.isBuffer(body) ? body : Buffer.from(body), time: T, application: 'demo', channel, codecs: {} });
-const refusal = (body: string | Buffer): { status?: number; message?: string } => {
+const refusal = (body: string | Buffer): { status?: number; message?: string; headers?: Record<string, string> } => {
   try {
     form(body);
   } catch (err) {
@@ -41,6 +41,9 @@ describe('converter: form data', () => {
       ['&&', /no fields/],
       // Not one field named '{"t": 1' with an empty value: broken JSON is refused as such.
       ['{"t": 1', /JSON that does not parse/],
+      // JSON as Windows tools write it: the mark is named, not read into a field named '\uFEFF{"t": 1}'.
+      [Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"t": 1}')]), /JSON that starts with a byte order mark/],
+      [Buffer.from('{"note": "d\xe9faut"}', 'latin1'), /JSON that is not UTF-8/],
       [`{"t":${'['.repeat(100)}${']'.repeat(100)}}`, /nests deeper than 64 levels/],
     ];
     for (const [body, message] of cases) {
@@ -48,5 +51,8 @@ describe('converter: form data', () => {
       assert.equal(e.status, 422, String(body));
       assert.match(e.message ?? '', message, String(body));
     }
+    // The dead letter's reason is the JSON format's own, whatever type the body came under.
+    assert.equal(refusal(Buffer.from('\ufeff{"t": 1}')).headers?.['kne-reason'], 'json: byte order mark');
+    assert.equal(refusal(Buffer.from('{"note": "d\xe9faut"}', 'latin1')).headers?.['kne-reason'], 'json: not UTF-8');
   });
 });
