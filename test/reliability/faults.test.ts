@@ -1,6 +1,6 @@
 /**
  * 1. Nothing lost: readings through HTTP and MQTT QoS 1 into the local stack (`npm start`) while the
- * broker is killed, the TSDB is stopped for 30 s, or the functions are killed; then every acked
+ * broker is killed, the TSDB is stopped for 30 s, the functions or the MQTT endpoint are killed; then every acked
  * reading is accounted for in the TSDB or the dead-letter sink, and every other one got an error.
  */
 import { strict as assert } from 'node:assert';
@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { startStack, type Stack } from '../support/stack';
 import { exportSeries } from '../support/services';
 import { record } from './report';
-import { httpStream, mqttStream, type StreamResult } from './streams';
+import { httpStream, mqttStream, type MqttDevice, type StreamResult } from './streams';
 import { needVictoriaMetricsBinary, startOwnTsdb, type OwnTsdb } from './tsdb';
 
 const N = 400;
@@ -32,7 +32,7 @@ describe('reliability 1: nothing lost under faults (HTTP and MQTT QoS 1, local s
     await tsdb?.remove();
   });
 
-  const kill = (name: string): void => { process.kill(-stack.pid(name), 'SIGKILL'); };
+  const kill = (name: string, signal: NodeJS.Signals = 'SIGKILL'): void => { process.kill(-stack.pid(name), signal); };
 
   /** Values of `device` in the TSDB (with duplicates) and in the dead-letter sink (with their reasons). */
   async function whereabouts(device: string): Promise<{ stored: number[]; dead: Map<number, string> }> {
@@ -69,19 +69,23 @@ describe('reliability 1: nothing lost under faults (HTTP and MQTT QoS 1, local s
     for (const [v, reason] of w.dead) assert.ok(reason.length > 0, `dead letter ${v} has a reason`);
   }
 
-  async function faultRun(fault: string, key: string, inject: () => Promise<void>): Promise<{ http: StreamResult; mqtt: StreamResult }> {
-    const device = (p: string) => `rel-${run}-${key}-${p}`;
-    const streams = Promise.all([
-      httpStream(`http://127.0.0.1:${stack.ports['HTTP_INGEST_PORT']}/`, device('http'), N, RATE),
-      mqttStream(`mqtt://127.0.0.1:${stack.ports['MQTT_PORT']}`, device('mqtt'), N, RATE),
-    ]);
-    await tick(4000); // mid-stream: about 100 readings per protocol are already through
+  /** The devices of a run: an HTTP one and an MQTT 5 one that does not reconnect, unless told. */
+  type Devices = Record<string, (device: string) => Promise<StreamResult>>;
+  const httpAndMqtt5: Devices = {
+    HTTP: (device) => httpStream(`http://127.0.0.1:${stack.ports['HTTP_INGEST_PORT']}/`, device, N, RATE),
+    'MQTT 5 QoS 1': (device) => mqttStream(`mqtt://127.0.0.1:${stack.ports['MQTT_PORT']}`, device, N, RATE),
+  };
+
+  async function faultRun(fault: string, key: string, inject: () => Promise<void>, devices: Devices = httpAndMqtt5): Promise<Record<string, StreamResult>> {
+    const entries = Object.entries(devices);
+    const device = (i: number) => `rel-${run}-${key}-${i}`;
+    const streams = Promise.all(entries.map(([, stream], i) => stream(device(i))));
+    await tick(4000); // mid-stream: about 100 readings per device are already through
     const faultAt = Date.now();
     await inject();
-    const [http, mqtt] = await streams;
-    await account(fault, 'HTTP', device('http'), http, faultAt);
-    await account(fault, 'MQTT 5 QoS 1', device('mqtt'), mqtt, faultAt);
-    return { http, mqtt };
+    const results = await streams;
+    for (const [i, [protocol]] of entries.entries()) await account(fault, protocol, device(i), results[i]!, faultAt);
+    return Object.fromEntries(entries.map(([protocol], i) => [protocol, results[i]!]));
   }
 
   const restarted = async (name: string, before: number): Promise<void> => {
@@ -95,9 +99,9 @@ describe('reliability 1: nothing lost under faults (HTTP and MQTT QoS 1, local s
       await restarted('broker', n);
     });
     // While the broker was away the endpoints could not hand readings on, and said so.
-    assert.ok(r.http.refused.size + r.mqtt.refused.size > 0, 'some readings were refused while the broker was down');
-    for (const e of r.http.refused.values()) assert.match(e, /^HTTP 503$/);
-    for (const e of r.mqtt.refused.values()) assert.match(e, /^PUBACK 0x(80|97)$/);
+    assert.ok(r['HTTP']!.refused.size + r['MQTT 5 QoS 1']!.refused.size > 0, 'some readings were refused while the broker was down');
+    for (const e of r['HTTP']!.refused.values()) assert.match(e, /^HTTP 503$/);
+    for (const e of r['MQTT 5 QoS 1']!.refused.values()) assert.match(e, /^PUBACK 0x(80|97)$/);
   });
 
   it('(b) the TSDB is stopped for 30 s and restarted: the writer answers 503 and the broker retries until it is back', async () => {
@@ -107,7 +111,7 @@ describe('reliability 1: nothing lost under faults (HTTP and MQTT QoS 1, local s
       await tsdb.start();
     });
     // The endpoints never depend on the TSDB: every reading was acked.
-    assert.equal(r.http.acked.size + r.mqtt.acked.size, 2 * N);
+    assert.equal(r['HTTP']!.acked.size + r['MQTT 5 QoS 1']!.acked.size, 2 * N);
   });
 
   it('(c) http-ingest, converter and influx-writer are killed (SIGKILL) mid-stream and restarted', async () => {
@@ -116,7 +120,22 @@ describe('reliability 1: nothing lost under faults (HTTP and MQTT QoS 1, local s
       for (const [f] of before) kill(f);
       for (const [f, n] of before) await restarted(f, n);
     });
-    for (const e of r.http.refused.values()) assert.match(e, /^(HTTP 503|network: .*)$/);
-    assert.equal(r.mqtt.acked.size, N, 'MQTT does not go through the killed functions');
+    for (const e of r['HTTP']!.refused.values()) assert.match(e, /^(HTTP 503|network: .*)$/);
+    assert.equal(r['MQTT 5 QoS 1']!.acked.size, N, 'MQTT does not go through the killed functions');
+  });
+
+  it('(d) the MQTT endpoint hangs (SIGSTOP) for a second, is killed (SIGKILL) as a failing liveness probe has it, and restarts: devices that reconnect send their unacked publishes again, and every one is stored', async () => {
+    const reconnecting = (protocolVersion: MqttDevice['protocolVersion']) => (device: string) =>
+      mqttStream(`mqtt://127.0.0.1:${stack.ports['MQTT_PORT']}`, device, N, RATE, { protocolVersion, reconnect: true });
+    const r = await faultRun('(d) MQTT endpoint hung 1 s, killed and restarted', 'd', async () => {
+      const n = stack.starts('mqtt-endpoint');
+      // Hung, it reads nothing: the devices' publishes of that second wait unacked in its socket, and die with it.
+      kill('mqtt-endpoint', 'SIGSTOP');
+      await tick(1000);
+      kill('mqtt-endpoint');
+      await restarted('mqtt-endpoint', n);
+    }, { 'MQTT 3.1.1 QoS 1': reconnecting(4), 'MQTT 5 QoS 1': reconnecting(5) });
+    // Nothing is refused: what the killed endpoint had not acked, the device sent again once it was back.
+    for (const [protocol, result] of Object.entries(r)) assert.equal(result.acked.size, N, `${protocol}: every reading acked in the end`);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * 1d. The Kafka-direct writer process is SIGKILLed between a write and its commit: a proxy in front
+ * 1e. The Kafka-direct writer process is SIGKILLed between a write and its commit: a proxy in front
  * of the TSDB lets the write through, and when the TSDB has answered it kills the consumer before
  * passing the answer on. A new process must write every record (identical duplicates allowed).
  */
@@ -18,7 +18,7 @@ import { record } from './report';
 const ROOT = join(__dirname, '../..');
 const N = 3000;
 
-describe('reliability 1d: Kafka-direct consumer killed between a write and its commit', function () {
+describe('reliability 1e: Kafka-direct consumer killed between a write and its commit', function () {
   this.timeout(180_000);
   const run = `rel${Date.now().toString(36)}`;
   const topic = `kiot-rel-${run}`;

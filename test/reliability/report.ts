@@ -12,7 +12,7 @@ const ROOT = join(__dirname, '../..');
 /** The sections of the report, in order, with what each proves. */
 export const SECTIONS = {
   faults: { title: '1. Nothing lost under faults', intro: 'N readings per protocol at a fixed rate through the local stack while one fault happens. Every acked reading must be in the TSDB (duplicates allowed) or in the dead-letter sink with a reason; every other reading got an error at the device.' },
-  kafka: { title: '1d. Kafka-direct: consumer killed between a write and its commit', intro: 'The consumer process is SIGKILLed the moment the TSDB has answered its write and before it can commit; a new process resumes from the last commit.' },
+  kafka: { title: '1e. Kafka-direct: consumer killed between a write and its commit', intro: 'The consumer process is SIGKILLed the moment the TSDB has answered its write and before it can commit; a new process resumes from the last commit.' },
   poison: { title: '2. Poison never blocks', intro: 'Bad readings inside a stream of good ones; each bad one ends in the dead letters or the rejects with a reason, every good one is written.' },
   hostile: { title: '3. Bad input', intro: 'Corpus and generated cases against every function and the MQTT endpoint: the documented answer only, no crash, bounded memory, other clients unaffected.' },
   auth: { title: '4. Auth', intro: 'Rejections, rate limits, logs and CORS, against the running local stack with every process logging at debug. MQTT over TLS with real clients (MQTT.js, mosquitto_pub) is tested in endpoints/mqtt/test/clients.test.ts.' },

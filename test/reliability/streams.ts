@@ -34,11 +34,18 @@ export async function httpStream(ingestUrl: string, device: string, n: number, r
   return { sent: n, acked, refused };
 }
 
-/** Publishes `{"temperature": i}` on `temperature/<device>` with QoS 1 over MQTT 5 at `rate` per second. */
-export async function mqttStream(mqttUrl: string, device: string, n: number, rate: number): Promise<StreamResult> {
+/** How an MQTT device behaves: its protocol, and whether it reconnects (and resends what was unacked) when its connection is lost. */
+export interface MqttDevice {
+  readonly protocolVersion: 4 | 5;
+  readonly reconnect: boolean;
+}
+
+/** Publishes `{"temperature": i}` on `temperature/<device>` with QoS 1 at `rate` per second (MQTT 5, no reconnect, unless told). */
+export async function mqttStream(mqttUrl: string, device: string, n: number, rate: number, how: MqttDevice = { protocolVersion: 5, reconnect: false }): Promise<StreamResult> {
   const acked = new Set<number>();
   const refused = new Map<number, string>();
-  const client = await mqtt.connectAsync(mqttUrl, { username: GATEWAY.user, password: GATEWAY.password, protocolVersion: 5, reconnectPeriod: 0, clientId: `rel-${device}` });
+  // A device that reconnects keeps its unacked publishes and sends them again on the new connection (MQTT.js's outgoing store).
+  const client = await mqtt.connectAsync(mqttUrl, { username: GATEWAY.user, password: GATEWAY.password, protocolVersion: how.protocolVersion, reconnectPeriod: how.reconnect ? 250 : 0, connectTimeout: 5000, clientId: `rel-${device}` });
   const pending: Promise<void>[] = [];
   for (let i = 0; i < n; i++) {
     pending.push(client.publishAsync(`temperature/${device}`, JSON.stringify({ temperature: i }), { qos: 1 })
