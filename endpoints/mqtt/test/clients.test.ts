@@ -67,12 +67,36 @@ describe('mqtt endpoint with mosquitto_pub / mosquitto_sub', function () {
       assert.equal(wills().length, before.wills + 1);
     });
 
+    it(`mosquitto_pub ${version} -r: retain is not available`, async () => {
+      const before = h.sink.received.length;
+      const r = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(h.endpoint.port), '-u', 'device1@demo', '-P', 'demo-secret', '-V', version, '-q', '1', '-r', '-t', 'temperature', '-m', '{"temperature":4}']);
+      if (version === 'mqttv5') {
+        // The CONNACK says Retain Available 0: libmosquitto then publishes without the flag, and the reading goes on.
+        assert.equal(r.code, 0, r.out);
+        assert.equal(h.sink.received.length, before + 1);
+      } else {
+        // 3.1.1 has no way to say so before: the retained PUBLISH closes the connection, and nothing is forwarded.
+        assert.notEqual(r.code, 0, r.out);
+        assert.equal(h.sink.received.length, before);
+      }
+    });
+
     it(`mosquitto_sub ${version} is refused a subscription`, async () => {
       const r = await run('mosquitto_sub', ['-h', '127.0.0.1', '-p', String(h.endpoint.port), '-u', 'device1@demo', '-P', 'demo-secret', '-V', version, '-t', 'temperature', '-C', '1', '-W', '3']);
       // mosquitto_sub reports the SUBACK failure and stops at once (it would otherwise wait -W 3 seconds).
       assert.match(r.out, /All subscription requests were denied/);
     });
   }
+
+  it('mosquitto_pub -V 5 hands its Content Type and user properties on as attributes', async () => {
+    const r = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(h.endpoint.port), '-u', 'device1@demo', '-P', 'demo-secret', '-V', 'mqttv5', '-q', '1', '-t', 'senml',
+      '-D', 'publish', 'content-type', 'application/senml+json', '-D', 'publish', 'user-property', 'Site', 'lab-2', '-m', '[{"n":"temp","v":23.1}]']);
+    assert.equal(r.code, 0, r.out);
+    const ev = h.sink.received.at(-1)!;
+    assert.equal(ev.headers['content-type'], 'application/senml+json');
+    assert.equal(ev.headers['ce-mqttsite'], 'lab-2');
+    assert.equal(ev.headers['ce-subject'], 'senml');
+  });
 });
 
 describe('mqtt endpoint over TLS', function () {
