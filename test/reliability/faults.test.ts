@@ -136,6 +136,11 @@ describe('reliability 1: nothing lost under faults (HTTP and MQTT QoS 1, local s
       await restarted('mqtt-endpoint', n);
     }, { 'MQTT 3.1.1 QoS 1': reconnecting(4), 'MQTT 5 QoS 1': reconnecting(5) });
     // Nothing is refused: what the killed endpoint had not acked, the device sent again once it was back.
-    for (const [protocol, result] of Object.entries(r)) assert.equal(result.acked.size, N, `${protocol}: every reading acked in the end`);
+    for (const [protocol, result] of Object.entries(r)) {
+      assert.equal(result.acked.size, N, `${protocol}: every reading acked in the end`);
+      assert.ok(result.reconnects! >= 1, `${protocol}: the device reconnected`);
+      // The second the endpoint hung, about 25 publishes went out on its connection unacked; they were acked once sent again.
+      assert.ok(result.resentAndAcked! >= 10, `${protocol}: only ${result.resentAndAcked} readings sent on the lost connection were acked once sent again`);
+    }
   });
 });

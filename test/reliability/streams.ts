@@ -9,6 +9,9 @@ export interface StreamResult {
   readonly acked: Set<number>;
   /** reading → the error the device saw (an HTTP status, a PUBACK reason code, or a network error). */
   readonly refused: Map<number, string>;
+  /** MQTT, a device that reconnects: its reconnections, and the readings it sent on a connection that was lost before their PUBACK, acked once sent again. */
+  readonly reconnects?: number;
+  readonly resentAndAcked?: number;
 }
 
 const GATEWAY = { user: 'gateway1@demo', password: 'demo-gateway-secret' };
@@ -46,13 +49,23 @@ export async function mqttStream(mqttUrl: string, device: string, n: number, rat
   const refused = new Map<number, string>();
   // A device that reconnects keeps its unacked publishes and sends them again on the new connection (MQTT.js's outgoing store).
   const client = await mqtt.connectAsync(mqttUrl, { username: GATEWAY.user, password: GATEWAY.password, protocolVersion: how.protocolVersion, reconnectPeriod: how.reconnect ? 250 : 0, connectTimeout: 5000, clientId: `rel-${device}` });
+  let reconnects = 0;
+  let resentAndAcked = 0;
+  client.on('connect', () => void reconnects++);
+  let closes = 0;
+  client.on('close', () => void closes++);
   const pending: Promise<void>[] = [];
   for (let i = 0; i < n; i++) {
+    // Sent on a live connection: a close before its PUBACK means it was sent again on the next.
+    const at = client.connected ? closes : undefined;
     pending.push(client.publishAsync(`temperature/${device}`, JSON.stringify({ temperature: i }), { qos: 1 })
-      .then(() => void acked.add(i), (err: Error & { code?: number }) => void refused.set(i, err.code !== undefined ? `PUBACK 0x${err.code.toString(16)}` : `MQTT: ${err.message}`)));
+      .then(() => {
+        acked.add(i);
+        if (at !== undefined && closes > at) resentAndAcked++;
+      }, (err: Error & { code?: number }) => void refused.set(i, err.code !== undefined ? `PUBACK 0x${err.code.toString(16)}` : `MQTT: ${err.message}`)));
     await tick(1000 / rate);
   }
   await Promise.all(pending);
   await client.endAsync();
-  return { sent: n, acked, refused };
+  return { sent: n, acked, refused, reconnects, resentAndAcked };
 }
