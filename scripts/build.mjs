@@ -204,6 +204,14 @@ const patchPlugin = {
   },
 };
 
+/** `debug` (mqtt-packet's logger) resolves to loggers that never log: scripts/silent-debug.cjs says why. */
+const silentDebugPlugin = {
+  name: 'kiot-silent-debug',
+  setup(b) {
+    b.onResolve({ filter: /^debug$/ }, () => ({ path: join(root, 'scripts/silent-debug.cjs') }));
+  },
+};
+
 /**
  * keepNames makes esbuild wrap every named function in `__name(fn, "name")`, which calls
  * Object.defineProperty on each closure as it is created: ten or more per request in fastify, undici
@@ -238,7 +246,7 @@ export async function buildAll() {
       keepNames: true,
       sourcemap: 'linked',
       logLevel: 'warning',
-      plugins: [patchPlugin],
+      plugins: [patchPlugin, silentDebugPlugin],
       tsconfig: join(root, 'tsconfig.json'),
       // The CLI runs from the repository, where mqtt (MQTT.js) is installed; it is not bundled. kafkajs is, patched.
       external: t.inlineAll ? [] : [...Object.keys(pkg.dependencies ?? {}), ...(t.name === 'cli' ? ['mqtt'] : [])],
