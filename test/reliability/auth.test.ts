@@ -122,6 +122,6 @@ describe('reliability 4: auth (local stack, every process logging at debug)', fu
       assert.ok(!logs.some((l) => l.includes(n)), `a log line holds ${n}`);
       assert.ok(!stored.some((s) => s.includes(n)), `a stored file holds ${n}`);
     }
-    record('auth', HEAD, ['credentials in logs (every process at debug) and in the journal and sinks', `none of ${needles.length} secrets, right and wrong, plain and base64, in ${logs.length} log lines and ${stored.length} files`]);
+    record('auth', HEAD, ['credentials in logs (every process at debug, with DEBUG=*) and in the journal and sinks', `none of ${needles.length} secrets, right and wrong, plain, base64 and as Node prints a Buffer, in ${logs.length} log lines and ${stored.length} files`]);
   });
 });
