@@ -7,7 +7,7 @@
  * twice are refused (422), not read as U+FFFD or one value dropped.
  */
 import { isUtf8 } from 'node:buffer';
-import { isPlainObject, nestsDeeperThan, NotJson, parseJsonBytes, TOO_DEEP, unprocessable, type Normalized, type Value } from '@kiot/core';
+import { isPlainObject, nestsDeeperThan, NotJson, parseJsonBytes, startsWithByteOrderMark, TOO_DEEP, unprocessable, type Normalized, type Value } from '@kiot/core';
 import { fromJson } from './json';
 
 /** A JSON number as a form writes one; anything else ("0x10", "1e", " 1") stays a string. */
@@ -67,7 +67,7 @@ export function fromForm(data: unknown, eventTime: string, channel: string): Nor
 
 /** Whether the first byte after a byte order mark and JSON's whitespace opens an object or an array. */
 function startsAsJson(bytes: Buffer): boolean {
-  let i = bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf ? 3 : 0;
+  let i = startsWithByteOrderMark(bytes) ? 3 : 0;
   while (i < bytes.length && (bytes[i] === 0x20 || bytes[i] === 0x09 || bytes[i] === 0x0a || bytes[i] === 0x0d)) i++;
   return bytes[i] === 0x7b || bytes[i] === 0x5b;
 }

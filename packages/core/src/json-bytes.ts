@@ -22,9 +22,14 @@ const NOT_UTF8 = new NotJson('not UTF-8', 'is not UTF-8, which JSON must be (RFC
 const BYTE_ORDER_MARK = new NotJson('byte order mark', 'starts with a byte order mark, which JSON sent over a network must not (RFC 8259 §8.1)');
 const NO_PARSE = new NotJson('does not parse', 'does not parse');
 
+/** Whether the bytes start with UTF-8's byte order mark (EF BB BF). */
+export function startsWithByteOrderMark(bytes: Uint8Array): boolean {
+  return bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf;
+}
+
 /** What keeps bytes from being read as JSON text before they are parsed: undefined when nothing does. */
 export function jsonBytesProblem(bytes: Uint8Array): NotJson | undefined {
-  if (bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) return BYTE_ORDER_MARK;
+  if (startsWithByteOrderMark(bytes)) return BYTE_ORDER_MARK;
   return isUtf8(bytes) ? undefined : NOT_UTF8;
 }
 
