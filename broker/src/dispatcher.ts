@@ -4,14 +4,14 @@
  * and dead-letter rules, and publishes subscribers' CloudEvent replies back into the broker.
  */
 import { isRetryableStatus } from '@kiot/core';
-import { createSender, errorExtensions, type Attempt, type Deliverable, type Send, type Target } from './attempt';
-import { fromHttp, withAttributes, type BrokerEvent } from './cloudevent';
-import { backoffMs, mergeDelivery, type Delivery, type Destination, type TriggerSpec, type Wiring } from './manifests';
+import { createSender, type Attempt, type Send } from './attempt';
+import { fromHttp, type BrokerEvent } from './cloudevent';
+import { deadLetter, type DeadLetterIo } from './dead-letter';
+import { buildLanes, type Lane, type Queued, type Resolve } from './lanes';
+import { backoffMs, type Wiring } from './manifests';
 import type { Journal } from './journal';
 import { metricsText, type BrokerCounters, type TriggerCounters } from './metrics';
 import type { SinkStore } from './sinks';
-
-export type Resolve = (dest: Destination) => Target;
 
 export interface DispatcherOptions {
   readonly resolve: Resolve;
@@ -25,58 +25,25 @@ export interface DispatcherOptions {
   readonly journal?: Journal;
 }
 
-interface Queued {
-  readonly seq: number;
-  readonly event: BrokerEvent;
-}
-
-interface Lane {
-  readonly trigger: TriggerSpec;
-  readonly delivery: Delivery;
-  readonly subscriber: Deliverable;
-  readonly deadLetter: Deliverable | undefined;
-  readonly queue: Queued[];
-  active: number;
-  readonly counters: TriggerCounters;
-}
-
 export type IngestResult = 'accepted' | 'unknown-broker' | 'full';
 
 export class Dispatcher {
-  private readonly lanes = new Map<string, Lane[]>();
+  private readonly lanes: Map<string, Lane[]>;
   private pending = 0;
-  private readonly brokerCounters = new Map<string, BrokerCounters>();
+  private readonly brokerCounters: Map<string, BrokerCounters>;
   private readonly idleWaiters: (() => void)[] = [];
   private readonly sleep: (ms: number) => Promise<void>;
   private stopped = false;
   private readonly send: Send;
+  private readonly deadLetterIo: DeadLetterIo;
 
   constructor(wiring: Wiring, private readonly opts: DispatcherOptions) {
     this.sleep = opts.sleep ?? ((ms) => new Promise((r) => setTimeout(r, ms)));
     this.send = createSender(opts.sinks);
-    for (const b of wiring.brokers) {
-      this.lanes.set(`${b.namespace}/${b.name}`, []);
-      this.brokerCounters.set(`${b.namespace}/${b.name}`, { accepted: 0, rejected: 0, full: 0 });
-    }
-    for (const t of wiring.triggers) {
-      const broker = wiring.brokers.find((b) => b.name === t.broker && b.namespace === t.namespace)!;
-      const delivery = mergeDelivery(broker.delivery, t.delivery);
-      const subscriber = opts.resolve(t.subscriber);
-      const deadLetter = delivery.deadLetterSink ? opts.resolve(delivery.deadLetterSink) : undefined;
-      if ('disabled' in subscriber || (deadLetter !== undefined && 'disabled' in deadLetter)) {
-        opts.log({ msg: 'trigger disabled: its destination is not running here', trigger: `${t.namespace}/${t.name}` });
-        continue;
-      }
-      this.lanes.get(`${t.namespace}/${t.broker}`)!.push({
-        trigger: t,
-        delivery,
-        subscriber,
-        deadLetter,
-        queue: [],
-        active: 0,
-        counters: { accepted: 0, delivered: 0, retried: 0, deadLettered: 0, dropped: 0 },
-      });
-    }
+    const built = buildLanes(wiring, opts.resolve, opts.log);
+    this.lanes = built.lanes;
+    this.brokerCounters = built.brokerCounters;
+    this.deadLetterIo = { send: this.send, sleep: this.sleep, log: opts.log };
   }
 
   hasBroker(namespace: string, name: string): boolean {
@@ -178,7 +145,7 @@ export class Dispatcher {
       if (last.final === true || (last.status !== 0 && !isRetryableStatus(last.status))) break;
     }
     if (this.stopped) return false;
-    await this.deadLetter(lane, event, last);
+    await deadLetter(lane, event, last, this.deadLetterIo);
     return true;
   }
 
@@ -196,27 +163,6 @@ export class Dispatcher {
     }
     const result = this.ingest(lane.trigger.namespace, lane.trigger.broker, reply);
     return result === 'accepted' ? undefined : { ...res, ok: false, status: 503, error: 'broker full: reply not accepted' };
-  }
-
-  private async deadLetter(lane: Lane, event: BrokerEvent, last: Attempt): Promise<void> {
-    const dest = lane.deadLetter;
-    const { trigger } = lane;
-    if (!dest) {
-      lane.counters.dropped++;
-      this.opts.log({ msg: 'delivery failed and no dead-letter sink: event dropped', trigger: `${trigger.namespace}/${trigger.name}`, status: last.status, id: event.attributes['id'] });
-      return;
-    }
-    const dead = withAttributes(event, errorExtensions(lane.subscriber, last));
-    for (let attempt = 0; attempt <= 3; attempt++) {
-      if (attempt > 0) await this.sleep(backoffMs(lane.delivery, attempt));
-      const res = await this.send(dest, dead, lane.delivery.timeoutMs);
-      if (res.ok) {
-        lane.counters.deadLettered++;
-        return;
-      }
-    }
-    lane.counters.dropped++;
-    this.opts.log({ msg: 'dead-letter sink failed: event dropped', trigger: `${trigger.namespace}/${trigger.name}`, id: event.attributes['id'] });
   }
 
   /** Prometheus text: per broker and per Trigger counters, and the queue depth. */

@@ -9,13 +9,15 @@ import type { Registry } from '@kiot/core';
 import { AckQueue } from './acks';
 import { Forwards, refusal, type ForwardDeps } from './forwards';
 import { Inbox } from './inbox';
+import { KeepAlive } from './keepalive';
 import { TopicAliases } from './aliases';
 import { negotiate, type ConnectDeps } from './connect';
+import { control } from './control';
 import { Framer } from './framing';
 import { Outbox } from './outbox';
 import { buildEvent, publishProps, publishViolation, REASON, type Identity } from './publish';
 import { identityUnder } from './revocation';
-import { DISCONNECT_WITH_WILL, sendWill, willEvent, type Will } from './will';
+import { publishWill, type Will } from './will';
 
 /** A TCP or TLS socket, or a WebSocket stream: what a session reads from and writes to. */
 export type Connection = Duplex;
@@ -60,8 +62,7 @@ export class Session {
   });
   private readonly forwards: Forwards;
   private readonly inbox: Inbox;
-  private lastSeen = Date.now();
-  private keepAliveTimer: NodeJS.Timeout | undefined;
+  private readonly keepAlive = new KeepAlive();
   private readonly connectTimer: NodeJS.Timeout;
 
   /** `peer`: the client's address (the failure limit's key). */
@@ -77,7 +78,7 @@ export class Session {
       hasRoom: () => !this.full,
       closing: () => this.closing,
       // The client's packets, PINGREQ too, waited unread: its silence is counted from now.
-      released: () => { this.lastSeen = Date.now(); },
+      released: () => this.keepAlive.seen(),
       failed: () => this.destroy('internal error'),
     });
     this.forwards = new Forwards(deps, {
@@ -126,7 +127,7 @@ export class Session {
   }
 
   private onData(chunk: Buffer): void {
-    this.lastSeen = Date.now();
+    this.keepAlive.seen();
     for (const frame of this.framer.push(chunk)) {
       if (frame.kind === 'too-large') return this.fail(REASON.packetTooLarge, `packet of ${frame.length} bytes is above ${this.deps.config.maxPacketBytes}`);
       if (frame.kind === 'malformed') return this.fail(REASON.malformed, frame.reason);
@@ -154,34 +155,16 @@ export class Session {
 
   private async onPacket(p: Packet): Promise<void> {
     if (this.closing) return;
-    switch (p.cmd) {
-      case 'connect':
-        return this.onConnect(p);
-      case 'publish':
-        return this.onPublish(p);
-      case 'pingreq':
-        return this.out.send({ cmd: 'pingresp' });
-      case 'subscribe':
-        this.deps.metrics.inc('kiot_mqtt_subscribes_refused_total');
-        return this.out.send(this.isV5
-          ? { cmd: 'suback', messageId: p.messageId, granted: p.subscriptions.map(() => REASON.notAuthorized), ...this.out.problem('kiot is an ingest endpoint: no subscriptions') }
-          : { cmd: 'suback', messageId: p.messageId, granted: p.subscriptions.map(() => 0x80) });
-      case 'unsubscribe':
-        return this.out.send(this.isV5 ? { cmd: 'unsuback', messageId: p.messageId, granted: p.unsubscriptions.map(() => 0x11) } : { cmd: 'unsuback', messageId: p.messageId });
-      case 'disconnect':
-        // The CONNACK set the Session Expiry Interval to 0, so a DISCONNECT raising it is no valid DISCONNECT (MQTT 5 3.14.2.2.2): the will stays.
-        if (this.isV5 && (p.properties?.sessionExpiryInterval ?? 0) > 0) return this.fail(REASON.protocolError, 'session expiry interval on DISCONNECT after a session expiry of 0');
-        // A normal DISCONNECT discards the will; v5 0x04 asks for it.
-        if (!(this.isV5 && p.reasonCode === DISCONNECT_WITH_WILL)) this.will = undefined;
-        return this.destroy('client disconnected');
-      case 'pubrel':
-      case 'pubrec':
-      case 'pubcomp':
-      case 'auth':
-        return this.fail(REASON.protocolError, `${p.cmd} is not used by this endpoint`);
-      default:
-        return this.fail(REASON.protocolError, `unexpected ${p.cmd}`);
+    if (p.cmd === 'connect') return this.onConnect(p);
+    if (p.cmd === 'publish') return this.onPublish(p);
+    const c = control(p, this.out);
+    if (c.kind === 'violation') return this.fail(c.reason, c.message);
+    if (c.kind === 'disconnected') {
+      if (!c.keepWill) this.will = undefined;
+      return this.destroy('client disconnected');
     }
+    if (p.cmd === 'subscribe') this.deps.metrics.inc('kiot_mqtt_subscribes_refused_total');
+    return this.out.send(c.packet);
   }
 
   private async onConnect(p: IConnectPacket): Promise<void> {
@@ -203,13 +186,7 @@ export class Session {
     this.connected = true;
     this.deps.claim(this.clientId, this);
     this.deps.metrics.inc('kiot_mqtt_connects_total', { result: 'accepted' });
-    const keepAlive = outcome.keepAlive;
-    if (keepAlive > 0) {
-      // MQTT: close after 1.5 × keep-alive without a packet.
-      this.keepAliveTimer = setInterval(() => {
-        if (!this.inbox.held && Date.now() - this.lastSeen > keepAlive * 1500) this.disconnect(REASON.keepAliveTimeout, 'keep alive timeout');
-      }, Math.max(250, keepAlive * 250));
-    }
+    this.keepAlive.start(outcome.keepAlive, () => this.inbox.held, () => this.disconnect(REASON.keepAliveTimeout, 'keep alive timeout'));
     this.out.send(outcome.connack);
     // From the CONNACK on: it carries what the session needs, so it goes whole.
     this.out.clientMaxPacket = outcome.clientMaxPacket;
@@ -271,7 +248,7 @@ export class Session {
   private cleanup(): void {
     this.closing = true;
     clearTimeout(this.connectTimer);
-    if (this.keepAliveTimer) clearInterval(this.keepAliveTimer);
+    this.keepAlive.stop();
     if (this.connected) {
       this.deps.release(this.clientId, this);
       this.publishWill();
@@ -281,11 +258,6 @@ export class Session {
   private publishWill(): void {
     const will = this.will;
     this.will = undefined;
-    if (will === undefined || this.identity === undefined) return;
-    const m = this.deps.metrics;
-    const built = willEvent(will, this.identity, this.deps.now());
-    // willOf built it at CONNECT from the same identity, topic and payload: only its time and id are new.
-    if (!built.ok) return;
-    void sendWill(this.deps.send, built.event).then((taken) => m.inc('kiot_mqtt_wills_total', { result: taken ? 'forwarded' : 'failed' }));
+    if (will !== undefined && this.identity !== undefined) publishWill(will, this.identity, this.deps);
   }
 }

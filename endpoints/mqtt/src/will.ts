@@ -9,7 +9,7 @@
  * No client is left to send a will again, so kiot does while the sink fails, a few times.
  */
 import type { IConnectPacket } from 'mqtt-packet';
-import type { BinaryEvent, SendEvent } from '@kiot/core';
+import type { BinaryEvent, Metrics, SendEvent } from '@kiot/core';
 import { buildEvent, publishProps, REASON, type Built, type Identity, type PublishProps } from './publish';
 
 export interface Will {
@@ -54,4 +54,18 @@ export async function sendWill(send: SendEvent, event: BinaryEvent, delays: read
     // Unref'd: a will waiting for its next attempt does not hold a stopping endpoint.
     await new Promise<void>((resolve) => void setTimeout(resolve, delays[attempt]).unref());
   }
+}
+
+export interface WillDeps {
+  readonly send: SendEvent;
+  readonly now: () => Date;
+  readonly metrics: Metrics;
+}
+
+/** The connection ended without a normal DISCONNECT: the will goes out, stamped now, and is counted once it was taken or given up. */
+export function publishWill(will: Will, who: Identity, deps: WillDeps): void {
+  const built = willEvent(will, who, deps.now());
+  // willOf built it at CONNECT from the same identity, topic and payload: only its time and id are new.
+  if (!built.ok) return;
+  void sendWill(deps.send, built.event).then((taken) => deps.metrics.inc('kiot_mqtt_wills_total', { result: taken ? 'forwarded' : 'failed' }));
 }

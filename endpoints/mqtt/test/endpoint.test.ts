@@ -109,6 +109,15 @@ for (const protocolVersion of [4, 5] as const) {
       assert.equal(ctx.h.sink.received.length, 1, 'the connection carries on');
     });
 
+    it('answers UNSUBSCRIBE (v5 0x11, no subscription existed) and carries on', async () => {
+      const c = await client(ctx.h, { ...DEVICE, protocolVersion });
+      const unsuback = new Promise<unknown>((resolve) => c.once('packetreceive', (p) => resolve(p.cmd === 'unsuback' ? ((p as mqttPacket.IUnsubackPacket).granted ?? 'no codes') : p.cmd)));
+      c.unsubscribe('temperature', () => undefined);
+      assert.deepEqual(await unsuback, protocolVersion === 5 ? [0x11] : 'no codes');
+      await c.publishAsync('temperature', '1', { qos: 1 });
+      assert.equal(ctx.h.sink.received.length, 1, 'the connection carries on');
+    });
+
     it('loses nothing through a sink outage: failures are not acked, and the client redelivers', losesNothing(ctx, protocolVersion));
 
     it('gives the newest connection a client id; the older one is disconnected', async () => {
