@@ -26,28 +26,39 @@ export interface ForwardHooks {
 /** A v5 PUBACK for a forward that failed: 0x97 when the sink said it had too much (429), else 0x80; the reason string says what it said. */
 export const refusal = (failure: KiotError): Refusal => ({ reason: failure instanceof SinkUnavailable && failure.sinkStatus === 429 ? REASON.quotaExceeded : REASON.unspecified, message: failure.message });
 
+/** A counter per QoS (0 and 1, all a PUBLISH forwarded here has), its series keyed once. */
+export type PerQos = readonly [(by?: number) => void, (by?: number) => void];
+export const perQos = (metrics: Metrics, name: string): PerQos => [metrics.counter(name, { qos: '0' }), metrics.counter(name, { qos: '1' })];
+
 export class Forwards {
   /** Forwards of this connection not yet settled. */
   inflight = 0;
+  private readonly forwarded: PerQos;
+  private readonly failures: PerQos;
+  private readonly held: PerQos;
 
-  constructor(private readonly deps: ForwardDeps, private readonly hooks: ForwardHooks) {}
+  constructor(private readonly deps: ForwardDeps, private readonly hooks: ForwardHooks) {
+    this.forwarded = perQos(deps.metrics, 'kiot_mqtt_forwarded_total');
+    this.failures = perQos(deps.metrics, 'kiot_mqtt_forward_failures_total');
+    this.held = perQos(deps.metrics, 'kiot_mqtt_forwards_held_total');
+  }
 
   /** Hands the event to the sink (`bytes`: its payload), counted under `qos`; resolves with the failure, if any. */
-  forward(event: BinaryEvent, bytes: number, qos: string): Promise<KiotError | undefined> {
+  forward(event: BinaryEvent, bytes: number, qos: 0 | 1): Promise<KiotError | undefined> {
     const held = this.deps.pause.held();
     if (held === undefined) return this.track(this.deps.send(event), bytes, qos);
-    this.deps.metrics.inc('kiot_mqtt_forwards_held_total', { qos });
+    this.held[qos]();
     this.counted(held, qos);
     return Promise.resolve(held);
   }
 
-  private counted(failure: KiotError | undefined, qos: string): KiotError | undefined {
-    this.deps.metrics.inc(failure === undefined ? 'kiot_mqtt_forwarded_total' : 'kiot_mqtt_forward_failures_total', { qos });
+  private counted(failure: KiotError | undefined, qos: 0 | 1): KiotError | undefined {
+    (failure === undefined ? this.forwarded : this.failures)[qos]();
     return failure;
   }
 
   /** Counted in the handlers the forward has anyway: no further promise per publish. */
-  private track(sent: Promise<void>, bytes: number, qos: string): Promise<KiotError | undefined> {
+  private track(sent: Promise<void>, bytes: number, qos: 0 | 1): Promise<KiotError | undefined> {
     this.inflight++;
     this.deps.budget.take(bytes);
     this.hooks.started();

@@ -24,6 +24,19 @@ export class Outbox {
     return this.problemInformation ? { properties: { reasonString: message } } : {};
   }
 
+  /**
+   * A PUBACK that accepts: four bytes, the same in both versions (MQTT 5 3.4.2.1 leaves out a Success
+   * reason code without properties), made here rather than by the generator, as one goes out per publish.
+   */
+  accepted(messageId: number): void {
+    if (this.socket.destroyed) return;
+    const bytes = Buffer.allocUnsafe(4);
+    bytes[0] = 0x40;
+    bytes[1] = 2;
+    bytes.writeUInt16BE(messageId, 2);
+    this.write(bytes);
+  }
+
   send(packet: Record<string, unknown>): void {
     if (this.socket.destroyed) return;
     let bytes = mqtt.generate(packet as unknown as Packet, { protocolVersion: this.version });
@@ -34,6 +47,10 @@ export class Outbox {
       bytes = mqtt.generate({ ...packet, properties: kept } as unknown as Packet, { protocolVersion: this.version });
       if (bytes.length > this.clientMaxPacket) return;
     }
+    this.write(bytes);
+  }
+
+  private write(bytes: Buffer): void {
     // Packets written in one turn of the event loop leave in one system call (a write per PUBACK was a quarter of the CPU).
     if (!this.corked) {
       this.corked = true;

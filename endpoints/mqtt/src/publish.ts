@@ -4,7 +4,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { IPublishPacket } from 'mqtt-packet';
-import { EVENT_TYPES, InvalidAttributes, mayPublishFor, newEvent, partitionKeyFor, sniffedJson, sourceFor, type AttributeValue, type BinaryEvent, type DeviceEntry } from '@kiot/core';
+import { EVENT_TYPES, InvalidAttributes, isoString, mayPublishFor, newEvent, partitionKeyFor, sniffedJson, sourceFor, type AttributeValue, type BinaryEvent, type DeviceEntry } from '@kiot/core';
 
 export const REASON = {
   success: 0x00,
@@ -48,9 +48,11 @@ export interface PublishProps {
 const CHANNEL = /^[A-Za-z0-9][-A-Za-z0-9_.]{0,127}$/;
 const DEVICE = /^[-A-Za-z0-9_.:@]{1,128}$/;
 
+const NO_PROPS: PublishProps = Object.freeze({});
+
 /** The v5 properties of a PUBLISH (or a will) that become attributes; absent ones stay absent. */
 export function publishProps(p: PublishProps | undefined): PublishProps {
-  if (p === undefined) return {};
+  if (p === undefined) return NO_PROPS;
   return {
     ...(p.contentType !== undefined ? { contentType: p.contentType } : {}),
     ...(p.payloadFormatIndicator !== undefined ? { payloadFormatIndicator: p.payloadFormatIndicator } : {}),
@@ -59,9 +61,11 @@ export function publishProps(p: PublishProps | undefined): PublishProps {
   };
 }
 
+export const QOS_2 = { reason: REASON.qosNotSupported, message: 'QoS 2 is not supported (Maximum QoS 1)' } as const;
+
 /** What makes a PUBLISH a protocol violation here, before its topic is read: the reason code for the DISCONNECT, or undefined. */
 export function publishViolation(p: IPublishPacket): { readonly reason: number; readonly message: string } | undefined {
-  if (p.qos === 2) return { reason: REASON.qosNotSupported, message: 'QoS 2 is not supported (Maximum QoS 1)' };
+  if (p.qos === 2) return QOS_2;
   if (p.retain) return { reason: REASON.retainNotSupported, message: 'retain is not supported' };
   if (p.qos === 1 && !p.messageId) return { reason: REASON.protocolError, message: 'a QoS 1 PUBLISH needs a non-zero packet identifier' };
   // Subscription Identifiers travel from server to client only (MQTT 5 3.3.4).
@@ -77,8 +81,19 @@ function sniff(payload: Buffer, utf8: boolean): string {
   return sniffedJson(payload) !== undefined ? 'application/json' : 'text/plain; charset=utf-8';
 }
 
-/** `marks`: kiot's own extensions for this event (a will's `kiotwill`), set before the user properties. */
-export function buildEvent(who: Identity, topic: string, payload: Buffer, props: PublishProps, now: Date, marks: Readonly<Record<string, AttributeValue>> = {}): Built {
+/** Where a topic puts a connection's publishes: its channel and device, and the gateway that sent it for that device. */
+export interface Route {
+  readonly subject: string;
+  readonly device: string;
+  readonly sender: string | undefined;
+  readonly source: string;
+  readonly partitionkey: string;
+}
+
+export type Routed = { readonly ok: true; readonly route: Route } | { readonly ok: false; readonly reason: number; readonly message: string };
+
+/** The route of a topic for an identity: CHANNEL, or CHANNEL/DEVICE for a gateway that may publish for DEVICE. */
+export function routeOf(who: Identity, topic: string): Routed {
   const parts = topic.split('/');
   if (parts.length > 2 || !CHANNEL.test(parts[0] ?? '')) return { ok: false, reason: REASON.topicNameInvalid, message: 'topic is CHANNEL or CHANNEL/DEVICE' };
   let device = who.device;
@@ -89,27 +104,64 @@ export function buildEvent(who: Identity, topic: string, payload: Buffer, props:
     device = parts[1]!;
     sender = who.device;
   }
+  return { ok: true, route: { subject: parts[0]!, device, sender, source: sourceFor(who.application, device), partitionkey: partitionKeyFor(who.application, device) } };
+}
+
+/** Topics a connection remembers the route of; past it, the oldest is forgotten (a gateway may publish for many devices). */
+const ROUTES_KEPT = 64;
+
+/**
+ * A connection's routes, worked out once per topic: a device publishes to the same few topics again and
+ * again, and a route's checks and strings were a tenth of a publish's own work. Forgotten when the
+ * identity changes (a reloaded registry may take a gateway's devices away).
+ */
+export class Routes {
+  private who: Identity | undefined;
+  private readonly known = new Map<string, Routed>();
+
+  of(who: Identity, topic: string): Routed {
+    if (who !== this.who) {
+      this.who = who;
+      this.known.clear();
+    }
+    let routed = this.known.get(topic);
+    if (routed === undefined) {
+      routed = routeOf(who, topic);
+      if (this.known.size >= ROUTES_KEPT) this.known.delete(this.known.keys().next().value!);
+      this.known.set(topic, routed);
+    }
+    return routed;
+  }
+}
+
+/** `marks`: kiot's own extensions for this event (a will's `kiotwill`), set before the user properties. */
+export function buildEvent(who: Identity, topic: string, payload: Buffer, props: PublishProps, now: Date, marks: Readonly<Record<string, AttributeValue>> = {}, routes?: Routes): Built {
+  const routed = routes === undefined ? routeOf(who, topic) : routes.of(who, topic);
+  if (!routed.ok) return routed;
+  const route = routed.route;
   const utf8 = isUtf8(payload);
   if (props.payloadFormatIndicator === true && !utf8) return { ok: false, reason: REASON.payloadFormatInvalid, message: 'payload format indicator says UTF-8, the payload is not' };
   const attrs: Record<string, AttributeValue | undefined> = {
     type: EVENT_TYPES.raw,
-    source: sourceFor(who.application, device),
-    subject: parts[0],
-    time: now.toISOString(),
+    source: route.source,
+    subject: route.subject,
+    time: isoString(now),
     // An empty payload is an event without data: no content type unless the client declared one.
     datacontenttype: props.contentType ?? (payload.length > 0 ? sniff(payload, utf8) : undefined),
     application: who.application,
-    device,
-    partitionkey: partitionKeyFor(who.application, device),
+    device: route.device,
+    partitionkey: route.partitionkey,
     kiotdialect: 'mqtt',
-    ...marks,
   };
-  if (sender !== undefined) attrs['sender'] = sender;
+  for (const name in marks) attrs[name] = marks[name];
+  if (route.sender !== undefined) attrs['sender'] = route.sender;
   if (props.messageExpiryInterval !== undefined) attrs['expiresat'] = new Date(now.getTime() + props.messageExpiryInterval * 1000).toISOString();
-  for (const [name, value] of Object.entries(props.userProperties ?? {})) {
-    // User properties become extensions `mqtt<name>` (lowercase letters and digits only, first value).
-    const ext = `mqtt${name.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 40);
-    if (ext !== 'mqtt' && attrs[ext] === undefined) attrs[ext] = Array.isArray(value) ? String(value[0]) : String(value);
+  if (props.userProperties !== undefined) {
+    for (const [name, value] of Object.entries(props.userProperties)) {
+      // User properties become extensions `mqtt<name>` (lowercase letters and digits only, first value).
+      const ext = `mqtt${name.toLowerCase().replace(/[^a-z0-9]/g, '')}`.slice(0, 40);
+      if (ext !== 'mqtt' && attrs[ext] === undefined) attrs[ext] = Array.isArray(value) ? String(value[0]) : String(value);
+    }
   }
   try {
     return { ok: true, event: newEvent(attrs, payload) };

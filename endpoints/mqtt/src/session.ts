@@ -7,7 +7,7 @@ import type { Duplex } from 'node:stream';
 import mqtt, { type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
 import type { Registry } from '@kiot/core';
 import { AckQueue } from './acks';
-import { Forwards, refusal, type ForwardDeps } from './forwards';
+import { Forwards, perQos, refusal, type ForwardDeps, type PerQos } from './forwards';
 import { Inbox } from './inbox';
 import { KeepAlive } from './keepalive';
 import { TopicAliases } from './aliases';
@@ -15,7 +15,7 @@ import { negotiate, type ConnectDeps } from './connect';
 import { control } from './control';
 import { Framer } from './framing';
 import { Outbox } from './outbox';
-import { buildEvent, publishProps, publishViolation, REASON, type Identity } from './publish';
+import { buildEvent, publishProps, publishViolation, QOS_2, REASON, Routes, type Identity } from './publish';
 import { identityUnder } from './revocation';
 import { publishWill, type Will } from './will';
 
@@ -48,9 +48,13 @@ export class Session {
   private readonly aliases: TopicAliases;
   private readonly acks = new AckQueue({
     puback: (messageId, outcome) => {
-      const reason = outcome === 0 ? 0 : outcome.reason;
-      this.deps.metrics.inc('kiot_mqtt_pubacks_total', { reason: `0x${reason.toString(16)}` });
-      this.out.send(this.isV5 ? { cmd: 'puback', messageId, reasonCode: reason, ...(outcome !== 0 ? this.out.problem(outcome.message) : {}) } : { cmd: 'puback', messageId });
+      if (outcome === 0) {
+        this.accepted();
+        this.out.accepted(messageId);
+      } else {
+        this.deps.metrics.inc('kiot_mqtt_pubacks_total', { reason: `0x${outcome.reason.toString(16)}` });
+        this.out.send(this.isV5 ? { cmd: 'puback', messageId, reasonCode: outcome.reason, ...this.out.problem(outcome.message) } : { cmd: 'puback', messageId });
+      }
       // A 3.1.1 session may have been waiting for this PUBACK to read on (see full).
       if (this.inbox.held) void this.inbox.drain();
     },
@@ -61,6 +65,9 @@ export class Session {
     closing: () => this.closing,
   });
   private readonly forwards: Forwards;
+  private readonly routes = new Routes();
+  private readonly publishes: PerQos;
+  private readonly accepted: () => void;
   private readonly inbox: Inbox;
   private readonly keepAlive = new KeepAlive();
   private readonly connectTimer: NodeJS.Timeout;
@@ -70,6 +77,8 @@ export class Session {
     this.framer = new Framer(deps.config.maxPacketBytes);
     this.out = new Outbox(socket);
     this.aliases = new TopicAliases(deps.config.topicAliasMaximum);
+    this.publishes = perQos(deps.metrics, 'kiot_mqtt_publishes_total');
+    this.accepted = deps.metrics.counter('kiot_mqtt_pubacks_total', { reason: '0x0' });
     this.connectTimer = setTimeout(() => this.destroy('no CONNECT in time'), deps.config.connectTimeoutMs);
     this.inbox = new Inbox({
       socket,
@@ -198,21 +207,25 @@ export class Session {
   private async onPublish(p: IPublishPacket): Promise<void> {
     if (!this.connected || !this.identity) return this.fail(REASON.protocolError, 'PUBLISH before CONNECT');
     const m = this.deps.metrics;
-    m.inc('kiot_mqtt_publishes_total', { qos: String(p.qos) });
     const violation = publishViolation(p);
-    if (violation !== undefined) return this.fail(violation.reason, violation.message);
+    if (violation !== undefined || p.qos === 2) {
+      m.inc('kiot_mqtt_publishes_total', { qos: String(p.qos) });
+      const { reason, message } = violation ?? QOS_2;
+      return this.fail(reason, message);
+    }
+    this.publishes[p.qos]();
     const resolved = this.isV5 ? this.aliases.resolve(p.topic, p.properties?.topicAlias) : { topic: p.topic };
     if ('reason' in resolved) return this.fail(resolved.reason, resolved.message);
     if (this.isV5 && p.qos === 1 && this.acks.length >= this.deps.config.receiveMaximum) return this.fail(REASON.receiveMaximumExceeded, 'receive maximum exceeded');
     const payload = Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload);
-    const built = buildEvent(this.identity, resolved.topic, payload, publishProps(p.properties), this.deps.now());
+    const built = buildEvent(this.identity, resolved.topic, payload, publishProps(p.properties), this.deps.now(), undefined, this.routes);
     if (!built.ok) {
       m.inc('kiot_mqtt_publishes_refused_total', { reason: `0x${built.reason.toString(16)}` });
       if (p.qos === 0) return undefined;
       if (!this.isV5) return this.destroy(built.message);
       return this.acks.push(p.messageId!, Promise.resolve({ reason: built.reason, message: built.message }));
     }
-    const forwarded = this.forwards.forward(built.event, payload.length, String(p.qos));
+    const forwarded = this.forwards.forward(built.event, payload.length, p.qos);
     if (p.qos === 0) return undefined;
     // v5: a failure reason; v3.1.1 has none, so the connection closes without PUBACK and the client resends.
     return this.acks.push(p.messageId!, forwarded.then((failure) => (failure === undefined ? REASON.success : this.isV5 ? refusal(failure) : 'close')));

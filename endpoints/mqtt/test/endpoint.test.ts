@@ -205,11 +205,15 @@ describe('mqtt endpoint, MQTT 5.0 specifics', function () {
     await assert.rejects(c.publishAsync('temperature', Buffer.from([0xff, 0xfe]), { qos: 1, properties: { payloadFormatIndicator: true } }), (e: { code?: number }) => e.code === 0x99);
   });
 
-  it('answers a Content Type that is no media type with PUBACK 0x99, and forwards nothing', async () => {
+  it('answers a Content Type that is no media type, or that no HTTP header can carry, with PUBACK 0x99, and forwards nothing', async () => {
     const c = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
     const before = ctx.h.sink.received.length;
-    await assert.rejects(c.publishAsync('temperature', '{"t":1}', { qos: 1, properties: { contentType: 'not a media type' } }), (e: { code?: number }) => e.code === 0x99);
+    for (const contentType of ['not a media type', 'application/json\r\nx-evil: 1', 'text/plain; name=\u20ac'])
+      await assert.rejects(c.publishAsync('temperature', '{"t":1}', { qos: 1, properties: { contentType } }), (e: { code?: number }) => e.code === 0x99, JSON.stringify(contentType));
     assert.equal(ctx.h.sink.received.length, before);
+    // The connection carries on.
+    await c.publishAsync('temperature', '{"t":1}', { qos: 1, properties: { contentType: 'application/json; charset=utf-8' } });
+    assert.equal(ctx.h.sink.received.at(-1)!.headers['content-type'], 'application/json; charset=utf-8');
   });
 
   it('leaves out reason strings a client asked not to get (Request Problem Information 0), or that its Maximum Packet Size cannot hold', async () => {

@@ -1,7 +1,10 @@
 /** The PUBLISH rules as a unit: what makes one a protocol violation, with the reason its DISCONNECT carries. */
 import { strict as assert } from 'node:assert';
 import type { IPublishPacket } from 'mqtt-packet';
-import { buildEvent, publishViolation } from '../src/publish';
+import mqtt from 'mqtt-packet';
+import { Outbox } from '../src/outbox';
+import { buildEvent, publishViolation, routeOf, Routes, type Identity } from '../src/publish';
+import { PassThrough } from 'node:stream';
 
 const publish = (over: Partial<IPublishPacket>): IPublishPacket => ({ cmd: 'publish', topic: 'temperature', payload: Buffer.from('1'), qos: 1, messageId: 1, retain: false, dup: false, ...over });
 
@@ -38,4 +41,56 @@ describe('mqtt PUBLISH payloads without a content type (sniffed)', () => {
     ['text after a byte order mark', Buffer.from('\ufeffON', 'utf8'), 'text/plain; charset=utf-8'],
   ];
   for (const [name, payload, type] of cases) it(`${name}: ${type}`, () => assert.equal(sniffed(payload), type));
+});
+
+describe('mqtt topic routes', () => {
+  const device: Identity = { application: 'demo', device: 'd1', entry: { enabled: true, gatewayFor: [] } };
+  const gateway: Identity = { application: 'demo', device: 'gw', entry: { enabled: true, gatewayFor: ['s1'] } };
+  const cases: [string, Identity, string, string][] = [
+    ['a channel', device, 'temperature', 'temperature d1 - kiot://demo/d1 demo/d1'],
+    ['a channel and the device itself', device, 'temperature/d1', 'temperature d1 - kiot://demo/d1 demo/d1'],
+    ['a gateway for a device it may publish for', gateway, 'temperature/s1', 'temperature s1 gw kiot://demo/s1 demo/s1'],
+    ['a device for another', device, 'temperature/s1', '0x87'],
+    ['a gateway for a device it may not publish for', gateway, 'temperature/s2', '0x87'],
+    ['three levels', device, 'a/b/c', '0x90'],
+    ['an invalid channel', device, '-x', '0x90'],
+    ['an invalid device', gateway, 'temperature/a b', '0x90'],
+  ];
+  const shown = (r: ReturnType<typeof routeOf>): string => (r.ok ? `${r.route.subject} ${r.route.device} ${r.route.sender ?? '-'} ${r.route.source} ${r.route.partitionkey}` : `0x${r.reason.toString(16)}`);
+  for (const [name, who, topic, expected] of cases) it(`${name}: ${expected}`, () => assert.equal(shown(routeOf(who, topic)), expected));
+
+  it('remembers routes per identity: a changed identity (a reloaded registry) works them out again', () => {
+    const routes = new Routes();
+    assert.equal(shown(routes.of(gateway, 'temperature/s1')), 'temperature s1 gw kiot://demo/s1 demo/s1');
+    const reloaded = { ...gateway, entry: { enabled: true, gatewayFor: ['s2'] } };
+    assert.equal(shown(routes.of(reloaded, 'temperature/s1')), '0x87');
+    assert.equal(shown(routes.of(reloaded, 'temperature/s2')), 'temperature s2 gw kiot://demo/s2 demo/s2');
+  });
+
+  it('keeps at most 64 topics, forgetting the oldest, and answers each as routeOf does', () => {
+    const routes = new Routes();
+    const who = { ...gateway, entry: { enabled: true, gatewayFor: ['*'] } };
+    for (let round = 0; round < 2; round++)
+      for (let i = 0; i < 200; i++) assert.equal(shown(routes.of(who, `t/s${i}`)), shown(routeOf(who, `t/s${i}`)));
+    assert.equal((routes as unknown as { known: Map<string, unknown> }).known.size, 64);
+  });
+});
+
+describe('mqtt PUBACK that accepts', () => {
+  for (const version of [4, 5]) {
+    it(`is the PUBACK the generator writes and the parser reads, in ${version === 5 ? 'MQTT 5' : 'MQTT 3.1.1'}`, async () => {
+      const socket = new PassThrough();
+      const out = new Outbox(socket);
+      out.version = version;
+      for (const id of [1, 258, 65535]) out.accepted(id);
+      await new Promise((r) => setImmediate(r));
+      const bytes = socket.read() as Buffer;
+      const parser = mqtt.parser({ protocolVersion: version });
+      const got: mqtt.Packet[] = [];
+      parser.on('packet', (p) => got.push(p));
+      parser.parse(bytes);
+      assert.deepEqual(got.map((p) => [p.cmd, p.messageId, (p as mqtt.IPubackPacket).reasonCode ?? 0]), [['puback', 1, 0], ['puback', 258, 0], ['puback', 65535, 0]]);
+      if (version === 4) assert.deepEqual(bytes, Buffer.concat([1, 258, 65535].map((id) => mqtt.generate({ cmd: 'puback', messageId: id }, { protocolVersion: 4 }))));
+    });
+  }
 });

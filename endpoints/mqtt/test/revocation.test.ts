@@ -49,6 +49,8 @@ describe('mqtt endpoint: a registry reload reaches open connections', function (
       const v5 = await client(ctx.h, { ...DEVICE, protocolVersion: 5, clientId: 'rev-v5', will: { topic: 'status', payload: Buffer.from('{"online":false}'), qos: 1, retain: false } });
       const v3 = await client(ctx.h, { ...DEVICE, protocolVersion: 4, clientId: 'rev-v3' });
       const gw = await client(ctx.h, { ...GATEWAY, protocolVersion: 5, clientId: 'rev-gw' });
+      // Allowed before the reload (gatewayFor "*"): the connection has this topic's route worked out already.
+      await gw.publishAsync('temperature/device1', '{"t":0}', { qos: 1 });
       const reason = disconnectReason(v5);
       const v3Closed = new Promise<void>((resolve) => v3.once('close', () => resolve()));
       const revoked = ctx.h.endpoint.recheck(registry((d) => { demo(d).devices['device1']!.enabled = false; demo(d).devices['gateway1']!.gatewayFor = ['sensor9']; }));

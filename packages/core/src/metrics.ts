@@ -30,6 +30,12 @@ export class Metrics {
     this.counters.set(key, (this.counters.get(key) ?? 0) + by);
   }
 
+  /** One series' counter with its key made once, for counts taken on every publish; the series appears when first counted. */
+  counter(name: string, labels: Labels = {}): (by?: number) => void {
+    const key = seriesKey(name, labels);
+    return (by = 1) => void this.counters.set(key, (this.counters.get(key) ?? 0) + by);
+  }
+
   gauge(name: string, read: () => number): void {
     this.gauges.set(name, read);
   }

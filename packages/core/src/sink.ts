@@ -4,8 +4,9 @@
  * The transport is passed in (`post`): `@kiot/core/exchange` has the real one, kept out of this
  * module so functions that never deliver do not load its HTTP client.
  */
-import { binaryHeaders, type BinaryEvent } from './cloudevent-spec';
+import { binaryHeaderLines, type BinaryEvent } from './cloudevent-spec';
 import { KiotError } from './errors';
+import type { HeaderLines } from './http1/request';
 
 export type SendEvent = (event: BinaryEvent) => Promise<void>;
 
@@ -16,7 +17,7 @@ export interface SinkAnswer {
 }
 
 /** POSTs a body and resolves with the answer; rejects on network errors and timeouts. */
-export type Post = (url: URL, headers: Record<string, string>, body: string | Buffer, timeoutMs: number) => Promise<SinkAnswer>;
+export type Post = (url: URL, headers: Record<string, string> | HeaderLines, body: string | Buffer, timeoutMs: number) => Promise<SinkAnswer>;
 
 export interface SinkOptions {
   readonly url: string;
@@ -37,7 +38,7 @@ export interface Exchange {
 }
 
 /** POSTs a body and resolves with the whole answer; rejects on network errors and timeouts. */
-export type Exchanger = (url: URL, headers: Record<string, string>, body: string | Buffer | undefined, timeoutMs: number) => Promise<Exchange>;
+export type Exchanger = (url: URL, headers: Record<string, string> | HeaderLines, body: string | Buffer | undefined, timeoutMs: number) => Promise<Exchange>;
 
 /**
  * The sink did not take the event (unreachable, too slow, 5xx, 429, 404, 408): a 503 for an HTTP
@@ -76,9 +77,16 @@ export function createSink(options: SinkOptions): SendEvent {
   };
 
   return async (event) => {
+    let headers: HeaderLines;
+    try {
+      headers = binaryHeaderLines(event.attributes);
+    } catch (err) {
+      // The attributes were checked as the event was made: one HTTP cannot carry is kiot's bug, not the sink's.
+      throw new KiotError('INTERNAL', `the event cannot be sent: ${err instanceof Error ? err.message : String(err)}`);
+    }
     let answer: SinkAnswer;
     try {
-      answer = await options.post(url, binaryHeaders(event.attributes), event.data ?? '', options.timeoutMs);
+      answer = await options.post(url, headers, event.data ?? '', options.timeoutMs);
     } catch (err) {
       throw unavailable(err instanceof SinkTimeout ? `the event sink did not answer within ${options.timeoutMs} ms` : 'the event sink is unreachable', err);
     }

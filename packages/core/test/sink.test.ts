@@ -1,6 +1,6 @@
 import { strict as assert } from 'node:assert';
 import { CloudEvent, HTTP } from 'cloudevents';
-import { binaryAttributes, binaryHeaders, createSink, InvalidAttributes, KiotError, newEvent, retryAfterSeconds, SinkTimeout, SinkUnavailable } from '../src';
+import { binaryAttributes, binaryHeaderLines, binaryHeaders, createSink, InvalidAttributes, KiotError, newEvent, retryAfterSeconds, SinkTimeout, SinkUnavailable } from '../src';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createExchanger } from '../src/exchange';
@@ -23,6 +23,20 @@ describe('newEvent and binaryHeaders: events built without the SDK', () => {
     const headers = binaryHeaders(ev.attributes);
     assert.equal(headers['ce-mqttplace'], 'Z%C3%BCrich 20 %E2%82%AC%25');
     assert.equal(binaryAttributes(headers)['mqttplace'], 'Zürich 20 €%');
+  });
+
+  it('writes as header lines exactly the headers binaryHeaders makes, encoded values included', () => {
+    const ev = newEvent({ type: 't', source: '/s', subject: 'a b', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'text/plain; charset=utf-8', mqttplace: 'Zürich 20 €%', lorawanfport: 7, lorawansimulated: true }, Buffer.from('x'));
+    const lines = binaryHeaderLines(ev.attributes).text;
+    assert.equal(lines, Object.entries(binaryHeaders(ev.attributes)).map(([k, v]) => `${k}: ${v}\r\n`).join(''));
+    assert.match(lines, /^content-type: text\/plain; charset=utf-8\r$/m);
+  });
+
+  it('refuses a content type with a control character, which would split a header (binary mode carries it as Content-Type)', () => {
+    for (const ct of ['application/json\r\n;x-evil: 1', 'text/plain;\nx', 'text/plain; a=\u0000', 'text/plain; name=\u20ac'])
+      assert.throws(() => newEvent({ type: 't', source: '/s', datacontenttype: ct }, undefined), (e: unknown) => e instanceof InvalidAttributes && /datacontenttype is not valid/.test(e.message), JSON.stringify(ct));
+    for (const ct of ['application/json', 'text/plain; charset=utf-8', 'text/plain;charset=utf-8', 'application/vnd.x+json;\tq="a b"', 'text/plain; name=Z\u00fcrich'])
+      assert.equal(newEvent({ type: 't', source: '/s', datacontenttype: ct }, undefined).attributes['datacontenttype'], ct);
   });
 
   it('refuses attributes that break the spec, naming every problem', () => {
@@ -49,6 +63,14 @@ describe('createSink against a real HTTP sink', () => {
     assert.equal(got.headers['ce-partitionkey'], 'demo/device1');
     assert.equal(got.headers['content-type'], 'application/json');
     assert.equal(got.body.toString(), '{"t":1}');
+  });
+
+  it('refuses, as kiot\'s bug (500), an event whose attributes HTTP cannot carry, and sends nothing', async () => {
+    const bad = { attributes: { ...event().attributes, datacontenttype: 'application/json\r\nx-evil: 1' }, data: undefined };
+    await assert.rejects(createSink({ url: sink.url, timeoutMs: 1000, retryAfterSeconds: 2, post: createExchanger() })(bad), (err: unknown) => err instanceof KiotError && err.code === 500 && /cannot be sent/.test(err.message));
+    const badName = { attributes: { ...event().attributes, 'x y': 'v' }, data: undefined };
+    await assert.rejects(createSink({ url: sink.url, timeoutMs: 1000, retryAfterSeconds: 2, post: createExchanger() })(badName), (err: unknown) => err instanceof KiotError && err.code === 500);
+    assert.equal(sink.received.length, 0);
   });
 
   const failures: [string, (s: TestSink) => void, number][] = [

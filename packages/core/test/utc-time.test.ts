@@ -4,7 +4,7 @@
  * stood before the fast path), for canonical times and everything near them.
  */
 import { strict as assert } from 'node:assert';
-import { attributeProblems, canonicalUtc, rfc3339ByPattern as fullCheck } from '../src';
+import { attributeProblems, canonicalUtc, isoString, rfc3339ByPattern as fullCheck } from '../src';
 
 function random(seed: number): () => number {
   let s = seed >>> 0;
@@ -64,5 +64,24 @@ describe('canonical UTC times', () => {
     assert.equal(canonicalUtc(text, 9, 9 + t.length), Date.parse(t));
     assert.equal(canonicalUtc(t), Date.parse(t));
     assert.equal(canonicalUtc('2026-06-01T12:00:00+02:00'), undefined);
+  });
+});
+
+describe('isoString: toISOString remembered for the last millisecond', () => {
+  it('answers what toISOString answers, for the same millisecond asked again and for each new one', () => {
+    const r = random(7);
+    let ms = 1_700_000_000_000;
+    for (let i = 0; i < 5000; i++) {
+      // Mostly the same millisecond again or the next, as a busy endpoint asks; now and then far away, back in time too.
+      ms = i % 97 === 0 ? Math.floor(r() * 4e12) : ms + (r() < 0.7 ? 0 : 1);
+      const at = new Date(ms);
+      assert.equal(isoString(at), at.toISOString());
+    }
+  });
+
+  it('throws for an invalid date, as toISOString does, every time', () => {
+    isoString(new Date(0));
+    for (let i = 0; i < 2; i++) assert.throws(() => isoString(new Date(NaN)), RangeError);
+    assert.equal(isoString(new Date(0)), '1970-01-01T00:00:00.000Z');
   });
 });

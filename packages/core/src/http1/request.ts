@@ -15,23 +15,35 @@ const FIT_NAMES_MAX = 512;
 
 export class InvalidRequest extends Error {}
 
-export function postBytes(url: URL, headers: Readonly<Record<string, string>>, body: string | Buffer | undefined): Buffer {
+/** Header lines made fit to send by their owner ("name: value\r\n" each, every one through headerLine or as safe). */
+export class HeaderLines {
+  constructor(readonly text: string) {}
+}
+
+/** A header name refused unless it is a token the transport does not own. */
+export function fitName(name: string): void {
+  if (FIT_NAMES.has(name)) return;
+  if (!TOKEN.test(name)) throw new InvalidRequest(`not a header name: ${JSON.stringify(name)}`);
+  if (OWNED.has(name.toLowerCase())) throw new InvalidRequest(`the ${name} header is set by the transport`);
+  if (FIT_NAMES.size < FIT_NAMES_MAX) FIT_NAMES.add(name);
+}
+
+/** One header's line, its name and value checked. */
+export function headerLine(name: string, value: string): string {
+  fitName(name);
+  if (UNSAFE_VALUE.test(value)) throw new InvalidRequest(`the ${name} header's value has a character a header cannot carry`);
+  return `${name}: ${value}\r\n`;
+}
+
+export function postBytes(url: URL, headers: Readonly<Record<string, string>> | HeaderLines, body: string | Buffer | undefined): Buffer {
   const data = body === undefined ? EMPTY : typeof body === 'string' ? Buffer.from(body) : body;
   let head = `POST ${url.pathname}${url.search} HTTP/1.1\r\nhost: ${url.host}\r\n`;
-  for (const name in headers) {
-    const value = headers[name]!;
-    if (!FIT_NAMES.has(name)) {
-      if (!TOKEN.test(name)) throw new InvalidRequest(`not a header name: ${JSON.stringify(name)}`);
-      if (OWNED.has(name.toLowerCase())) throw new InvalidRequest(`the ${name} header is set by the transport`);
-      if (FIT_NAMES.size < FIT_NAMES_MAX) FIT_NAMES.add(name);
-    }
-    if (UNSAFE_VALUE.test(value)) throw new InvalidRequest(`the ${name} header's value has a character a header cannot carry`);
-    head += `${name}: ${value}\r\n`;
-  }
+  if (headers instanceof HeaderLines) head += headers.text;
+  else for (const name in headers) head += headerLine(name, headers[name]!);
   head += `content-length: ${data.length}\r\n\r\n`;
   if (data.length === 0) return Buffer.from(head, 'latin1');
   // One buffer for head and body: the connection writes many requests in one go. Every character of the head is
-  // one latin1 byte: the URL's are ASCII, and the headers' were checked above.
+  // one latin1 byte: the URL's are ASCII, and the headers' were checked.
   const out = Buffer.allocUnsafe(head.length + data.length);
   out.write(head, 0, 'latin1');
   out.set(data, head.length);
