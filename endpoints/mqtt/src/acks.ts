@@ -2,6 +2,8 @@
  * QoS 1 acknowledgements in the order the PUBLISHes came in, as MQTT requires: each PUBACK waits
  * for its own forward and for every earlier one.
  */
+import type { Metrics } from '@kiot/core';
+import type { Outbox } from './outbox';
 
 /** A v5 PUBACK's failure reason code and the reason string that says why. */
 export interface Refusal {
@@ -44,4 +46,20 @@ export class AckQueue {
       this.out.puback(head.messageId, outcome);
     }
   }
+}
+
+/**
+ * Writes a PUBACK, counted by reason code: an accepting one as its four bytes (one goes out per publish), a
+ * refusal with its v5 reason code and string (3.1.1 has none: only a refusal it cannot close on comes here).
+ */
+export function pubacks(out: Outbox, metrics: Metrics): (messageId: number, outcome: 0 | Refusal) => void {
+  const accepted = metrics.counter('kiot_mqtt_pubacks_total', { reason: '0x0' });
+  return (messageId, outcome) => {
+    if (outcome === 0) {
+      accepted();
+      return out.accepted(messageId);
+    }
+    metrics.inc('kiot_mqtt_pubacks_total', { reason: `0x${outcome.reason.toString(16)}` });
+    out.send(out.isV5 ? { cmd: 'puback', messageId, reasonCode: outcome.reason, ...out.problem(outcome.message) } : { cmd: 'puback', messageId });
+  };
 }

@@ -6,7 +6,7 @@
 import type { Duplex } from 'node:stream';
 import mqtt, { type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
 import type { Registry } from '@kiot/core';
-import { AckQueue } from './acks';
+import { AckQueue, pubacks } from './acks';
 import { Forwards, perQos, refusal, type ForwardDeps, type PerQos } from './forwards';
 import { Inbox } from './inbox';
 import { KeepAlive } from './keepalive';
@@ -48,13 +48,7 @@ export class Session {
   private readonly aliases: TopicAliases;
   private readonly acks = new AckQueue({
     puback: (messageId, outcome) => {
-      if (outcome === 0) {
-        this.accepted();
-        this.out.accepted(messageId);
-      } else {
-        this.deps.metrics.inc('kiot_mqtt_pubacks_total', { reason: `0x${outcome.reason.toString(16)}` });
-        this.out.send(this.isV5 ? { cmd: 'puback', messageId, reasonCode: outcome.reason, ...this.out.problem(outcome.message) } : { cmd: 'puback', messageId });
-      }
+      this.puback(messageId, outcome);
       // A 3.1.1 session may have been waiting for this PUBACK to read on (see full).
       if (this.inbox.held) void this.inbox.drain();
     },
@@ -67,7 +61,7 @@ export class Session {
   private readonly forwards: Forwards;
   private readonly routes = new Routes();
   private readonly publishes: PerQos;
-  private readonly accepted: () => void;
+  private readonly puback: ReturnType<typeof pubacks>;
   private readonly inbox: Inbox;
   private readonly keepAlive = new KeepAlive();
   private readonly connectTimer: NodeJS.Timeout;
@@ -78,7 +72,7 @@ export class Session {
     this.out = new Outbox(socket);
     this.aliases = new TopicAliases(deps.config.topicAliasMaximum);
     this.publishes = perQos(deps.metrics, 'kiot_mqtt_publishes_total');
-    this.accepted = deps.metrics.counter('kiot_mqtt_pubacks_total', { reason: '0x0' });
+    this.puback = pubacks(this.out, deps.metrics);
     this.connectTimer = setTimeout(() => this.destroy('no CONNECT in time'), deps.config.connectTimeoutMs);
     this.inbox = new Inbox({
       socket,
