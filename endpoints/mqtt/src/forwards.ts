@@ -5,6 +5,7 @@
  * with one: the session turns it into a PUBACK or a closed connection.
  */
 import { KiotError, SinkUnavailable, type BinaryEvent, type Metrics, type SendEvent } from '@kiot/core';
+import type { QoS } from 'mqtt-packet';
 import type { Refusal } from './acks';
 import type { InflightBudget } from './budget';
 import { REASON } from './publish';
@@ -26,9 +27,9 @@ export interface ForwardHooks {
 /** A v5 PUBACK for a forward that failed: 0x97 when the sink said it had too much (429), else 0x80; the reason string says what it said. */
 export const refusal = (failure: KiotError): Refusal => ({ reason: failure instanceof SinkUnavailable && failure.sinkStatus === 429 ? REASON.quotaExceeded : REASON.unspecified, message: failure.message });
 
-/** A counter per QoS (0 and 1, all a PUBLISH forwarded here has), its series keyed once. */
-export type PerQos = readonly [(by?: number) => void, (by?: number) => void];
-export const perQos = (metrics: Metrics, name: string): PerQos => [metrics.counter(name, { qos: '0' }), metrics.counter(name, { qos: '1' })];
+/** A counter per QoS, its series keyed once (a series appears only once counted: nothing forwarded is QoS 2). */
+export type PerQos = readonly [(by?: number) => void, (by?: number) => void, (by?: number) => void];
+export const perQos = (metrics: Metrics, name: string): PerQos => [metrics.counter(name, { qos: '0' }), metrics.counter(name, { qos: '1' }), metrics.counter(name, { qos: '2' })];
 
 export class Forwards {
   /** Forwards of this connection not yet settled. */
@@ -44,7 +45,7 @@ export class Forwards {
   }
 
   /** Hands the event to the sink (`bytes`: its payload), counted under `qos`; resolves with the failure, if any. */
-  forward(event: BinaryEvent, bytes: number, qos: 0 | 1): Promise<KiotError | undefined> {
+  forward(event: BinaryEvent, bytes: number, qos: QoS): Promise<KiotError | undefined> {
     const held = this.deps.pause.held();
     if (held === undefined) return this.track(this.deps.send(event), bytes, qos);
     this.held[qos]();
@@ -52,13 +53,13 @@ export class Forwards {
     return Promise.resolve(held);
   }
 
-  private counted(failure: KiotError | undefined, qos: 0 | 1): KiotError | undefined {
+  private counted(failure: KiotError | undefined, qos: QoS): KiotError | undefined {
     (failure === undefined ? this.forwarded : this.failures)[qos]();
     return failure;
   }
 
   /** Counted in the handlers the forward has anyway: no further promise per publish. */
-  private track(sent: Promise<void>, bytes: number, qos: 0 | 1): Promise<KiotError | undefined> {
+  private track(sent: Promise<void>, bytes: number, qos: QoS): Promise<KiotError | undefined> {
     this.inflight++;
     this.deps.budget.take(bytes);
     this.hooks.started();

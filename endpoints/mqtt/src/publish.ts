@@ -61,11 +61,9 @@ export function publishProps(p: PublishProps | undefined): PublishProps {
   };
 }
 
-export const QOS_2 = { reason: REASON.qosNotSupported, message: 'QoS 2 is not supported (Maximum QoS 1)' } as const;
-
 /** What makes a PUBLISH a protocol violation here, before its topic is read: the reason code for the DISCONNECT, or undefined. */
 export function publishViolation(p: IPublishPacket): { readonly reason: number; readonly message: string } | undefined {
-  if (p.qos === 2) return QOS_2;
+  if (p.qos === 2) return { reason: REASON.qosNotSupported, message: 'QoS 2 is not supported (Maximum QoS 1)' };
   if (p.retain) return { reason: REASON.retainNotSupported, message: 'retain is not supported' };
   if (p.qos === 1 && !p.messageId) return { reason: REASON.protocolError, message: 'a QoS 1 PUBLISH needs a non-zero packet identifier' };
   // Subscription Identifiers travel from server to client only (MQTT 5 3.3.4).

@@ -15,7 +15,7 @@ import { negotiate, type ConnectDeps } from './connect';
 import { control } from './control';
 import { Framer } from './framing';
 import { Outbox } from './outbox';
-import { buildEvent, publishProps, publishViolation, QOS_2, REASON, Routes, type Identity } from './publish';
+import { buildEvent, publishProps, publishViolation, REASON, Routes, type Identity } from './publish';
 import { identityUnder } from './revocation';
 import { publishWill, type Will } from './will';
 
@@ -201,13 +201,9 @@ export class Session {
   private async onPublish(p: IPublishPacket): Promise<void> {
     if (!this.connected || !this.identity) return this.fail(REASON.protocolError, 'PUBLISH before CONNECT');
     const m = this.deps.metrics;
-    const violation = publishViolation(p);
-    if (violation !== undefined || p.qos === 2) {
-      m.inc('kiot_mqtt_publishes_total', { qos: String(p.qos) });
-      const { reason, message } = violation ?? QOS_2;
-      return this.fail(reason, message);
-    }
     this.publishes[p.qos]();
+    const violation = publishViolation(p);
+    if (violation !== undefined) return this.fail(violation.reason, violation.message);
     const resolved = this.isV5 ? this.aliases.resolve(p.topic, p.properties?.topicAlias) : { topic: p.topic };
     if ('reason' in resolved) return this.fail(resolved.reason, resolved.message);
     if (this.isV5 && p.qos === 1 && this.acks.length >= this.deps.config.receiveMaximum) return this.fail(REASON.receiveMaximumExceeded, 'receive maximum exceeded');

@@ -103,6 +103,8 @@ for (const protocolVersion of [4, 5] as const) {
         if (protocolVersion === 5) assert.equal(await reason, code);
       }
       assert.equal(ctx.h.sink.received.length, 0);
+      // Refused publishes are counted by their QoS all the same.
+      assert.deepEqual([ctx.h.endpoint.metrics.get('kiot_mqtt_publishes_total{qos="2"}'), ctx.h.endpoint.metrics.get('kiot_mqtt_publishes_total{qos="1"}')], [1, 1]);
     });
 
     it('refuses SUBSCRIBE cleanly (v5 0x87, v3.1.1 0x80)', async () => {
