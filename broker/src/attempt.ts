@@ -2,7 +2,7 @@
  * One delivery attempt to a destination (an HTTP subscriber, or a file-backed sink), and what a
  * failed one leaves on the event it dead-letters, as Knative's dispatchers do.
  */
-import { binaryHeaders } from '@kiot/core';
+import { binaryHeaderLines } from '@kiot/core';
 import { createExchanger } from '@kiot/core/exchange';
 import type { BrokerEvent } from './cloudevent';
 import type { SinkStore } from './sinks';
@@ -23,6 +23,9 @@ export interface Attempt {
 
 export type Send = (target: Deliverable, event: BrokerEvent, timeoutMs: number | undefined) => Promise<Attempt>;
 
+/** Asks a subscriber for its reply event, as Knative's dispatchers do. */
+const PREFER_REPLY = { prefer: 'reply' };
+
 const failed = (error: string): Attempt => ({ ok: false, status: 0, headers: {}, body: Buffer.alloc(0), error });
 
 /** Delivers in binary mode, asking for a reply (`prefer: reply`); never rejects: a failure is an Attempt. */
@@ -41,7 +44,7 @@ export function createSender(sinks: SinkStore): Send {
     let url = urls.get(target.url);
     if (!url) urls.set(target.url, (url = new URL(target.url)));
     try {
-      const res = await exchange(url, { ...binaryHeaders(event.attributes), prefer: 'reply' }, event.data, timeoutMs ?? 600_000);
+      const res = await exchange(url, binaryHeaderLines(event.attributes, PREFER_REPLY), event.data, timeoutMs ?? 600_000);
       return { ok: res.status >= 200 && res.status < 300, ...res };
     } catch (err) {
       return failed((err as Error).message);

@@ -1,7 +1,8 @@
 import { strict as assert } from 'node:assert';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { binaryHeaders } from '@kiot/core';
+import { binaryHeaderLines } from '@kiot/core';
+import { headersOf } from '../../test/support/header-lines';
 import { fromHttp, InvalidEvent, toStructured } from '../src/cloudevent';
 import { reference } from '../../test/support/reference';
 
@@ -31,7 +32,7 @@ describe('broker CloudEvent parsing: binary mode', () => {
     const ev = fromHttp({ ...base, 'content-type': 'application/octet-stream', 'ce-device': 'd%C3%A9vice' }, body);
     assert.deepEqual(ev.data, body);
     assert.equal(ev.attributes['device'], 'dévice');
-    const headers = binaryHeaders(ev.attributes);
+    const headers = headersOf(binaryHeaderLines(ev.attributes));
     assert.equal(headers['content-type'], 'application/octet-stream');
     assert.equal(headers['ce-device'], 'd%C3%A9vice');
   });

@@ -103,7 +103,7 @@ export function newEvent(attrs: Readonly<Record<string, AttributeValue | undefin
 const UNSAFE_IN_HEADER = /[^\x20-\x24\x26-\x7e]/u;
 const UNSAFE_IN_HEADER_ALL = new RegExp(UNSAFE_IN_HEADER.source, 'gu');
 
-/** Each attribute's header name, made once (a key built anew for every event cost half of binaryHeaders) and checked fit to send. */
+/** Each attribute's header name, made once (a key built anew for every event cost half of the headers' rendering) and checked fit to send. */
 const headerName = remembered(512, (attribute) => {
   const name = `ce-${attribute}`;
   fitName(name);
@@ -113,28 +113,19 @@ const headerName = remembered(512, (attribute) => {
 /** An attribute's value as a ce-* header carries it: percent-encoded where HTTP needs it (the inverse of binaryAttributes). */
 const inHeader = (v: string): string => (UNSAFE_IN_HEADER.test(v) ? v.replace(UNSAFE_IN_HEADER_ALL, (c) => encodeURIComponent(c)) : v);
 
-/** Binary-mode HTTP headers for an event: ce-* per attribute, content-type for datacontenttype. */
-export function binaryHeaders(attributes: Readonly<Record<string, AttributeValue>>): Record<string, string> {
-  const headers: Record<string, string> = {};
-  for (const name in attributes) {
-    const v = String(attributes[name]);
-    if (name === 'datacontenttype') headers['content-type'] = v;
-    else headers[headerName(name)] = inHeader(v);
-  }
-  return headers;
-}
-
 /**
- * The same headers as lines ready to send: no headers object between the event and its request, and
- * each value checked once (the ce-* values are safe once encoded). Refuses, as the transport would, a
- * content type HTTP cannot carry.
+ * Binary-mode HTTP headers for an event, as lines ready to send: ce-* per attribute, Content-Type for
+ * datacontenttype, then `extra` (the broker's Prefer). No headers object between the event and its
+ * request, and each value checked once (the ce-* values are safe once encoded). Refuses, as the
+ * transport would, a header HTTP cannot carry.
  */
-export function binaryHeaderLines(attributes: Readonly<Record<string, AttributeValue>>): HeaderLines {
+export function binaryHeaderLines(attributes: Readonly<Record<string, AttributeValue>>, extra: Readonly<Record<string, string>> = {}): HeaderLines {
   let text = '';
   for (const name in attributes) {
     const v = String(attributes[name]);
     text += name === 'datacontenttype' ? headerLine('content-type', v) : `${headerName(name)}: ${inHeader(v)}\r\n`;
   }
+  for (const name in extra) text += headerLine(name, extra[name]!);
   return new HeaderLines(text);
 }
 

@@ -1,35 +1,40 @@
 import { strict as assert } from 'node:assert';
 import { CloudEvent, HTTP } from 'cloudevents';
-import { binaryAttributes, binaryHeaderLines, binaryHeaders, createSink, InvalidAttributes, KiotError, newEvent, retryAfterSeconds, SinkTimeout, SinkUnavailable } from '../src';
+import { binaryAttributes, binaryHeaderLines, createSink, InvalidAttributes, KiotError, newEvent, retryAfterSeconds, SinkTimeout, SinkUnavailable } from '../src';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { createExchanger } from '../src/exchange';
 import { startSink, type TestSink } from '../../../test/support/sink';
 import { freePort } from '../../../test/support/runtime';
+import { headersOf } from '../../../test/support/header-lines';
 
 const event = () => newEvent({ type: 'io.kiot.telemetry.raw.v1', source: 'kiot://demo/device1', datacontenttype: 'application/json', partitionkey: 'demo/device1' }, Buffer.from('{"t":1}'));
 
-describe('newEvent and binaryHeaders: events built without the SDK', () => {
+describe('newEvent and binaryHeaderLines: events built without the SDK', () => {
   it('writes the headers cloudevents\' HTTP.binary writes for the same event', () => {
     const attrs = { type: 'io.kiot.telemetry.raw.v1', source: 'kiot://demo/device1', subject: 'temperature', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'application/json', dataschema: 'https://example.com/s', application: 'demo', lorawanfport: 7, lorawansimulated: true };
     const ours = newEvent(attrs, Buffer.from('{"t":1}'));
     assert.match(String(ours.attributes['id']), /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     const sdk = HTTP.binary(new CloudEvent({ ...attrs, id: String(ours.attributes['id']), data: Buffer.from('{"t":1}') }));
-    assert.deepEqual(binaryHeaders(ours.attributes), Object.fromEntries(Object.entries(sdk.headers).map(([k, v]) => [k, String(v)])));
+    assert.deepEqual(headersOf(binaryHeaderLines(ours.attributes)), Object.fromEntries(Object.entries(sdk.headers).map(([k, v]) => [k, String(v)])));
   });
 
   it('percent-encodes what HTTP headers cannot carry, and binaryAttributes reads it back', () => {
     const ev = newEvent({ type: 't', source: '/s', mqttplace: 'Zürich 20 €%' }, undefined);
-    const headers = binaryHeaders(ev.attributes);
+    const headers = headersOf(binaryHeaderLines(ev.attributes));
     assert.equal(headers['ce-mqttplace'], 'Z%C3%BCrich 20 %E2%82%AC%25');
     assert.equal(binaryAttributes(headers)['mqttplace'], 'Zürich 20 €%');
   });
 
-  it('writes as header lines exactly the headers binaryHeaders makes, encoded values included', () => {
-    const ev = newEvent({ type: 't', source: '/s', subject: 'a b', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'text/plain; charset=utf-8', mqttplace: 'Zürich 20 €%', lorawanfport: 7, lorawansimulated: true }, Buffer.from('x'));
-    const lines = binaryHeaderLines(ev.attributes).text;
-    assert.equal(lines, Object.entries(binaryHeaders(ev.attributes)).map(([k, v]) => `${k}: ${v}\r\n`).join(''));
+  it('writes each attribute on a line of its own, with what follows it, read back by binaryAttributes as it was', () => {
+    const ev = newEvent({ type: 't', source: '/s', subject: 'a b', time: '2026-01-01T00:00:00.000Z', datacontenttype: 'text/plain; charset=utf-8', mqttplace: 'Zürich 20 €%\r\nx: 1', lorawanfport: 7, lorawansimulated: true }, Buffer.from('x'));
+    const lines = binaryHeaderLines(ev.attributes, { prefer: 'reply' }).text;
+    assert.equal(lines.split('\r\n').length, Object.keys(ev.attributes).length + 2, 'a line per attribute and the extra header, no line split inside a value');
     assert.match(lines, /^content-type: text\/plain; charset=utf-8\r$/m);
+    assert.match(lines, /prefer: reply\r\n$/);
+    const back = binaryAttributes(headersOf({ text: lines }));
+    assert.deepEqual(back, Object.fromEntries(Object.entries(ev.attributes).map(([k, v]) => [k, String(v)])));
+    assert.throws(() => binaryHeaderLines(ev.attributes, { prefer: 'a\r\nx-evil: 1' }), /cannot carry/);
   });
 
   it('refuses a content type with a control character, which would split a header (binary mode carries it as Content-Type)', () => {
