@@ -1,5 +1,6 @@
 import { strict as assert } from 'node:assert';
-import { AnswerError, AnswerReader, type Answer } from '../src/http1/answers';
+import { AnswerReader, type Answer } from '../src/http1/answers';
+import { AnswerError } from '../src/http1/head';
 
 /** What a reader makes of `wire`, fed in the pieces `cuts` splits it at, then ended when `end`. */
 function read(wire: string | Buffer, cuts: number[] = [], end = false, maxBody = 1 << 20): { answers: Answer[]; whole: boolean | undefined } {

@@ -6,7 +6,7 @@ import { connect, createServer as createNetServer, type AddressInfo, type Server
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { createExchanger } from '../src/exchange';
-import { AnswerError } from '../src/http1/answers';
+import { AnswerError } from '../src/http1/head';
 import { Connection, ConnectionLost, type Job } from '../src/http1/connection';
 import { InvalidRequest, postBytes } from '../src/http1/request';
 

@@ -5,7 +5,8 @@
  */
 import type { Socket } from 'node:net';
 import { setImmediate } from 'node:timers';
-import { AnswerError, AnswerReader, type Answer } from './answers';
+import { AnswerReader, type Answer } from './answers';
+import { AnswerError } from './head';
 
 /** A request on its way, and how to settle its caller (once: later calls are ignored). */
 export interface Job {
