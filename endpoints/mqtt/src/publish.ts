@@ -4,7 +4,7 @@
  */
 import { isUtf8 } from 'node:buffer';
 import type { IPublishPacket } from 'mqtt-packet';
-import { EVENT_TYPES, InvalidAttributes, isoString, mayPublishFor, newEvent, partitionKeyFor, sniffedJson, sourceFor, type AttributeValue, type BinaryEvent, type DeviceEntry } from '@kiot/core';
+import { EVENT_TYPES, InvalidAttributes, isoString, mayPublishFor, newEvent, partitionKeyFor, remembered, sniffedJson, sourceFor, type AttributeValue, type BinaryEvent, type DeviceEntry } from '@kiot/core';
 
 export const REASON = {
   success: 0x00,
@@ -105,7 +105,7 @@ export function routeOf(who: Identity, topic: string): Routed {
   return { ok: true, route: { subject: parts[0]!, device, sender, source: sourceFor(who.application, device), partitionkey: partitionKeyFor(who.application, device) } };
 }
 
-/** Topics a connection remembers the route of; past it, the oldest is forgotten (a gateway may publish for many devices). */
+/** Topics a connection remembers the route of; past it, it starts over (a gateway may publish for many devices). */
 const ROUTES_KEPT = 64;
 
 /**
@@ -114,21 +114,12 @@ const ROUTES_KEPT = 64;
  * identity changes (a reloaded registry may take a gateway's devices away).
  */
 export class Routes {
-  private who: Identity | undefined;
-  private readonly known = new Map<string, Routed>();
+  private current: { readonly who: Identity; readonly route: (topic: string) => Routed } | undefined;
 
   of(who: Identity, topic: string): Routed {
-    if (who !== this.who) {
-      this.who = who;
-      this.known.clear();
-    }
-    let routed = this.known.get(topic);
-    if (routed === undefined) {
-      routed = routeOf(who, topic);
-      if (this.known.size >= ROUTES_KEPT) this.known.delete(this.known.keys().next().value!);
-      this.known.set(topic, routed);
-    }
-    return routed;
+    let c = this.current;
+    if (c === undefined || c.who !== who) this.current = c = { who, route: remembered(ROUTES_KEPT, (t) => routeOf(who, t)) };
+    return c.route(topic);
   }
 }
 

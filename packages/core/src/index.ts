@@ -19,4 +19,5 @@ export * from './sink-binding';
 export * from './sent-bytes';
 export * from './client-address';
 export * from './utc-time';
+export * from './remembered';
 export * from './probes';
