@@ -16,8 +16,8 @@ export interface SinkAnswer {
   readonly headers: Readonly<Record<string, string>>;
 }
 
-/** POSTs a body and resolves with the answer; rejects on network errors and timeouts. */
-export type Post = (url: URL, headers: Record<string, string> | HeaderLines, body: string | Buffer, timeoutMs: number) => Promise<SinkAnswer>;
+/** POSTs an event's header lines and body and resolves with the answer; rejects on network errors and timeouts. */
+export type Post = (url: URL, headers: HeaderLines, body: string | Buffer, timeoutMs: number) => Promise<SinkAnswer>;
 
 export interface SinkOptions {
   readonly url: string;
