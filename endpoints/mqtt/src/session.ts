@@ -2,6 +2,7 @@
  * One MQTT connection: CONNECT decided by connect.ts, PUBLISH forwarded as CloudEvents and
  * acknowledged (QoS 1) only once the sink accepted them, in the order received (acks.ts);
  * everything an ingest endpoint does not do (QoS 2, retain, subscriptions) refused with the right code.
+ * How a connection ends, and what it is counted under, is ending.ts.
  */
 import type { Duplex } from 'node:stream';
 import mqtt, { type IConnectPacket, type IPublishPacket, type Packet } from 'mqtt-packet';
@@ -13,6 +14,7 @@ import { KeepAlive } from './keepalive';
 import { TopicAliases } from './aliases';
 import { negotiate, type ConnectDeps } from './connect';
 import { control } from './control';
+import { Ending } from './ending';
 import { Framer } from './framing';
 import { Outbox } from './outbox';
 import { buildEvent, publishProps, publishViolation, REASON, Routes, type Identity } from './publish';
@@ -31,19 +33,17 @@ export interface SessionDeps extends ConnectDeps, ForwardDeps {
   readonly registry: () => Registry | undefined;
 }
 
-const CLOSE_REASONS = ['no CONNECT in time', 'socket error', 'first packet is not CONNECT', 'internal error', 'client disconnected', 'sink failed'];
-
 export class Session {
   /** The first frame was a CONNECT: what follows it may arrive before the CONNACK. */
   private sawConnect = false;
   private connected = false;
-  private closing = false;
   private clientId = '';
   private identity: Identity | undefined;
   /** Published when the connection ends without a normal DISCONNECT (will.ts). */
   private will: Will | undefined;
   private readonly framer: Framer;
   private readonly out: Outbox;
+  private readonly ending: Ending;
   private readonly parser = mqtt.parser();
   private readonly aliases: TopicAliases;
   private readonly acks = new AckQueue({
@@ -54,7 +54,7 @@ export class Session {
     },
     closeUnacked: () => {
       this.deps.metrics.inc('kiot_mqtt_closed_unacked_total');
-      this.destroy('sink failed: closing without PUBACK so the client resends');
+      this.ending.destroy('sink failed: closing without PUBACK so the client resends');
     },
     closing: () => this.closing,
   });
@@ -67,13 +67,14 @@ export class Session {
   private readonly connectTimer: NodeJS.Timeout;
 
   /** `peer`: the client's address (the failure limit's key). */
-  constructor(private readonly socket: Connection, private readonly peer: string, private readonly deps: SessionDeps) {
+  constructor(socket: Connection, private readonly peer: string, private readonly deps: SessionDeps) {
     this.framer = new Framer(deps.config.maxPacketBytes);
     this.out = new Outbox(socket);
+    this.ending = new Ending(socket, this.out, deps.metrics, () => this.connected);
     this.aliases = new TopicAliases(deps.config.topicAliasMaximum);
     this.publishes = perQos(deps.metrics, 'kiot_mqtt_publishes_total');
     this.puback = pubacks(this.out, deps.metrics);
-    this.connectTimer = setTimeout(() => this.destroy('no CONNECT in time'), deps.config.connectTimeoutMs);
+    this.connectTimer = setTimeout(() => this.ending.destroy('no CONNECT in time'), deps.config.connectTimeoutMs);
     this.inbox = new Inbox({
       socket,
       budget: deps.budget,
@@ -82,7 +83,7 @@ export class Session {
       closing: () => this.closing,
       // The client's packets, PINGREQ too, waited unread: its silence is counted from now.
       released: () => this.keepAlive.seen(),
-      failed: () => this.destroy('internal error'),
+      failed: () => this.ending.destroy('internal error'),
     });
     this.forwards = new Forwards(deps, {
       started: () => this.inbox.check(),
@@ -91,10 +92,14 @@ export class Session {
       },
     });
     this.parser.on('packet', (p: Packet) => this.inbox.push(p));
-    this.parser.on('error', () => this.fail(REASON.malformed, 'malformed packet'));
+    this.parser.on('error', () => this.ending.fail(REASON.malformed, 'malformed packet'));
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
-    socket.on('error', () => this.destroy('socket error'));
+    socket.on('error', () => this.ending.destroy('socket error'));
     socket.on('close', () => this.cleanup());
+  }
+
+  private get closing(): boolean {
+    return this.ending.closing;
   }
 
   get isV5(): boolean {
@@ -104,7 +109,7 @@ export class Session {
   /** Taken over by a newer connection with the same client id. */
   takeOver(): void {
     this.deps.metrics.inc('kiot_mqtt_takeovers_total');
-    this.disconnect(REASON.sessionTakenOver, 'another connection took this client id');
+    this.ending.disconnect(REASON.sessionTakenOver, 'another connection took this client id');
   }
 
   /** The registry was reloaded: a device no longer allowed in is disconnected (0x98); true if it was. */
@@ -117,7 +122,7 @@ export class Session {
     }
     this.will = undefined; // nothing more from a device that may not connect, its will included
     this.deps.metrics.inc('kiot_mqtt_revoked_total');
-    this.disconnect(REASON.administrativeAction, 'credentials revoked: the device was removed or disabled, or its password changed');
+    this.ending.disconnect(REASON.administrativeAction, 'credentials revoked: the device was removed or disabled, or its password changed');
     return true;
   }
 
@@ -126,17 +131,17 @@ export class Session {
     this.will = undefined; // kiot is going away, not the device
     this.inbox.stop();
     while (this.acks.length > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    this.disconnect(REASON.serverShuttingDown, 'server shutting down');
+    this.ending.disconnect(REASON.serverShuttingDown, 'server shutting down');
   }
 
   private onData(chunk: Buffer): void {
     this.keepAlive.seen();
     for (const frame of this.framer.push(chunk)) {
-      if (frame.kind === 'too-large') return this.fail(REASON.packetTooLarge, `packet of ${frame.length} bytes is above ${this.deps.config.maxPacketBytes}`);
-      if (frame.kind === 'malformed') return this.fail(REASON.malformed, frame.reason);
+      if (frame.kind === 'too-large') return this.ending.fail(REASON.packetTooLarge, `packet of ${frame.length} bytes is above ${this.deps.config.maxPacketBytes}`);
+      if (frame.kind === 'malformed') return this.ending.fail(REASON.malformed, frame.reason);
       if (!this.sawConnect) {
         // A client may send more packets right behind its CONNECT, before the CONNACK.
-        if (frame.bytes[0]! >> 4 !== 1) return this.destroy('first packet is not CONNECT');
+        if (frame.bytes[0]! >> 4 !== 1) return this.ending.destroy('first packet is not CONNECT');
         this.sawConnect = true;
       }
       this.parser.parse(frame.bytes);
@@ -161,10 +166,10 @@ export class Session {
     if (p.cmd === 'connect') return this.onConnect(p);
     if (p.cmd === 'publish') return this.onPublish(p);
     const c = control(p, this.out);
-    if (c.kind === 'violation') return this.fail(c.reason, c.message);
+    if (c.kind === 'violation') return this.ending.fail(c.reason, c.message);
     if (c.kind === 'disconnected') {
       if (!c.keepWill) this.will = undefined;
-      return this.destroy('client disconnected');
+      return this.ending.destroy('client disconnected');
     }
     if (p.cmd === 'subscribe') this.deps.metrics.inc('kiot_mqtt_subscribes_refused_total');
     return this.out.send(c.packet);
@@ -172,7 +177,7 @@ export class Session {
 
   private async onConnect(p: IConnectPacket): Promise<void> {
     // Packets are handled one at a time, so a second CONNECT comes only after the first was decided: accepted, or closing.
-    if (this.connected) return this.fail(REASON.protocolError, 'second CONNECT');
+    if (this.connected) return this.ending.fail(REASON.protocolError, 'second CONNECT');
     clearTimeout(this.connectTimer);
     const outcome = await negotiate(p, this.peer, this.deps);
     this.out.version = outcome.version;
@@ -180,7 +185,7 @@ export class Session {
     if (!outcome.ok) {
       this.deps.metrics.inc('kiot_mqtt_connects_total', { result: outcome.result });
       this.out.send(outcome.connack);
-      return this.end();
+      return this.ending.end();
     }
     this.clientId = outcome.clientId;
     this.out.problemInformation = outcome.problemInformation;
@@ -189,7 +194,7 @@ export class Session {
     this.connected = true;
     this.deps.claim(this.clientId, this);
     this.deps.metrics.inc('kiot_mqtt_connects_total', { result: 'accepted' });
-    this.keepAlive.start(outcome.keepAlive, () => this.inbox.held, () => this.disconnect(REASON.keepAliveTimeout, 'keep alive timeout'));
+    this.keepAlive.start(outcome.keepAlive, () => this.inbox.held, () => this.ending.disconnect(REASON.keepAliveTimeout, 'keep alive timeout'));
     this.out.send(outcome.connack);
     // From the CONNACK on: it carries what the session needs, so it goes whole.
     this.out.clientMaxPacket = outcome.clientMaxPacket;
@@ -199,20 +204,20 @@ export class Session {
   }
 
   private async onPublish(p: IPublishPacket): Promise<void> {
-    if (!this.connected || !this.identity) return this.fail(REASON.protocolError, 'PUBLISH before CONNECT');
+    if (!this.connected || !this.identity) return this.ending.fail(REASON.protocolError, 'PUBLISH before CONNECT');
     const m = this.deps.metrics;
     this.publishes[p.qos]();
     const violation = publishViolation(p);
-    if (violation !== undefined) return this.fail(violation.reason, violation.message);
+    if (violation !== undefined) return this.ending.fail(violation.reason, violation.message);
     const resolved = this.isV5 ? this.aliases.resolve(p.topic, p.properties?.topicAlias) : { topic: p.topic };
-    if ('reason' in resolved) return this.fail(resolved.reason, resolved.message);
-    if (this.isV5 && p.qos === 1 && this.acks.length >= this.deps.config.receiveMaximum) return this.fail(REASON.receiveMaximumExceeded, 'receive maximum exceeded');
+    if ('reason' in resolved) return this.ending.fail(resolved.reason, resolved.message);
+    if (this.isV5 && p.qos === 1 && this.acks.length >= this.deps.config.receiveMaximum) return this.ending.fail(REASON.receiveMaximumExceeded, 'receive maximum exceeded');
     const payload = Buffer.isBuffer(p.payload) ? p.payload : Buffer.from(p.payload);
     const built = buildEvent(this.identity, resolved.topic, payload, publishProps(p.properties), this.deps.now(), undefined, this.routes);
     if (!built.ok) {
       m.inc('kiot_mqtt_publishes_refused_total', { reason: `0x${built.reason.toString(16)}` });
       if (p.qos === 0) return undefined;
-      if (!this.isV5) return this.destroy(built.message);
+      if (!this.isV5) return this.ending.destroy(built.message);
       return this.acks.push(p.messageId!, Promise.resolve({ reason: built.reason, message: built.message }));
     }
     const forwarded = this.forwards.forward(built.event, payload.length, p.qos);
@@ -221,35 +226,8 @@ export class Session {
     return this.acks.push(p.messageId!, forwarded.then((failure) => (failure === undefined ? REASON.success : this.isV5 ? refusal(failure) : 'close')));
   }
 
-  /** A protocol violation: v5 gets DISCONNECT with the reason (after CONNECT), then the connection closes. */
-  private fail(reason: number, message: string): void {
-    this.deps.metrics.inc('kiot_mqtt_protocol_errors_total', { reason: `0x${reason.toString(16)}` });
-    if (this.connected) this.disconnect(reason, message);
-    else this.destroy(message);
-  }
-
-  private disconnect(reason: number, message: string): void {
-    if (this.closing) return;
-    if (this.isV5 && this.connected) this.out.send({ cmd: 'disconnect', reasonCode: reason, properties: { reasonString: message } });
-    this.end();
-  }
-
-  private end(): void {
-    this.closing = true;
-    this.socket.end();
-    setTimeout(() => this.socket.destroy(), 1000).unref();
-  }
-
-  private destroy(why: string): void {
-    // Only fixed reasons become label values: messages can name devices or topics.
-    const label = CLOSE_REASONS.find((r) => why.startsWith(r)) ?? 'refused';
-    if (!this.closing) this.deps.metrics.inc('kiot_mqtt_closed_total', { why: label });
-    this.closing = true;
-    this.socket.destroy();
-  }
-
   private cleanup(): void {
-    this.closing = true;
+    this.ending.closing = true;
     clearTimeout(this.connectTimer);
     this.keepAlive.stop();
     if (this.connected) {
