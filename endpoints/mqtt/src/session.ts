@@ -194,7 +194,10 @@ export class Session {
     this.connected = true;
     this.deps.claim(this.clientId, this);
     this.deps.metrics.inc('kiot_mqtt_connects_total', { result: 'accepted' });
-    this.keepAlive.start(outcome.keepAlive, () => this.inbox.held, () => this.ending.disconnect(REASON.keepAliveTimeout, 'keep alive timeout'));
+    this.keepAlive.start(outcome.keepAlive, () => this.inbox.held, () => {
+      this.deps.metrics.inc('kiot_mqtt_keepalive_timeouts_total');
+      this.ending.disconnect(REASON.keepAliveTimeout, 'keep alive timeout');
+    });
     this.out.send(outcome.connack);
     // From the CONNACK on: it carries what the session needs, so it goes whole.
     this.out.clientMaxPacket = outcome.clientMaxPacket;

@@ -335,6 +335,15 @@ describe('mqtt endpoint against hostile connections', function () {
     s.write(deviceConnect(4, 'ka', { keepalive: 1 }));
     const ms = await closed(s, 5000);
     assert.ok(ms >= 1400 && ms < 3500, `closed after ${ms} ms`);
+    assert.equal(ctx.h.endpoint.metrics.get('kiot_mqtt_keepalive_timeouts_total'), 1);
+  });
+
+  it('tells a silent v5 client why it is closed: DISCONNECT 0x8D (keep alive timeout)', async () => {
+    const { socket: s, answers } = await rawAnswers(ctx.h, 5);
+    s.write(deviceConnect(5, 'ka5', { keepalive: 1 }));
+    const ms = await closed(s, 5000);
+    assert.ok(ms >= 1400 && ms < 3500, `closed after ${ms} ms`);
+    assert.deepEqual(answers.map((p) => [p.cmd, (p as mqttPacket.IDisconnectPacket).reasonCode]), [['connack', 0], ['disconnect', 0x8d]]);
   });
 
   it('does not count keep-alive while it holds a client\'s reading back for a slow sink (its PINGREQ waits unread)', async () => {
