@@ -2,6 +2,21 @@
  * Splits a byte stream into whole MQTT packets before parsing, so a packet above the limit is
  * refused from its fixed header, without buffering it, and nothing grows without bound.
  */
+import { isUtf8 } from 'node:buffer';
+
+const PUBLISH = 3;
+
+/**
+ * A PUBLISH whose topic is ill-formed UTF-8 or holds U+0000 is a Malformed Packet (MQTT 3.1.1 1.5.3,
+ * MQTT 5 1.5.4); mqtt-packet would decode it leniently, the bad bytes turned into U+FFFD.
+ * `start`: where the variable header begins.
+ */
+function topicMalformed(packet: Buffer, start: number): boolean {
+  if (packet.length < start + 2) return false; // too short for a topic: the parser refuses it
+  const end = start + 2 + packet.readUInt16BE(start);
+  const topic = packet.subarray(start + 2, Math.min(end, packet.length));
+  return !isUtf8(topic) || topic.includes(0);
+}
 export type Frame = { readonly kind: 'packet'; readonly bytes: Buffer } | { readonly kind: 'too-large'; readonly length: number } | { readonly kind: 'malformed'; readonly reason: string };
 
 export class Framer {
@@ -30,7 +45,9 @@ export class Framer {
       const total = i + length;
       if (total > this.maxPacketBytes) return [...frames, { kind: 'too-large', length: total }];
       if (this.buf.length < total) return frames;
-      frames.push({ kind: 'packet', bytes: this.buf.subarray(0, total) });
+      const bytes = this.buf.subarray(0, total);
+      if (bytes[0]! >> 4 === PUBLISH && topicMalformed(bytes, i)) return [...frames, { kind: 'malformed', reason: 'topic is ill-formed UTF-8 or holds U+0000' }];
+      frames.push({ kind: 'packet', bytes });
       this.buf = this.buf.subarray(total);
     }
   }

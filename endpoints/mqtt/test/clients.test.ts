@@ -88,6 +88,14 @@ describe('mqtt endpoint with mosquitto_pub / mosquitto_sub', function () {
     });
   }
 
+  it('mosquitto_pub -V mqttv31 (MQTT 3.1) is refused: unacceptable protocol version, nothing forwarded', async () => {
+    const before = h.sink.received.length;
+    const r = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(h.endpoint.port), '-u', 'device1@demo', '-P', 'demo-secret', '-V', 'mqttv31', '-q', '1', '-t', 'temperature', '-m', '{"temperature":31}']);
+    assert.notEqual(r.code, 0);
+    assert.match(r.out, /unacceptable protocol version/i);
+    assert.equal(h.sink.received.length, before);
+  });
+
   it('mosquitto_pub -V 5 hands its Content Type and user properties on as attributes', async () => {
     const r = await run('mosquitto_pub', ['-h', '127.0.0.1', '-p', String(h.endpoint.port), '-u', 'device1@demo', '-P', 'demo-secret', '-V', 'mqttv5', '-q', '1', '-t', 'senml',
       '-D', 'publish', 'content-type', 'application/senml+json', '-D', 'publish', 'user-property', 'Site', 'lab-2', '-m', '[{"n":"temp","v":23.1}]']);

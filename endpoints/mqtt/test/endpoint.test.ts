@@ -290,6 +290,7 @@ describe('mqtt endpoint against hostile connections', function () {
       ['a remaining length of five bytes', [Buffer.from([0x10, 0xff, 0xff, 0xff, 0xff, 0x01])]],
       ['a PUBLISH above the maximum packet size', [connect, Buffer.from([0x30, 0xff, 0xff, 0x03])]],
       ['a CONNECT cut short, then silence', [connect.subarray(0, 10)]],
+      ['a 3.1.1 QoS 1 PUBLISH whose topic is ill-formed UTF-8', [deviceConnect(4, 'y'), Buffer.from([0x32, 0x07, 0x00, 0x03, 0x61, 0xff, 0x62, 0x00, 0x01])]],
     ];
     for (const [name, chunks] of attacks) {
       const s = await raw(ctx.h);
@@ -298,6 +299,27 @@ describe('mqtt endpoint against hostile connections', function () {
     }
     await good.publishAsync('temperature', '1', { qos: 1 });
     assert.equal(ctx.h.sink.received.length, 1, 'the well-behaved client carried on');
+  });
+
+  it('tells a connected v5 client why its bad packet closes it: DISCONNECT 0x95 (too large) or 0x81 (malformed)', async () => {
+    const cases: [string, Buffer, number][] = [
+      ['a PUBLISH above the maximum packet size', Buffer.from([0x30, 0xff, 0xff, 0x03]), 0x95],
+      ['a remaining length of five bytes', Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]), 0x81],
+      ['the reserved packet type 0', Buffer.from([0x00, 0x00]), 0x81],
+      // mqtt-packet would read these topics leniently; MQTT 5 1.5.4 makes them Malformed Packets.
+      ['a PUBLISH whose topic is ill-formed UTF-8', Buffer.from([0x30, 0x06, 0x00, 0x02, 0xc3, 0x28, 0x00, 0x31]), 0x81],
+      ['a PUBLISH whose topic holds U+0000', Buffer.from([0x32, 0x08, 0x00, 0x02, 0x61, 0x00, 0x00, 0x01, 0x00, 0x31]), 0x81],
+    ];
+    for (const [name, bytes, reason] of cases) {
+      const { socket: s, answers } = await rawAnswers(ctx.h, 5);
+      s.write(deviceConnect(5, `bad-${reason}`));
+      while (answers.length === 0) await new Promise((r) => setTimeout(r, 10));
+      s.write(bytes);
+      await closed(s).catch(() => assert.fail(`${name}: still open`));
+      assert.deepEqual(answers.map((p) => [p.cmd, (p as mqttPacket.IDisconnectPacket).reasonCode]), [['connack', 0], ['disconnect', reason]], name);
+      assert.equal(ctx.h.endpoint.metrics.get(`kiot_mqtt_protocol_errors_total{reason="0x${reason.toString(16)}"}`) > 0, true, name);
+    }
+    assert.equal(ctx.h.sink.received.length, 0);
   });
 
   it('takes a PUBLISH sent with its CONNECT in one write, as MQTT lets a client do before the CONNACK', async () => {
