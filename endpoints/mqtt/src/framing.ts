@@ -13,8 +13,12 @@ const PUBLISH = 3;
  */
 function topicMalformed(packet: Buffer, start: number): boolean {
   if (packet.length < start + 2) return false; // too short for a topic: the parser refuses it
-  const end = start + 2 + packet.readUInt16BE(start);
-  const topic = packet.subarray(start + 2, Math.min(end, packet.length));
+  const end = Math.min(start + 2 + packet.readUInt16BE(start), packet.length);
+  let i = start + 2;
+  // Topics are mostly ASCII: checked here byte by byte, cheaper than a decoder call per publish.
+  while (i < end && packet[i]! > 0 && packet[i]! < 0x80) i++;
+  if (i === end) return false;
+  const topic = packet.subarray(i, end);
   return !isUtf8(topic) || topic.includes(0);
 }
 export type Frame = { readonly kind: 'packet'; readonly bytes: Buffer } | { readonly kind: 'too-large'; readonly length: number } | { readonly kind: 'malformed'; readonly reason: string };
