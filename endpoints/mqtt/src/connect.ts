@@ -63,6 +63,8 @@ export async function negotiate(p: IConnectPacket, address: string, deps: Connec
   const version: Version = asked;
   const refuse = (v5: number, v3: number, message: string): Refused => refusal(version, v5, v3, message);
   if (version === 5 && p.properties?.authenticationMethod !== undefined) return refuse(REASON.badAuthMethod, 4, 'enhanced authentication is not supported');
+  // MQTT 5 3.1.2.11: 0 is no Receive Maximum or Maximum Packet Size; a client's Maximum Packet Size of 0 would let no PUBACK reach it.
+  if (p.properties?.receiveMaximum === 0 || p.properties?.maximumPacketSize === 0) return refuse(REASON.protocolError, 2, 'receive maximum and maximum packet size are at least 1');
   // MQTT 3.1.1 [MQTT-3.1.3-8]: no client id and no clean session is refused (a v5 client gets an id assigned).
   if (version === 4 && p.clientId === '' && p.clean === false) return refuse(REASON.clientIdNotValid, 2, 'a client without a client id must ask for a clean session');
   const limited = (): Refused => refuse(REASON.quotaExceeded, 3, 'too many failed authentications from this address');

@@ -66,8 +66,13 @@ export function publishViolation(p: IPublishPacket): { readonly reason: number; 
   if (p.qos === 2) return { reason: REASON.qosNotSupported, message: 'QoS 2 is not supported (Maximum QoS 1)' };
   if (p.retain) return { reason: REASON.retainNotSupported, message: 'retain is not supported' };
   if (p.qos === 1 && !p.messageId) return { reason: REASON.protocolError, message: 'a QoS 1 PUBLISH needs a non-zero packet identifier' };
+  // MQTT 5 3.3.1.1: the DUP flag of a QoS 0 PUBLISH MUST be 0 (a fixed header no PUBLISH may have).
+  if (p.qos === 0 && p.dup) return { reason: REASON.malformed, message: 'DUP set on a QoS 0 PUBLISH' };
   // Subscription Identifiers travel from server to client only (MQTT 5 3.3.4).
   if (p.properties?.subscriptionIdentifier !== undefined) return { reason: REASON.protocolError, message: 'a client PUBLISH carries no subscription identifier' };
+  // Dropped here, but a device that sends a bad one would be disconnected by any other server (MQTT 5 3.3.2.3.5).
+  const responseTopic = p.properties?.responseTopic;
+  if (responseTopic !== undefined && (responseTopic === '' || /[#+]/.test(responseTopic))) return { reason: REASON.protocolError, message: 'a response topic is a topic name: not empty, no wildcards' };
   return undefined;
 }
 
@@ -92,6 +97,7 @@ export type Routed = { readonly ok: true; readonly route: Route } | { readonly o
 
 /** The route of a topic for an identity: CHANNEL, or CHANNEL/DEVICE for a gateway that may publish for DEVICE. */
 export function routeOf(who: Identity, topic: string): Routed {
+  if (/[#+]/.test(topic)) return { ok: false, reason: REASON.topicNameInvalid, message: 'a PUBLISH topic has no wildcards (+, #)' };
   const parts = topic.split('/');
   if (parts.length > 2 || !CHANNEL.test(parts[0] ?? '')) return { ok: false, reason: REASON.topicNameInvalid, message: 'topic is CHANNEL or CHANNEL/DEVICE' };
   let device = who.device;

@@ -40,6 +40,17 @@ describe('mqtt CONNECT decisions', () => {
     assert.equal(enhanced.connack['reasonCode'], 0x8c);
   });
 
+  it('refuses a v5 Receive Maximum or Maximum Packet Size of 0 (0x82, a protocol error), before authenticating', async () => {
+    let authenticated = 0;
+    const counting = deps({ authenticate: async (a, d, p) => { authenticated++; return accepting(a, d, p); } });
+    for (const properties of [{ receiveMaximum: 0 }, { maximumPacketSize: 0 }]) {
+      const r = await negotiate(connect({ properties }), 'a', counting);
+      assert.deepEqual([r.ok, r.connack['reasonCode']], [false, 0x82], JSON.stringify(properties));
+    }
+    assert.equal(authenticated, 0);
+    assert.ok((await negotiate(connect({ properties: { receiveMaximum: 1, maximumPacketSize: 16 } }), 'a', counting)).ok);
+  });
+
   it('refuses a 3.1.1 client with no client id that asks to keep its session (return code 2); a v5 one gets an id assigned', async () => {
     const four = await negotiate(connect({ protocolVersion: 4, clientId: '', clean: false }), 'a', deps());
     assert.deepEqual([four.ok, four.connack['returnCode']], [false, 2]);

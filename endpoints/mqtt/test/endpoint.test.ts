@@ -309,6 +309,8 @@ describe('mqtt endpoint against hostile connections', function () {
       // mqtt-packet would read these topics leniently; MQTT 5 1.5.4 makes them Malformed Packets.
       ['a PUBLISH whose topic is ill-formed UTF-8', Buffer.from([0x30, 0x06, 0x00, 0x02, 0xc3, 0x28, 0x00, 0x31]), 0x81],
       ['a PUBLISH whose topic holds U+0000', Buffer.from([0x32, 0x08, 0x00, 0x02, 0x61, 0x00, 0x00, 0x01, 0x00, 0x31]), 0x81],
+      ['a QoS 0 PUBLISH with DUP set', Buffer.from([0x38, 0x0f, 0x00, 0x0b, ...Buffer.from('temperature'), 0x00, 0x31]), 0x81],
+      ['a PUBLISH whose response topic has a wildcard', mqttPacket.generate({ cmd: 'publish', topic: 'temperature', payload: Buffer.from('1'), qos: 1, messageId: 1, retain: false, dup: false, properties: { responseTopic: 'replies/#' } }, { protocolVersion: 5 }), 0x82],
     ];
     for (const [name, bytes, reason] of cases) {
       const { socket: s, answers } = await rawAnswers(ctx.h, 5);

@@ -16,6 +16,11 @@ describe('mqtt PUBLISH violations', () => {
     ['retain', { retain: true }, 0x9a],
     ['QoS 1 with packet identifier 0', { messageId: 0 }, 0x82],
     ['a subscription identifier', { properties: { subscriptionIdentifier: 3 } }, 0x82],
+    ['QoS 0 with DUP set', { qos: 0, messageId: undefined, dup: true }, 0x81],
+    ['QoS 1 with DUP set (a resend)', { dup: true }, undefined],
+    ['a response topic with a wildcard', { properties: { responseTopic: 'replies/#' } }, 0x82],
+    ['an empty response topic', { properties: { responseTopic: '' } }, 0x82],
+    ['a response topic', { properties: { responseTopic: 'replies/d1' } }, undefined],
   ];
   for (const [name, over, reason] of cases) {
     it(`${name}: ${reason === undefined ? 'taken' : `0x${reason.toString(16)}`}`, () => assert.equal(publishViolation(publish(over))?.reason, reason));
@@ -55,9 +60,15 @@ describe('mqtt topic routes', () => {
     ['three levels', device, 'a/b/c', '0x90'],
     ['an invalid channel', device, '-x', '0x90'],
     ['an invalid device', gateway, 'temperature/a b', '0x90'],
+    ['a wildcard', gateway, 'temperature/+', '0x90'],
+    ['a multi-level wildcard', device, '#', '0x90'],
   ];
   const shown = (r: ReturnType<typeof routeOf>): string => (r.ok ? `${r.route.subject} ${r.route.device} ${r.route.sender ?? '-'} ${r.route.source} ${r.route.partitionkey}` : `0x${r.reason.toString(16)}`);
   for (const [name, who, topic, expected] of cases) it(`${name}: ${expected}`, () => assert.equal(shown(routeOf(who, topic)), expected));
+
+  it('says a wildcard is what is wrong with a topic that has one', () => {
+    for (const topic of ['temperature/+', '#', 'temp+']) assert.deepEqual(routeOf(gateway, topic), { ok: false, reason: 0x90, message: 'a PUBLISH topic has no wildcards (+, #)' }, topic);
+  });
 
   it('remembers routes per identity: a changed identity (a reloaded registry) works them out again', () => {
     const routes = new Routes();
