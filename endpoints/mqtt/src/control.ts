@@ -25,16 +25,23 @@ export interface Answering {
   readonly problem: (message: string) => { properties?: { reasonString: string } };
 }
 
+/** MQTT 5 3.8.3 and 3.10.3 (3.1.1 the same): a SUBSCRIBE or UNSUBSCRIBE without a topic filter is a protocol error. */
+const noFilter = (what: string): Control => ({ kind: 'violation', reason: REASON.protocolError, message: `${what} with no topic filter` });
+
 export function control(p: Packet, to: Answering): Control {
   const v5 = to.isV5;
   switch (p.cmd) {
     case 'pingreq':
+      // mqtt-packet reads past the bytes a PINGREQ may not have (MQTT 5 3.12.3).
+      if ((p.length ?? 0) > 0) return { kind: 'violation', reason: REASON.malformed, message: 'a PINGREQ has no variable header or payload' };
       return { kind: 'answer', packet: { cmd: 'pingresp' } };
     case 'subscribe': {
+      if (p.subscriptions.length === 0) return noFilter('SUBSCRIBE');
       const granted = p.subscriptions.map(() => (v5 ? REASON.notAuthorized : SUBACK_FAILURE));
       return { kind: 'answer', packet: { cmd: 'suback', messageId: p.messageId, granted, ...(v5 ? to.problem('kiot is an ingest endpoint: no subscriptions') : {}) } };
     }
     case 'unsubscribe':
+      if (p.unsubscriptions.length === 0) return noFilter('UNSUBSCRIBE');
       return { kind: 'answer', packet: v5 ? { cmd: 'unsuback', messageId: p.messageId, granted: p.unsubscriptions.map(() => NO_SUBSCRIPTION_EXISTED) } : { cmd: 'unsuback', messageId: p.messageId } };
     case 'disconnect':
       // The CONNACK set the Session Expiry Interval to 0, so a DISCONNECT raising it is no valid DISCONNECT (MQTT 5 3.14.2.2.2): the will stays.

@@ -27,6 +27,9 @@ describe('mqtt control packets', () => {
       { kind: 'violation', reason: 0x82, message: 'session expiry interval on DISCONNECT after a session expiry of 0' }],
     ['PUBREL (QoS 2 was never granted): protocol error', { cmd: 'pubrel', messageId: 1 }, true, { kind: 'violation', reason: 0x82, message: 'pubrel is not used by this endpoint' }],
     ['AUTH (no authentication method was offered): protocol error', { cmd: 'auth', reasonCode: 0x18 } as Packet, true, { kind: 'violation', reason: 0x82, message: 'auth is not used by this endpoint' }],
+    ['SUBSCRIBE with no topic filter: protocol error', { cmd: 'subscribe', messageId: 7, subscriptions: [] } as Packet, true, { kind: 'violation', reason: 0x82, message: 'SUBSCRIBE with no topic filter' }],
+    ['v3.1.1 UNSUBSCRIBE with no topic filter: protocol error', { cmd: 'unsubscribe', messageId: 8, unsubscriptions: [] } as Packet, false, { kind: 'violation', reason: 0x82, message: 'UNSUBSCRIBE with no topic filter' }],
+    ['PINGREQ with a payload byte: malformed', { cmd: 'pingreq', length: 1 } as Packet, true, { kind: 'violation', reason: 0x81, message: 'a PINGREQ has no variable header or payload' }],
     ['a CONNACK from a client: protocol error', { cmd: 'connack', returnCode: 0, sessionPresent: false } as Packet, false, { kind: 'violation', reason: 0x82, message: 'unexpected connack' }],
   ];
   for (const [name, packet, v5, expected] of cases) it(name, () => assert.deepEqual(control(packet, answering(v5)), expected));

@@ -301,7 +301,7 @@ describe('mqtt endpoint against hostile connections', function () {
     assert.equal(ctx.h.sink.received.length, 1, 'the well-behaved client carried on');
   });
 
-  it('tells a connected v5 client why its bad packet closes it: DISCONNECT 0x95 (too large) or 0x81 (malformed)', async () => {
+  it('tells a connected v5 client why its bad packet closes it: DISCONNECT 0x95 (too large), 0x81 (malformed) or 0x82 (protocol error)', async () => {
     const cases: [string, Buffer, number][] = [
       ['a PUBLISH above the maximum packet size', Buffer.from([0x30, 0xff, 0xff, 0x03]), 0x95],
       ['a remaining length of five bytes', Buffer.from([0x30, 0xff, 0xff, 0xff, 0xff, 0x01]), 0x81],
@@ -309,6 +309,8 @@ describe('mqtt endpoint against hostile connections', function () {
       // mqtt-packet would read these topics leniently; MQTT 5 1.5.4 makes them Malformed Packets.
       ['a PUBLISH whose topic is ill-formed UTF-8', Buffer.from([0x30, 0x06, 0x00, 0x02, 0xc3, 0x28, 0x00, 0x31]), 0x81],
       ['a PUBLISH whose topic holds U+0000', Buffer.from([0x32, 0x08, 0x00, 0x02, 0x61, 0x00, 0x00, 0x01, 0x00, 0x31]), 0x81],
+      ['a SUBSCRIBE with no topic filter', Buffer.from([0x82, 0x03, 0x00, 0x01, 0x00]), 0x82],
+      ['a PINGREQ with a payload byte', Buffer.from([0xc0, 0x01, 0x00]), 0x81],
       ['a QoS 0 PUBLISH with DUP set', Buffer.from([0x38, 0x0f, 0x00, 0x0b, ...Buffer.from('temperature'), 0x00, 0x31]), 0x81],
       ['a PUBLISH whose response topic has a wildcard', mqttPacket.generate({ cmd: 'publish', topic: 'temperature', payload: Buffer.from('1'), qos: 1, messageId: 1, retain: false, dup: false, properties: { responseTopic: 'replies/#' } }, { protocolVersion: 5 }), 0x82],
     ];
