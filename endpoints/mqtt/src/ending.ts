@@ -21,6 +21,8 @@ export class Ending {
 
   /** A protocol violation: counted by its reason code, then `disconnect` once connected, else closed at once. */
   fail(reason: number, message: string): void {
+    // The parser can find more wrong with the bytes that follow: one connection, one count.
+    if (this.closing) return;
     this.metrics.inc('kiot_mqtt_protocol_errors_total', { reason: `0x${reason.toString(16)}` });
     if (this.connected()) this.disconnect(reason, message);
     else this.destroy(message);

@@ -64,13 +64,15 @@ describe('mqtt connection ending', () => {
     assert.equal(d.metrics.get('kiot_mqtt_closed_total{why="device sensor-7@farm may not publish to channel x"}'), 0);
   });
 
-  it('ends once: a second close is neither sent nor counted', async () => {
+  it('ends once: a later close or violation is neither sent nor counted', async () => {
     const c = ending(5, true);
     c.e.disconnect(0x8b, 'server shutting down');
     c.e.disconnect(0x8e, 'another connection took this client id');
     c.e.destroy('socket error');
+    c.e.fail(0x81, 'malformed packet');
     await tick();
     assert.deepEqual(c.sent.map((p) => (p as mqtt.IDisconnectPacket).reasonCode), [0x8b]);
     assert.equal(c.metrics.get('kiot_mqtt_closed_total{why="socket error"}'), 0);
+    assert.equal(c.metrics.get('kiot_mqtt_protocol_errors_total{reason="0x81"}'), 0);
   });
 });

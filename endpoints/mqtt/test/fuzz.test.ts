@@ -1,0 +1,66 @@
+/**
+ * Packets a connected v5 client could send, with bytes changed at random (a fixed seed, so a
+ * failure can be replayed): whatever arrives, the endpoint answers as MQTT 5 4.13 has it (a
+ * DISCONNECT with a reason before it closes), never falls into its internal-error path, counts one
+ * protocol error per connection it closes for one, and carries on for a well-behaved client.
+ */
+import { strict as assert } from 'node:assert';
+import mqttPacket, { type Packet } from 'mqtt-packet';
+import { client, DEVICE, deviceConnect, freshHarness, rawAnswers } from './support';
+
+const v5 = (p: object): Buffer => mqttPacket.generate(p as Packet, { protocolVersion: 5 });
+const SEEDS = [
+  v5({ cmd: 'publish', topic: 'temperature', payload: Buffer.from('{"t":1}'), qos: 1, messageId: 2, retain: false, dup: false, properties: { contentType: 'application/json', userProperties: { a: 'b' }, messageExpiryInterval: 60, topicAlias: 1, payloadFormatIndicator: true } }),
+  v5({ cmd: 'publish', topic: 'temperature', payload: Buffer.from('21.5'), qos: 0, retain: false, dup: false }),
+  v5({ cmd: 'subscribe', messageId: 3, subscriptions: [{ topic: 'a/b', qos: 1 }], properties: { userProperties: { x: 'y' } } }),
+  v5({ cmd: 'unsubscribe', messageId: 4, unsubscriptions: ['a/b'] }),
+  v5({ cmd: 'disconnect', reasonCode: 4, properties: { reasonString: 'bye' } }),
+  v5({ cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'x' } }),
+];
+const ROUNDS = 40;
+
+/** A linear congruential generator: the same bytes on every run. */
+function random(seed: number): (below: number) => number {
+  let s = seed;
+  return (below) => {
+    s = (s * 1103515245 + 12345) % 2 ** 31;
+    return Math.floor((s / 2 ** 31) * below);
+  };
+}
+
+describe('mqtt endpoint against mutated packets', function () {
+  this.timeout(60_000);
+  const ctx = freshHarness();
+
+  it(`answers ${ROUNDS * SEEDS.length} packets with one to three random bytes each, every one as MQTT 5 asks`, async () => {
+    const next = random(20261128);
+    let disconnects = 0;
+    let silentCloses = 0;
+    for (let n = 0; n < ROUNDS * SEEDS.length; n++) {
+      const bytes = Buffer.from(SEEDS[n % SEEDS.length]!);
+      // The first byte stays: the packet type is what the rest of the bytes are read as.
+      for (let k = 1 + next(3); k > 0; k--) bytes[1 + next(bytes.length - 1)] = next(256);
+      const { socket: s, answers } = await rawAnswers(ctx.h, 5);
+      s.write(deviceConnect(5, `fuzz-${n}`));
+      while (answers.length === 0) await new Promise((r) => setTimeout(r, 2));
+      s.write(bytes);
+      await new Promise((r) => setTimeout(r, 20));
+      const after = answers.slice(1);
+      const closedNow = s.destroyed || s.readableEnded;
+      if (after.some((p) => p.cmd === 'disconnect')) disconnects++;
+      else if (closedNow) silentCloses++;
+      s.destroy();
+    }
+    const m = ctx.h.endpoint.metrics;
+    const protocolErrors = [0x81, 0x82, 0x94, 0x95, 0x99].reduce((n, r) => n + m.get(`kiot_mqtt_protocol_errors_total{reason="0x${r.toString(16)}"}`), 0);
+    assert.equal(m.get('kiot_mqtt_closed_total{why="internal error"}'), 0, 'a packet fell through to the internal-error path');
+    assert.ok(disconnects > 0, 'the mutations made no packet the endpoint refused');
+    assert.equal(protocolErrors, disconnects, 'one protocol error counted per connection closed for one');
+    // The endpoint closes with no DISCONNECT only after the client's own (a mutated DISCONNECT is often still one).
+    assert.equal(silentCloses, m.get('kiot_mqtt_closed_total{why="client disconnected"}'));
+    const good = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
+    const before = ctx.h.sink.received.length;
+    await good.publishAsync('temperature', '{"temperature":1}', { qos: 1 });
+    assert.equal(ctx.h.sink.received.length, before + 1, 'a well-behaved client carries on');
+  });
+});
