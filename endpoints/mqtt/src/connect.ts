@@ -67,6 +67,8 @@ export async function negotiate(p: IConnectPacket, address: string, deps: Connec
   if (p.properties?.receiveMaximum === 0 || p.properties?.maximumPacketSize === 0) return refuse(REASON.protocolError, 2, 'receive maximum and maximum packet size are at least 1');
   // MQTT 3.1.1 [MQTT-3.1.3-8]: no client id and no clean session is refused (a v5 client gets an id assigned).
   if (version === 4 && p.clientId === '' && p.clean === false) return refuse(REASON.clientIdNotValid, 2, 'a client without a client id must ask for a clean session');
+  // mqtt-packet decodes ill-formed UTF-8 as U+FFFD; a server may refuse any client id (MQTT 5 3.1.3.1), and this one would be a different id than the client sent.
+  if (p.clientId.includes('\uFFFD') || p.clientId.includes('\u0000')) return refuse(REASON.clientIdNotValid, 2, 'client id is ill-formed UTF-8 or holds U+0000');
   const limited = (): Refused => refuse(REASON.quotaExceeded, 3, 'too many failed authentications from this address');
   if (deps.failures.peek(address) > 0) return limited();
   const gate = deps.failures.gate(address);

@@ -18,6 +18,8 @@ describe('mqtt CONNECT decisions', () => {
     ['wrong password', { password: Buffer.from('wrong') }, 0x86, 4],
     ['no password', { password: undefined }, 0x86, 4],
     ['a user name without @application', { username: 'dev' }, 0x86, 4],
+    ['a client id that was ill-formed UTF-8 (decoded as U+FFFD)', { clientId: 'a\uFFFDb' }, 0x85, 2],
+    ['a client id holding U+0000', { clientId: 'a\u0000b' }, 0x85, 2],
     ['a disabled device', { password: Buffer.from('off') }, 0x87, 5],
     ['a retained will', { will: { topic: 'status', payload: Buffer.from('gone'), qos: 1, retain: true } }, 0x9a, 5],
     ['a QoS 2 will', { will: { topic: 'status', payload: Buffer.from('gone'), qos: 2, retain: false } }, 0x9b, 5],

@@ -339,6 +339,15 @@ describe('mqtt endpoint against hostile connections', function () {
     s.destroy();
   });
 
+  it('refuses a client id whose bytes are ill-formed UTF-8: CONNACK 0x85 (client identifier not valid)', async () => {
+    const { socket: s, answers } = await rawAnswers(ctx.h, 5);
+    const connect = deviceConnect(5, 'aXb');
+    connect[connect.indexOf(Buffer.from('aXb')) + 1] = 0xff;
+    s.write(connect);
+    await closed(s);
+    assert.deepEqual(answers.map((p) => [p.cmd, (p as { reasonCode?: number }).reasonCode]), [['connack', 0x85]]);
+  });
+
   it('disconnects a client that sends a second CONNECT, even right behind its first (v5 0x82)', async () => {
     const { socket: s, answers } = await rawAnswers(ctx.h, 5);
     s.write(Buffer.concat([deviceConnect(5, 'twice'), deviceConnect(5, 'twice')]));
