@@ -1,12 +1,13 @@
 /**
- * Packets a connected v5 client could send, with bytes changed at random (a fixed seed, so a
- * failure can be replayed): whatever arrives, the endpoint answers as MQTT 5 4.13 has it (a
- * DISCONNECT with a reason before it closes), never falls into its internal-error path, counts one
- * protocol error per connection it closes for one, and carries on for a well-behaved client.
+ * Packets a client could send, with bytes changed at random (a fixed seed, so a failure can be
+ * replayed). After CONNECT, whatever arrives is answered as MQTT 5 4.13 has it (a DISCONNECT with a
+ * reason before the close), one protocol error counted per connection closed for one. A CONNECT
+ * whose credentials changed is never accepted. Nothing falls into the internal-error path, and a
+ * well-behaved client carries on.
  */
 import { strict as assert } from 'node:assert';
 import mqttPacket, { type Packet } from 'mqtt-packet';
-import { client, DEVICE, deviceConnect, freshHarness, rawAnswers } from './support';
+import { client, DEVICE, deviceConnect, freshHarness, rawAnswers, type Harness } from './support';
 
 const v5 = (p: object): Buffer => mqttPacket.generate(p as Packet, { protocolVersion: 5 });
 const SEEDS = [
@@ -28,6 +29,21 @@ function random(seed: number): (below: number) => number {
   };
 }
 
+/** `packet` with one to three bytes after the first set at random (the first says what the rest is read as). */
+const mutated = (packet: Buffer, next: (below: number) => number): Buffer => {
+  const bytes = Buffer.from(packet);
+  for (let k = 1 + next(3); k > 0; k--) bytes[1 + next(bytes.length - 1)] = next(256);
+  return bytes;
+};
+
+async function carriesOn(h: Harness): Promise<void> {
+  assert.equal(h.endpoint.metrics.get('kiot_mqtt_closed_total{why="internal error"}'), 0, 'a packet fell through to the internal-error path');
+  const good = await client(h, { ...DEVICE, protocolVersion: 5 });
+  const before = h.sink.received.length;
+  await good.publishAsync('temperature', '{"temperature":1}', { qos: 1 });
+  assert.equal(h.sink.received.length, before + 1, 'a well-behaved client carries on');
+}
+
 describe('mqtt endpoint against mutated packets', function () {
   this.timeout(60_000);
   const ctx = freshHarness();
@@ -37,9 +53,7 @@ describe('mqtt endpoint against mutated packets', function () {
     let disconnects = 0;
     let silentCloses = 0;
     for (let n = 0; n < ROUNDS * SEEDS.length; n++) {
-      const bytes = Buffer.from(SEEDS[n % SEEDS.length]!);
-      // The first byte stays: the packet type is what the rest of the bytes are read as.
-      for (let k = 1 + next(3); k > 0; k--) bytes[1 + next(bytes.length - 1)] = next(256);
+      const bytes = mutated(SEEDS[n % SEEDS.length]!, next);
       const { socket: s, answers } = await rawAnswers(ctx.h, 5);
       s.write(deviceConnect(5, `fuzz-${n}`));
       while (answers.length === 0) await new Promise((r) => setTimeout(r, 2));
@@ -53,14 +67,37 @@ describe('mqtt endpoint against mutated packets', function () {
     }
     const m = ctx.h.endpoint.metrics;
     const protocolErrors = [0x81, 0x82, 0x94, 0x95, 0x99].reduce((n, r) => n + m.get(`kiot_mqtt_protocol_errors_total{reason="0x${r.toString(16)}"}`), 0);
-    assert.equal(m.get('kiot_mqtt_closed_total{why="internal error"}'), 0, 'a packet fell through to the internal-error path');
     assert.ok(disconnects > 0, 'the mutations made no packet the endpoint refused');
     assert.equal(protocolErrors, disconnects, 'one protocol error counted per connection closed for one');
     // The endpoint closes with no DISCONNECT only after the client's own (a mutated DISCONNECT is often still one).
     assert.equal(silentCloses, m.get('kiot_mqtt_closed_total{why="client disconnected"}'));
-    const good = await client(ctx.h, { ...DEVICE, protocolVersion: 5 });
-    const before = ctx.h.sink.received.length;
-    await good.publishAsync('temperature', '{"temperature":1}', { qos: 1 });
-    assert.equal(ctx.h.sink.received.length, before + 1, 'a well-behaved client carries on');
+    await carriesOn(ctx.h);
+  });
+
+  it(`never accepts a CONNECT whose credentials changed, in ${ROUNDS * 4} CONNECTs (v5 and 3.1.1) with random bytes`, async () => {
+    const next = random(7);
+    const outcomes = { accepted: 0, refused: 0, closed: 0 };
+    for (let n = 0; n < ROUNDS * 4; n++) {
+      const version = n % 2 === 0 ? 5 : 4;
+      const will = { topic: 'status', payload: Buffer.from('gone'), qos: 1 as const, retain: false };
+      const original = deviceConnect(version, `c${n}`, { keepalive: 30, will, ...(version === 5 ? { properties: { receiveMaximum: 10, userProperties: { a: 'b' } } } : {}) });
+      const bytes = mutated(original, next);
+      // The user name and password with their length prefixes.
+      const credentials = [original.indexOf(Buffer.from(DEVICE.username)) - 2, original.indexOf(Buffer.from(DEVICE.password)) - 2];
+      const changed = credentials.some((at, i) => !bytes.subarray(at, at + 2 + [DEVICE.username, DEVICE.password][i]!.length).equals(original.subarray(at, at + 2 + [DEVICE.username, DEVICE.password][i]!.length)));
+      const { socket: s, answers } = await rawAnswers(ctx.h, version);
+      s.write(bytes);
+      for (let i = 0; i < 100 && answers.length === 0 && !s.destroyed && !s.readableEnded; i++) await new Promise((r) => setTimeout(r, 5));
+      const connack = answers.find((p): p is mqttPacket.IConnackPacket => p.cmd === 'connack');
+      const code = connack === undefined ? undefined : (connack.reasonCode ?? connack.returnCode);
+      if (code === 0) {
+        outcomes.accepted++;
+        assert.equal(changed, false, `CONNECT ${n} was accepted with changed credentials: ${bytes.toString('hex')}`);
+      } else if (code !== undefined) outcomes.refused++;
+      else outcomes.closed++;
+      s.destroy();
+    }
+    assert.ok(outcomes.accepted > 0 && outcomes.refused > 0 && outcomes.closed > 0, JSON.stringify(outcomes));
+    await carriesOn(ctx.h);
   });
 });
