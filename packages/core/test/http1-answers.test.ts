@@ -121,4 +121,24 @@ describe('AnswerReader: HTTP/1.1 answers as they arrive', () => {
       assert.equal(read(long, cuts).answers.length, 250);
     }
   });
+
+  it('throws nothing but AnswerError, whatever bytes a broken server sends: 20,000 answers with random bytes changed', () => {
+    const wire = Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Service Unavailable\r\nRetry-After: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n1;x=y\r\nd\r\n0\r\nT: 1\r\n\r\nHTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok', 'latin1');
+    let seed = 11;
+    const next = (below: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % below;
+    const seen = { answered: 0, refused: 0 };
+    for (let round = 0; round < 20_000; round++) {
+      const bytes = Buffer.from(wire);
+      for (let k = 1 + next(4); k > 0; k--) bytes[next(bytes.length)] = next(4) === 0 ? [0x0d, 0x0a, 0x3a, 0x20][next(4)]! : next(256);
+      try {
+        const { answers } = read(bytes, [next(bytes.length)], true, 64);
+        for (const a of answers) assert.ok(a.status >= 100 && a.status <= 999 && a.body.length <= 64, `round ${round}: ${a.status}`);
+        seen.answered++;
+      } catch (e) {
+        if (!(e instanceof AnswerError)) throw new Error(`round ${round}: ${(e as Error).name} ${(e as Error).message} on ${bytes.toString('hex')}`);
+        seen.refused++;
+      }
+    }
+    assert.ok(seen.answered > 1000 && seen.refused > 1000, JSON.stringify(seen));
+  });
 });
