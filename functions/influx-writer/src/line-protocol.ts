@@ -34,6 +34,15 @@ const escapeQuoted = escaper('"\\\n\r', ['\\"', '\\\\', '\\n', '\\r']);
  */
 export const isReservedKey = (k: string): boolean => k === 'time' || k === '_field' || k === '_measurement';
 
+/**
+ * Whether a key or tag value holds a backslash line protocol cannot carry: at its end, or before a
+ * character the escaping writes after one (`,` ` ` `=` and the escaped newline, return and tab) or
+ * before another backslash. There InfluxDB 1.x refuses the line (400), and VictoriaMetrics answers
+ * 204 and drops it, or reads another name than InfluxDB does. A backslash before anything else is
+ * read as itself by both.
+ */
+export const hasUncarriedBackslash = (s: string): boolean => s.includes('\\') && /\\(?=[\\, =\n\r\t]|$)/.test(s);
+
 /** A string field value. */
 export const quoted = (s: string): string => `"${escapeQuoted(s)}"`;
 

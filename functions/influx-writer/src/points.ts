@@ -4,7 +4,7 @@
  */
 import { nanosBelowMillis, nestsDeeperThan, TOO_DEEP, unprocessable, type KiotError, type Normalized, type Value } from '@kiot/core';
 import type { Mapping, Precision } from './config';
-import { booleanValue, fieldSet, floatValue, integerValue, quoted, isReservedKey, seriesKey } from './line-protocol';
+import { booleanValue, fieldSet, floatValue, hasUncarriedBackslash, integerValue, quoted, isReservedKey, seriesKey } from './line-protocol';
 import { millisText, recordMillis } from './record-time';
 
 export interface Identity {
@@ -39,6 +39,9 @@ function reservedKeyProblem(key: string, value: unknown): string {
   return `${reserved}: the reading's time ${JSON.stringify(value.slice(0, 40))} is no RFC 3339 time (date, time and Z or an offset such as +02:00; or ts in epoch milliseconds), so it stayed a value`;
 }
 
+/** Refused rather than written: VictoriaMetrics would answer 204 and drop the point, so the reading would be lost unseen. */
+const backslashProblem = (what: string): string => `${what} has a backslash at its end or before a comma, space, equals sign or backslash, which line protocol cannot carry: the reading needs another name for it`;
+
 export function timestamp(iso: string, precision: Precision): string {
   const ms = recordMillis(iso);
   if (Number.isNaN(ms)) throw bad(`record time ${JSON.stringify(iso.slice(0, 40))} is not a time`);
@@ -66,6 +69,7 @@ function tagsFor(id: Identity, meta: Normalized['meta'], mapping: Mapping): Reco
     const v = meta?.[t] ?? id.extensions[t];
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') tags[t] = String(v);
   }
+  for (const [k, v] of Object.entries(tags)) if (hasUncarriedBackslash(v)) throw bad(backslashProblem(`the ${k} tag ${JSON.stringify(v.slice(0, 64))}`));
   return tags;
 }
 
@@ -133,6 +137,7 @@ export function toLines(id: Identity, data: Normalized, mapping: Mapping): strin
       const value = fieldValue(k, chosen[k], mapping);
       // Dead-lettered with its reason rather than written and silently dropped (a reading's "time" that is no time stays a value).
       if (value !== undefined && isReservedKey(k)) throw bad(reservedKeyProblem(k, chosen[k]));
+      if (value !== undefined && hasUncarriedBackslash(k)) throw bad(backslashProblem(`the field name ${JSON.stringify(k.slice(0, 64))}`));
       return value;
     });
     if (fields === '') throw bad('the record has no fields to write');

@@ -90,6 +90,16 @@ describe('points: normalized records → line protocol', () => {
     assert.throws(() => toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { time: '2026-01-01T10:00:00', t: 1 } }] }, mapping()), (e: { message?: string }) => e.message === 'InfluxDB reserves the field key "time" and would drop it: the reading\'s time "2026-01-01T10:00:00" is no RFC 3339 time (date, time and Z or an offset such as +02:00; or ts in epoch milliseconds), so it stayed a value');
   });
 
+  it('refuses (422) a field name or tag value with a backslash line protocol cannot carry, and writes one it can', () => {
+    const write = (values: Record<string, number>, m = mapping(), meta?: Record<string, string>) => toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values }], ...(meta ? { meta } : {}) }, m);
+    for (const key of ['a\\', 'a\\,b', 'a\\ b', 'a\\=b', 'a\\\\b', 'a\\\n']) {
+      assert.throws(() => write({ [key]: 1, t: 2 }), (e: { status?: number; message?: string }) => e.status === 422 && e.message === `the field name ${JSON.stringify(key)} has a backslash at its end or before a comma, space, equals sign or backslash, which line protocol cannot carry: the reading needs another name for it`, JSON.stringify(key));
+    }
+    assert.throws(() => write({ t: 1 }, mapping({ tags: ['site'] }), { site: 'hall\\' }), (e: { status?: number; message?: string }) => e.status === 422 && e.message?.startsWith(`the site tag ${JSON.stringify('hall\\')} has a backslash at its end`) === true);
+    assert.deepEqual(write({ 'a\\b': 1, 'c\\d\\e': 2 }), ['temperature,application=demo,channel=temperature,device=device\\ 1 a\\b=1,c\\d\\e=2 1767225600000']);
+    assert.deepEqual(write({ t: 1 }, mapping({ tags: ['site'] }), { site: 'hall\\a' }), ['temperature,application=demo,channel=temperature,device=device\\ 1,site=hall\\a t=1 1767225600000']);
+  });
+
   it('refuses a record without fields (422) instead of writing an empty point', () => {
     assert.throws(() => toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { nested: {} } }] }, mapping()), /no fields/);
   });

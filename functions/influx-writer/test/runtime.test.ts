@@ -50,6 +50,24 @@ describe('influx-writer in faas-js-runtime with VictoriaMetrics', function () {
     assert.deepEqual(await exportSeries(`{device="${run}-victim"}`), []);
   });
 
+  it('refuses (422) a field name ending in a backslash, which VictoriaMetrics answers 204 and drops, and stores one with a backslash it can carry', async () => {
+    // What VictoriaMetrics does with such a line, written straight beside a good one: 204, and only the good one is kept.
+    const direct = await fetch(`${VM_URL}/api/v2/write?precision=ms`, { method: 'POST', body: `backslash,device=${run}-direct a\\=1\nbackslash,device=${run}-direct ok=1` });
+    assert.equal(direct.status, 204);
+    await eventually(async () => ((await exportSeries(`{__name__="backslash_ok",device="${run}-direct"}`)).length > 0 ? true : undefined));
+    assert.deepEqual((await exportSeries(`{device="${run}-direct"}`)).map((x) => x.metric['__name__']), ['backslash_ok']);
+    const time = '2026-03-01T12:40:00.000Z';
+    const refused = await post(running.url, validated(`${run}-bs`, { 'a\\': 1, temperature: 18.5 }, time));
+    assert.equal(refused.status, 422);
+    assert.match(refused.headers.get('kne-reason') ?? '', /backslash at its end/);
+    assert.equal((await post(running.url, validated(`${run}-bs`, { 'a\\b': 2 }, time))).status, 204);
+    const stored = await eventually(async () => {
+      const s = await exportSeries(`{device="${run}-bs"}`);
+      return s.length > 0 ? s : undefined;
+    });
+    assert.deepEqual(stored.map((x) => [x.metric['__name__'], x.values]), [['temperature_a\\b', [2]]]);
+  });
+
   it('stores every event of a concurrent burst (micro-batched)', async () => {
     const base = Date.parse('2026-03-01T13:00:00.000Z');
     const answers = await Promise.all(Array.from({ length: 200 }, (_, i) => post(running.url, validated(`${run}-burst`, { temperature: i }, new Date(base + i * 1000).toISOString()))));
