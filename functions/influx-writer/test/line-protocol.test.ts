@@ -24,19 +24,19 @@ function* strings(seed: number): Generator<string> {
 }
 
 describe('line protocol: the writer formats as influxdb-client\'s Point does', () => {
-  it('matches Point for 500 records with every character line protocol escapes, in names, tags and values; refuses those Point would write unreadable', () => {
+  it('matches Point for 1,000 records with every character line protocol escapes, in names, tags and values; refuses those Point would write unreadable', () => {
     const gen = strings(42);
     const next = (): string => gen.next().value as string;
-    // A backslash at the end of a name or tag value, or before what the escaping writes after one, reads as an escape (points.test.ts).
+    // A backslash at the end of a name or tag value, or before what the escaping writes after one, reads as an escape; VictoriaMetrics cannot read a field name with a quote (points.test.ts).
     const unreadable = (s: string): boolean => /\\(?=[\\, =\n\r\t]|$)/.test(s);
     const seen = { matched: 0, refused: 0 };
-    for (let i = 0; i < 500; i++) {
+    for (let i = 0; i < 1000; i++) {
       const id = { application: next(), device: next(), channel: next(), extensions: { extra: next() } };
       // Newlines in string values are the one difference from Point (next test): left out of the string value here.
       const values: Record<string, number | boolean | string> = { [next()]: i * 1.5, [next()]: i % 2 === 0, [next()]: next().replace(/[\n\r]/g, ''), [`n${i}`]: i };
       const m = mapping({ tags: ['extra', 'absent'], integerFields: [`n${i}`] });
       const data = { records: [{ time: '2026-01-01T00:00:00.000Z', values }] };
-      if ([id.application, id.device, id.channel, id.extensions.extra, ...Object.keys(values)].some(unreadable)) {
+      if ([id.application, id.device, id.channel, id.extensions.extra, ...Object.keys(values)].some(unreadable) || Object.keys(values).some((k) => k.includes('"'))) {
         assert.throws(() => toLines(id, data, m), (e: { status?: number }) => e.status === 422, `case ${i}: ${JSON.stringify({ id, values })}`);
         seen.refused++;
         continue;

@@ -100,6 +100,14 @@ describe('points: normalized records → line protocol', () => {
     assert.deepEqual(write({ t: 1 }, mapping({ tags: ['site'] }), { site: 'hall\\a' }), ['temperature,application=demo,channel=temperature,device=device\\ 1,site=hall\\a t=1 1767225600000']);
   });
 
+  it('refuses (422) a field name with a double quote, which VictoriaMetrics cannot read', () => {
+    for (const key of ['"', 'a"b', '"a"']) {
+      assert.throws(() => toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { [key]: 1 } }] }, mapping()), (e: { status?: number; message?: string }) => e.status === 422 && e.message === `the field name ${JSON.stringify(key)} has a double quote, which VictoriaMetrics cannot read in a name: the reading needs another name for it`, key);
+    }
+    // In a string value it is escaped, and read back by both.
+    assert.deepEqual(toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { note: 'say "hi"' } }] }, mapping()), ['temperature,application=demo,channel=temperature,device=device\\ 1 note="say \\"hi\\"" 1767225600000']);
+  });
+
   it('refuses a record without fields (422) instead of writing an empty point', () => {
     assert.throws(() => toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { nested: {} } }] }, mapping()), /no fields/);
   });
