@@ -4,13 +4,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { connect as connectTcp } from 'node:net';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
+import { rng } from '../support/seeded';
 import type { Stack } from '../support/stack';
-
-/** A tiny deterministic generator, so a failing case can be replayed from its seed. */
-export function rng(seed: number): () => number {
-  let x = seed || 1;
-  return () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
-}
 
 /** Resident memory of every process in a process group (npm and the runtime under it), in MB. */
 export function processGroupRss(pgid: number): number {

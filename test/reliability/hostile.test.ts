@@ -11,7 +11,8 @@ import { rawPost } from '../support/runtime';
 import { startStack, type Stack } from '../support/stack';
 import { eventually, exportSeries, needVictoriaMetrics } from '../support/services';
 import { record } from './report';
-import { connectFlood, mqttAttacks, processGroupRss, rng, startBystander, type Bystander } from './hostile-support';
+import { connectFlood, mqttAttacks, processGroupRss, startBystander, type Bystander } from './hostile-support';
+import { rng } from '../support/seeded';
 import { reference } from '../support/reference';
 
 const VECTORS = reference('cloudevents-conformance/format/json/invalid-events.json');

@@ -7,6 +7,7 @@
  */
 import { strict as assert } from 'node:assert';
 import mqttPacket, { type Packet } from 'mqtt-packet';
+import { integers } from '../../../test/support/seeded';
 import { client, DEVICE, deviceConnect, freshHarness, rawAnswers, type Harness } from './support';
 
 const v5 = (p: object): Buffer => mqttPacket.generate(p as Packet, { protocolVersion: 5 });
@@ -19,15 +20,6 @@ const SEEDS = [
   v5({ cmd: 'auth', reasonCode: 0x18, properties: { authenticationMethod: 'x' } }),
 ];
 const ROUNDS = 40;
-
-/** A linear congruential generator: the same bytes on every run. */
-function random(seed: number): (below: number) => number {
-  let s = seed;
-  return (below) => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return Math.floor((s / 2 ** 31) * below);
-  };
-}
 
 /** `packet` with one to three bytes after the first set at random (the first says what the rest is read as). */
 const mutated = (packet: Buffer, next: (below: number) => number): Buffer => {
@@ -49,7 +41,7 @@ describe('mqtt endpoint against mutated packets', function () {
   const ctx = freshHarness();
 
   it(`answers ${ROUNDS * SEEDS.length} packets with one to three random bytes each, every one as MQTT 5 asks`, async () => {
-    const next = random(20261128);
+    const next = integers(20261128);
     let disconnects = 0;
     let silentCloses = 0;
     // In groups below the harness's connection limit; each group is judged once nothing has changed for a while, so a
@@ -85,7 +77,7 @@ describe('mqtt endpoint against mutated packets', function () {
   });
 
   it(`never accepts a CONNECT whose credentials changed, in ${ROUNDS * 4} CONNECTs (v5 and 3.1.1) with random bytes`, async () => {
-    const next = random(7);
+    const next = integers(7);
     const outcomes = { accepted: 0, refused: 0, closed: 0 };
     for (let n = 0; n < ROUNDS * 4; n++) {
       const version = n % 2 === 0 ? 5 : 4;

@@ -10,6 +10,7 @@ import { encode as cbor } from 'cbor';
 import { KiotError, normalizedProblem } from '@kiot/core';
 import { convert, type RawInput } from '../src/formats';
 import { reference } from '../../../test/support/reference';
+import { integers } from '../../../test/support/seeded';
 
 const T = '2026-01-01T00:00:00.000Z';
 const lorawan = (name: string): unknown => JSON.parse(readFileSync(reference('fixtures/lorawan', name), 'utf8'));
@@ -21,14 +22,6 @@ const SEEDS: { mediaType: string; data: unknown; codecs?: RawInput['codecs'] }[]
   { mediaType: 'application/json', data: [{ temperature: 1, time: 1767225600 }, { temperature: 2 }] },
 ];
 const VALUES: unknown[] = [null, 0, -0, -1, 1.5, 1e308, -1e308, 2 ** 53 + 2, '', 'x', 'NaN', '1e999', '2026-13-45T99:99:99Z', true, false, [], {}, [1, 'a', null], { a: { b: null } }, 'a'.repeat(300), 'AQID', '\u0000', -1e-320];
-
-function random(seed: number): (below: number) => number {
-  let s = seed;
-  return (below) => {
-    s = (s * 1103515245 + 12345) % 2 ** 31;
-    return Math.floor((s / 2 ** 31) * below);
-  };
-}
 
 /** Every place in a JSON value, as the path of keys to it. */
 function places(v: unknown, path: (string | number)[] = []): (string | number)[][] {
@@ -58,7 +51,7 @@ function notJson(v: unknown, path = '$'): string | undefined {
 
 describe('converter against payloads with values replaced at random', () => {
   it('converts each of 6,000 into a valid reading or refuses it with a 4xx, never a 500, never a NaN', () => {
-    const next = random(20261128);
+    const next = integers(20261128);
     const converted = SEEDS.map(() => 0);
     let refused = 0;
     for (let round = 0; round < 6000; round++) {

@@ -1,6 +1,7 @@
 /** Readings' times to the nanosecond, and only dates the calendar has. */
 import { strict as assert } from 'node:assert';
 import { instantText, rfc3339Instant, secondsInstant } from '../src/times';
+import { rng } from '../../../test/support/seeded';
 
 describe('converter: reading times', () => {
   it('reads RFC 3339 to the nanosecond and writes it back in UTC with 3, 6 or 9 fraction digits', () => {
@@ -25,8 +26,7 @@ describe('converter: reading times', () => {
   });
 
   it('reads the form toISOString writes (its fast path) as it reads the same time with an offset', () => {
-    let seed = 7;
-    const r = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const r = rng(7);
     for (let i = 0; i < 2000; i++) {
       const iso = new Date(Math.floor(r() * 6e12) - 2e12).toISOString();
       const digits = String(Math.floor(r() * 1e9)).padStart(9, '0').slice(0, Math.floor(r() * 10));

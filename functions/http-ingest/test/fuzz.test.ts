@@ -10,17 +10,12 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { rawPost } from '../../../test/support/runtime';
 import { startInPlace, type Standalone } from '../../../test/support/standalone';
+import { rng } from '../../../test/support/seeded';
 import { startSink, type TestSink } from '../../../test/support/sink';
 import { record } from '../../../test/reliability/report';
 
 const DOCUMENTED = new Set([202, 204, 400, 401, 403, 405, 413, 415, 429, 431]);
 const GOOD = `Basic ${Buffer.from('device1@demo:demo-secret').toString('base64')}`;
-
-/** A tiny deterministic generator, so a failing case can be replayed from its seed. */
-function rng(seed: number): () => number {
-  let x = seed || 1;
-  return () => ((x = (x * 1103515245 + 12345) % 2147483648) / 2147483648);
-}
 
 describe('http-ingest against generated hostile input', function () {
   this.timeout(120_000);

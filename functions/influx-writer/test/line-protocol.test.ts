@@ -3,24 +3,16 @@ import { Point } from '@influxdata/influxdb-client';
 import type { Mapping } from '../src/config';
 import { deadLetterLine, rejectLine, toLines } from '../src/points';
 import { integerValue } from '../src/line-protocol';
+import { integers } from '../../../test/support/seeded';
 
 // The writer formats lines itself for speed; @influxdata/influxdb-client's Point is the oracle.
 const mapping = (m: Partial<Mapping> = {}): Mapping => ({ measurements: {}, tags: [], integerFields: [], fields: [], precision: 'ms', ...m });
 
-/** A deterministic generator: the same cases on every run, so a failure can be replayed. */
+/** Strings of the characters line protocol escapes, the same on every run, so a failure can be replayed. */
 function* strings(seed: number): Generator<string> {
   const alphabet = ['a', 'Z', '0', ' ', ',', '=', '"', '\\', '\n', '\r', '\t', 'é', '.', '-', '_'];
-  let x = seed;
-  for (;;) {
-    x = (x * 1103515245 + 12345) % 2 ** 31;
-    const len = 1 + (x % 7);
-    let s = '';
-    for (let i = 0; i < len; i++) {
-      x = (x * 1103515245 + 12345) % 2 ** 31;
-      s += alphabet[x % alphabet.length];
-    }
-    yield s;
-  }
+  const next = integers(seed);
+  for (;;) yield Array.from({ length: 1 + next(7) }, () => alphabet[next(alphabet.length)]).join('');
 }
 
 describe('line protocol: the writer formats as influxdb-client\'s Point does', () => {

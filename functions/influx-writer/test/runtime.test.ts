@@ -6,6 +6,7 @@ import { setEnv } from '../../../test/support/env';
 // Restored after each suite: later suites start child processes that inherit process.env.
 const restoreEnv: (() => void)[] = [];
 import { startFunction, freePort, type Running } from '../../../test/support/runtime';
+import { integers } from '../../../test/support/seeded';
 import { eventually, exportSeries, INFLUX1_URL, influxQL, needInfluxDB1, needVictoriaMetrics, VM_URL } from '../../../test/support/services';
 
 const validated = (device: string, values: Record<string, unknown>, time = new Date().toISOString()) =>
@@ -70,8 +71,7 @@ describe('influx-writer in faas-js-runtime with VictoriaMetrics', function () {
 
   it('stores every reading it acks, whatever its field names hold: 300 with random characters, each stored or refused (422), none dropped', async () => {
     const alphabet = ['a', 'Z', '0', ' ', ',', '=', '"', '\\', '\n', '\r', '\t', '\u0000', '\u0001', 'é', '😀', '.', '-', '_', '#', '{', "'", ':', '/', '%'];
-    let x = 20261128;
-    const next = (n: number): number => Math.floor(((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31) * n);
+    const next = integers(20261128);
     const name = (): string => Array.from({ length: 1 + next(6) }, () => alphabet[next(alphabet.length)]).join('');
     const time = '2026-03-01T12:50:00.000Z';
     const events = Array.from({ length: 300 }, (_, i) => ({ device: `${run}-fz${i}`, values: { [name()]: next(2) === 0 ? i + 0.5 : next(2) === 0, marker: i } }));

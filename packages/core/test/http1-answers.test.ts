@@ -1,6 +1,7 @@
 import { strict as assert } from 'node:assert';
 import { AnswerReader, type Answer } from '../src/http1/answers';
 import { AnswerError } from '../src/http1/head';
+import { integers } from '../../../test/support/seeded';
 
 /** What a reader makes of `wire`, fed in the pieces `cuts` splits it at, then ended when `end`. */
 function read(wire: string | Buffer, cuts: number[] = [], end = false, maxBody = 1 << 20): { answers: Answer[]; whole: boolean | undefined } {
@@ -114,18 +115,16 @@ describe('AnswerReader: HTTP/1.1 answers as they arrive', () => {
       for (let j = i; j < stream.length; j += 7) assert.deepEqual(read(stream, i === j ? [i] : [i, j]).answers.map(plain), expected, `cut at ${i} and ${j}`);
     }
     const long = stream.repeat(50);
-    let seed = 7;
-    const next = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31);
+    const next = integers(7);
     for (let round = 0; round < 50; round++) {
-      const cuts = Array.from({ length: 40 }, () => next() % long.length).sort((a, b) => a - b);
+      const cuts = Array.from({ length: 40 }, () => next(long.length)).sort((a, b) => a - b);
       assert.equal(read(long, cuts).answers.length, 250);
     }
   });
 
   it('throws nothing but AnswerError, whatever bytes a broken server sends: 20,000 answers with random bytes changed', () => {
     const wire = Buffer.from('HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 503 Service Unavailable\r\nRetry-After: 3\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nabc\r\n1;x=y\r\nd\r\n0\r\nT: 1\r\n\r\nHTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\nok', 'latin1');
-    let seed = 11;
-    const next = (below: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % below;
+    const next = integers(11);
     const seen = { answered: 0, refused: 0 };
     for (let round = 0; round < 20_000; round++) {
       const bytes = Buffer.from(wire);
