@@ -21,6 +21,7 @@ function topicMalformed(packet: Buffer, start: number): boolean {
   const topic = packet.subarray(i, end);
   return !isUtf8(topic) || topic.includes(0);
 }
+
 export type Frame = { readonly kind: 'packet'; readonly bytes: Buffer } | { readonly kind: 'too-large'; readonly length: number } | { readonly kind: 'malformed'; readonly reason: string };
 
 export class Framer {

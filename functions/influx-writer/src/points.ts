@@ -135,11 +135,12 @@ export function toLines(id: Identity, data: Normalized, mapping: Mapping): strin
     const chosen = chosenFields(record.values, mapping);
     const fields = fieldSet(Object.keys(chosen), (k) => {
       const value = fieldValue(k, chosen[k], mapping);
+      if (value === undefined) return undefined;
       // Dead-lettered with its reason rather than written and silently dropped (a reading's "time" that is no time stays a value).
-      if (value !== undefined && isReservedKey(k)) throw bad(reservedKeyProblem(k, chosen[k]));
-      if (value !== undefined && hasUncarriedBackslash(k)) throw bad(backslashProblem(`the field name ${JSON.stringify(k.slice(0, 64))}`));
+      if (isReservedKey(k)) throw bad(reservedKeyProblem(k, chosen[k]));
+      if (hasUncarriedBackslash(k)) throw bad(backslashProblem(`the field name ${JSON.stringify(k.slice(0, 64))}`));
       // InfluxDB takes one, but VictoriaMetrics reads it as the start of a quoted string, and answers 204 and drops the point.
-      if (value !== undefined && k.includes('"')) throw bad(`the field name ${JSON.stringify(k.slice(0, 64))} has a double quote, which VictoriaMetrics cannot read in a name: the reading needs another name for it`);
+      if (k.includes('"')) throw bad(`the field name ${JSON.stringify(k.slice(0, 64))} has a double quote, which VictoriaMetrics cannot read in a name: the reading needs another name for it`);
       return value;
     });
     if (fields === '') throw bad('the record has no fields to write');
