@@ -61,6 +61,9 @@ export function publishProps(p: PublishProps | undefined): PublishProps {
   };
 }
 
+/** MQTT's wildcards: for topic filters only, never in a topic name (MQTT 5 4.7.1). */
+const WILDCARD = /[#+]/;
+
 /** What makes a PUBLISH a protocol violation here, before its topic is read: the reason code for the DISCONNECT, or undefined. */
 export function publishViolation(p: IPublishPacket): { readonly reason: number; readonly message: string } | undefined {
   if (p.qos === 2) return { reason: REASON.qosNotSupported, message: 'QoS 2 is not supported (Maximum QoS 1)' };
@@ -72,7 +75,7 @@ export function publishViolation(p: IPublishPacket): { readonly reason: number; 
   if (p.properties?.subscriptionIdentifier !== undefined) return { reason: REASON.protocolError, message: 'a client PUBLISH carries no subscription identifier' };
   // Dropped here, but a device that sends a bad one would be disconnected by any other server (MQTT 5 3.3.2.3.5).
   const responseTopic = p.properties?.responseTopic;
-  if (responseTopic !== undefined && (responseTopic === '' || /[#+]/.test(responseTopic))) return { reason: REASON.protocolError, message: 'a response topic is a topic name: not empty, no wildcards' };
+  if (responseTopic !== undefined && (responseTopic === '' || WILDCARD.test(responseTopic))) return { reason: REASON.protocolError, message: 'a response topic is a topic name: not empty, no wildcards' };
   return undefined;
 }
 
@@ -97,7 +100,7 @@ export type Routed = { readonly ok: true; readonly route: Route } | { readonly o
 
 /** The route of a topic for an identity: CHANNEL, or CHANNEL/DEVICE for a gateway that may publish for DEVICE. */
 export function routeOf(who: Identity, topic: string): Routed {
-  if (/[#+]/.test(topic)) return { ok: false, reason: REASON.topicNameInvalid, message: 'a PUBLISH topic has no wildcards (+, #)' };
+  if (WILDCARD.test(topic)) return { ok: false, reason: REASON.topicNameInvalid, message: 'a PUBLISH topic has no wildcards (+, #)' };
   const parts = topic.split('/');
   if (parts.length > 2 || !CHANNEL.test(parts[0] ?? '')) return { ok: false, reason: REASON.topicNameInvalid, message: 'topic is CHANNEL or CHANNEL/DEVICE' };
   let device = who.device;
