@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import type { IConnectPacket } from 'mqtt-packet';
 import type { AuthOutcome, FailureLimiter, VerifyGate } from '@kiot/core';
 import type { MqttConfig } from './config';
+import { propertyProblem } from './properties';
 import { REASON, type Identity } from './publish';
 import { willOf, type Will } from './will';
 
@@ -62,6 +63,9 @@ export async function negotiate(p: IConnectPacket, address: string, deps: Connec
   if (asked !== 4 && asked !== 5) return refusal(4, REASON.unsupportedProtocolVersion, 1, 'unsupported protocol version');
   const version: Version = asked;
   const refuse = (v5: number, v3: number, message: string): Refused => refusal(version, v5, v3, message);
+  // Checked before anything reads them (3.1.4: a server closes on a CONNECT not as section 3.1 has it); v3.1.1 has none.
+  const bad = version === 5 ? (propertyProblem('connect', p.properties) ?? propertyProblem('will', p.will?.properties)) : undefined;
+  if (bad !== undefined) return refuse(bad.reason, 2, bad.message);
   if (version === 5 && p.properties?.authenticationMethod !== undefined) return refuse(REASON.badAuthMethod, 4, 'enhanced authentication is not supported');
   // MQTT 5 3.1.2.11: 0 is no Receive Maximum or Maximum Packet Size; a client's Maximum Packet Size of 0 would let no PUBACK reach it.
   if (p.properties?.receiveMaximum === 0 || p.properties?.maximumPacketSize === 0) return refuse(REASON.protocolError, 2, 'receive maximum and maximum packet size are at least 1');

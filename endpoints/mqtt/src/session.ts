@@ -17,6 +17,7 @@ import { control } from './control';
 import { Ending } from './ending';
 import { Framer } from './framing';
 import { Outbox } from './outbox';
+import { propertyProblem } from './properties';
 import { buildEvent, publishProps, publishViolation, REASON, Routes, type Identity } from './publish';
 import { identityUnder } from './revocation';
 import { publishWill, type Will } from './will';
@@ -164,6 +165,8 @@ export class Session {
   private async onPacket(p: Packet): Promise<void> {
     if (this.closing) return;
     if (p.cmd === 'connect') return this.onConnect(p);
+    const bad = this.isV5 && 'properties' in p ? propertyProblem(p.cmd, p.properties) : undefined;
+    if (bad !== undefined) return this.ending.fail(bad.reason, bad.message);
     if (p.cmd === 'publish') return this.onPublish(p);
     const c = control(p, this.out);
     if (c.kind === 'violation') return this.ending.fail(c.reason, c.message);

@@ -53,6 +53,24 @@ describe('mqtt CONNECT decisions', () => {
     assert.ok((await negotiate(connect({ properties: { receiveMaximum: 1, maximumPacketSize: 16 } }), 'a', counting)).ok);
   });
 
+  it('refuses a v5 CONNECT with a property it may not carry (0x81) or one given twice (0x82), in it or its will, before authenticating', async () => {
+    let authenticated = 0;
+    const counting = deps({ authenticate: async (a, d, p) => { authenticated++; return accepting(a, d, p); } });
+    const will = (properties: object): Partial<IConnectPacket> => ({ will: { topic: 'status', payload: Buffer.from('gone'), qos: 1, retain: false, properties } as IConnectPacket['will'] });
+    const cases: [string, Partial<IConnectPacket>, number][] = [
+      ['a Topic Alias', { properties: { topicAlias: 1 } as IConnectPacket['properties'] }, 0x81],
+      ['Receive Maximum twice', { properties: { receiveMaximum: [4, 5] } as unknown as IConnectPacket['properties'] }, 0x82],
+      ['a will with a Topic Alias', will({ topicAlias: 1 }), 0x81],
+      ['a will with its Content Type twice', will({ contentType: ['a/b', 'a/b'] }), 0x82],
+    ];
+    for (const [name, over, reason] of cases) {
+      const r = await negotiate(connect(over), 'a', counting);
+      assert.deepEqual([r.ok, r.connack['reasonCode']], [false, reason], name);
+    }
+    assert.equal(authenticated, 0);
+    assert.ok((await negotiate(connect(will({ willDelayInterval: 5 })), 'a', counting)).ok, 'a will property on a will');
+  });
+
   it('refuses a 3.1.1 client with no client id that asks to keep its session (return code 2); a v5 one gets an id assigned', async () => {
     const four = await negotiate(connect({ protocolVersion: 4, clientId: '', clean: false }), 'a', deps());
     assert.deepEqual([four.ok, four.connack['returnCode']], [false, 2]);

@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
-import { client, closeClients, closed, connackOf, DEVICE, deviceConnect, disconnectReason, freshHarness, GATEWAY, raw, rawAnswers, startHarness, tracked, type Harness } from './support';
+import { client, closeClients, closed, connackOf, DEVICE, deviceConnect, disconnectReason, freshHarness, GATEWAY, publishWithProperties, raw, rawAnswers, startHarness, tracked, type Harness } from './support';
 
 /** A sink outage under QoS 1 publishing: failures are not acked, and once the client redelivers, every reading reached the sink. */
 const losesNothing = (ctx: { readonly h: Harness }, protocolVersion: 4 | 5) => async (): Promise<void> => {
@@ -312,6 +312,10 @@ describe('mqtt endpoint against hostile connections', function () {
       ['a SUBSCRIBE with no topic filter', Buffer.from([0x82, 0x03, 0x00, 0x01, 0x00]), 0x82],
       ['a PINGREQ with a payload byte', Buffer.from([0xc0, 0x01, 0x00]), 0x81],
       ['a QoS 0 PUBLISH with DUP set', Buffer.from([0x38, 0x0f, 0x00, 0x0b, ...Buffer.from('temperature'), 0x00, 0x31]), 0x81],
+      // mqtt-packet parses any property on any packet, a repeated one as an array (a Message Expiry Interval of [60, 60] seconds).
+      ['a PUBLISH with its Message Expiry Interval twice', publishWithProperties([0x02, 0, 0, 0, 60, 0x02, 0, 0, 0, 60]), 0x82],
+      ['a PUBLISH with a Session Expiry Interval, a CONNECT property', publishWithProperties([0x11, 0, 0, 0, 10]), 0x81],
+      ['a DISCONNECT with a Content Type', Buffer.from([0xe0, 0x06, 0x00, 0x04, 0x03, 0x00, 0x01, 0x78]), 0x81],
       ['a PUBLISH whose response topic has a wildcard', mqttPacket.generate({ cmd: 'publish', topic: 'temperature', payload: Buffer.from('1'), qos: 1, messageId: 1, retain: false, dup: false, properties: { responseTopic: 'replies/#' } }, { protocolVersion: 5 }), 0x82],
     ];
     for (const [name, bytes, reason] of cases) {

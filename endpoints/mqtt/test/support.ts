@@ -73,6 +73,13 @@ export function raw(h: Harness): Promise<Socket> {
 export const deviceConnect = (protocolVersion: 4 | 5, clientId: string, extra: Partial<mqttPacket.IConnectPacket> = {}): Buffer =>
   mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion, clean: true, clientId, keepalive: 0, username: DEVICE.username, password: Buffer.from(DEVICE.password), ...extra });
 
+/** A v5 QoS 1 PUBLISH (id 1, payload `1`) on `temperature` whose property bytes are `properties`, as a client could send them. */
+export function publishWithProperties(properties: readonly number[]): Buffer {
+  const topic = Buffer.from('temperature');
+  const body = Buffer.concat([Buffer.from([0x00, topic.length]), topic, Buffer.from([0x00, 0x01, properties.length, ...properties]), Buffer.from('1')]);
+  return Buffer.concat([Buffer.from([0x32, body.length]), body]);
+}
+
 /** A raw connection and the packets the server answers on it, parsed as they arrive: for what MQTT.js will not send. */
 export async function rawAnswers(h: Harness, protocolVersion: 4 | 5): Promise<{ socket: Socket; answers: mqttPacket.Packet[] }> {
   const socket = await raw(h);
