@@ -4,7 +4,7 @@
  */
 import { nanosBelowMillis, nestsDeeperThan, TOO_DEEP, unprocessable, type KiotError, type Normalized, type Value } from '@kiot/core';
 import type { Mapping, Precision } from './config';
-import { booleanValue, fieldSet, floatValue, hasUncarriedBackslash, integerValue, quoted, isReservedKey, seriesKey } from './line-protocol';
+import { booleanValue, escapeKey, fieldSet, floatValue, hasUncarriedBackslash, integerValue, isReservedKey, KEY_BYTES_MAX, KEY_SEPARATOR_BYTES, longerThan, NAME_BYTES_MAX, quoted, seriesKey } from './line-protocol';
 import { millisText, recordMillis } from './record-time';
 
 export interface Identity {
@@ -69,9 +69,25 @@ function tagsFor(id: Identity, meta: Normalized['meta'], mapping: Mapping): Reco
     const v = meta?.[t] ?? id.extensions[t];
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') tags[t] = String(v);
   }
-  for (const [k, v] of Object.entries(tags)) if (hasUncarriedBackslash(v)) throw bad(backslashProblem(`the ${k} tag ${JSON.stringify(v.slice(0, 64))}`));
+  for (const [k, v] of Object.entries(tags)) {
+    if (hasUncarriedBackslash(v)) throw bad(backslashProblem(`the ${k} tag ${JSON.stringify(v.slice(0, 64))}`));
+    if (longerThan(v, NAME_BYTES_MAX)) throw bad(`the ${k} tag's value is longer than ${NAME_BYTES_MAX} bytes, where VictoriaMetrics cuts it (two values would become one): the reading needs a shorter one`);
+  }
   return tags;
 }
+
+/**
+ * Whether a field name is too long to be stored whole with its measurement and series (NAME_BYTES_MAX,
+ * KEY_BYTES_MAX). Names of usual lengths pass on a bound from the lengths alone (a UTF-16 unit is at
+ * most 3 bytes, escaped or not, and the series begins with the measurement); only longer ones are counted.
+ */
+function nameTooLong(k: string, id: Identity, series: string, mapping: Mapping): boolean {
+  if ((k.length + series.length) * 3 < NAME_BYTES_MAX) return false;
+  return longerThan(k, NAME_BYTES_MAX - 1 - Buffer.byteLength(measurementFor(id, mapping))) || longerThan(escapeKey(k), KEY_BYTES_MAX - KEY_SEPARATOR_BYTES - Buffer.byteLength(series));
+}
+
+const nameLengthProblem = (k: string): string =>
+  `the field name ${JSON.stringify(k.slice(0, 64))}… is too long to be stored whole (VictoriaMetrics keeps measurement_field to ${NAME_BYTES_MAX} bytes, InfluxDB a series key and field name to ${KEY_BYTES_MAX}): the reading needs a shorter name`;
 
 function formatField(k: string, v: number | boolean | string, mapping: Mapping): string {
   if (typeof v === 'boolean') return booleanValue(v);
@@ -141,6 +157,7 @@ export function toLines(id: Identity, data: Normalized, mapping: Mapping): strin
       if (hasUncarriedBackslash(k)) throw bad(backslashProblem(`the field name ${JSON.stringify(k.slice(0, 64))}`));
       // InfluxDB takes one, but VictoriaMetrics reads it as the start of a quoted string, and answers 204 and drops the point.
       if (k.includes('"')) throw bad(`the field name ${JSON.stringify(k.slice(0, 64))} has a double quote, which VictoriaMetrics cannot read in a name: the reading needs another name for it`);
+      if (nameTooLong(k, id, series, mapping)) throw bad(nameLengthProblem(k));
       return value;
     });
     if (fields === '') throw bad('the record has no fields to write');

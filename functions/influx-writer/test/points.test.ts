@@ -100,6 +100,26 @@ describe('points: normalized records → line protocol', () => {
     assert.deepEqual(write({ t: 1 }, mapping({ tags: ['site'] }), { site: 'hall\\a' }), ['temperature,application=demo,channel=temperature,device=device\\ 1,site=hall\\a t=1 1767225600000']);
   });
 
+  it('refuses (422) a name too long to be stored whole: measurement_field past 16,384 bytes, a tag value past 16,384, a key past 65,535', () => {
+    const write = (values: Record<string, number>, m = mapping(), meta?: Record<string, string>) => toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values }], ...(meta ? { meta } : {}) }, m);
+    const tooLong = (e: { status?: number; message?: string }) => e.status === 422 && /is too long to be stored whole/.test(e.message ?? '');
+    // `temperature_` takes 12 of VictoriaMetrics's 16,384 bytes; é takes two.
+    assert.equal(write({ ['f'.repeat(16_372)]: 1 }).length, 1);
+    assert.throws(() => write({ ['f'.repeat(16_373)]: 1 }), tooLong);
+    assert.equal(write({ ['é'.repeat(8_186)]: 1 }).length, 1);
+    assert.throws(() => write({ [`${'é'.repeat(8_186)}f`]: 1 }), tooLong);
+    assert.throws(() => write({ t: 1 }, mapping({ measurements: { temperature: 'm'.repeat(16_383) } })), tooLong);
+    const tagged = mapping({ tags: ['a', 'b', 'c'] });
+    const meta = { a: 'a'.repeat(16_384), b: 'b'.repeat(16_384), c: 'c'.repeat(16_384) };
+    assert.throws(() => write({ t: 1 }, tagged, { ...meta, a: `${meta.a}a` }), (e: { status?: number; message?: string }) => e.status === 422 && e.message === "the a tag's value is longer than 16384 bytes, where VictoriaMetrics cuts it (two values would become one): the reading needs a shorter one");
+    // InfluxDB's key: the series, `#!~#`, the field name as escaped (a comma takes two bytes).
+    const series = write({ t: 1 }, tagged, meta)[0]!.split(' t=')[0]!;
+    const room = 65_535 - 4 - Buffer.byteLength(series);
+    assert.equal(write({ ['f'.repeat(room)]: 1 }, tagged, meta).length, 1);
+    assert.throws(() => write({ ['f'.repeat(room + 1)]: 1 }, tagged, meta), tooLong);
+    assert.throws(() => write({ [','.repeat(Math.ceil(room / 2) + 1)]: 1 }, tagged, meta), tooLong);
+  });
+
   it('refuses (422) a field name with a double quote, which VictoriaMetrics cannot read', () => {
     for (const key of ['"', 'a"b', '"a"']) {
       assert.throws(() => toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { [key]: 1 } }] }, mapping()), (e: { status?: number; message?: string }) => e.status === 422 && e.message === `the field name ${JSON.stringify(key)} has a double quote, which VictoriaMetrics cannot read in a name: the reading needs another name for it`, key);

@@ -69,6 +69,29 @@ describe('influx-writer in faas-js-runtime with VictoriaMetrics', function () {
     assert.deepEqual(stored.map((x) => [x.metric['__name__'], x.values]), [['temperature_a\\b', [2]]]);
   });
 
+  it('refuses (422) a field name VictoriaMetrics would cut at 16,384 bytes (merging two readings), and stores one that fits whole', async () => {
+    // What VictoriaMetrics does with such names, written straight: 204, both cut to one series.
+    const long = 'f'.repeat(16_380);
+    const direct = await fetch(`${VM_URL}/api/v2/write?precision=ms`, { method: 'POST', body: `cut,device=${run}-cut ${long}a=1 1772445600000\ncut,device=${run}-cut ${long}b=2 1772445601000` });
+    assert.equal(direct.status, 204);
+    const cut = await eventually(async () => {
+      const s = await exportSeries(`{device="${run}-cut"}`);
+      return s[0]?.values.length === 2 ? s : undefined;
+    });
+    assert.deepEqual(cut.map((x) => Buffer.byteLength(x.metric['__name__']!)), [16_384]);
+    const time = '2026-03-01T12:45:00.000Z';
+    // `temperature_` takes 12 bytes of the 16,384.
+    const refused = await post(running.url, validated(`${run}-long`, { ['f'.repeat(16_373)]: 1 }, time));
+    assert.equal(refused.status, 422);
+    assert.match(refused.headers.get('kne-reason') ?? '', /too long to be stored whole/);
+    assert.equal((await post(running.url, validated(`${run}-long`, { ['f'.repeat(16_372)]: 2 }, time))).status, 204);
+    const stored = await eventually(async () => {
+      const s = await exportSeries(`{device="${run}-long"}`);
+      return s.length > 0 ? s : undefined;
+    });
+    assert.deepEqual(stored.map((x) => [x.metric['__name__'], x.values]), [[`temperature_${'f'.repeat(16_372)}`, [2]]]);
+  });
+
   it('stores every reading it acks, whatever its field names hold: 300 with random characters, each stored or refused (422), none dropped', async () => {
     const alphabet = ['a', 'Z', '0', ' ', ',', '=', '"', '\\', '\n', '\r', '\t', '\u0000', '\u0001', 'é', '😀', '.', '-', '_', '#', '{', "'", ':', '/', '%'];
     const next = integers(20261128);
@@ -253,6 +276,29 @@ describe('influx-writer against InfluxDB 1.x (INFLUX_API=v1), which enforces fie
     assert.equal((await post(running.url, event)).status, 204);
     const rows = (await influxQL('SELECT level FROM status', db)).results[0]!.series![0]!.values;
     assert.deepEqual(rows.map((r) => r[1]), [7]);
+  });
+});
+
+describe('influx-writer against InfluxDB 1.x: its maximum key length', function () {
+  const keysDb = `kiot_writer_keys_${Date.now()}`;
+  const keyed = writerOnInfluxDB1(keysDb, { WRITER_TAGS: 'a,b,c' });
+
+  it('writes a key of exactly 65,535 bytes, InfluxDB\'s most, and refuses (422) one byte more before InfluxDB would', async () => {
+    const meta = { a: 'a'.repeat(16_384), b: 'b'.repeat(16_384), c: 'c'.repeat(16_384) };
+    const event = (field: string, value: number) => HTTP.binary(new CloudEvent({ type: 'io.kiot.telemetry.validated.v1', source: 'kiot://demo/keys', subject: 'status', application: 'demo', device: 'keys', datacontenttype: 'application/json', data: { records: [{ time: '2026-03-02T10:45:00.000Z', values: { [field]: value } }], meta } }));
+    // The series key as the writer writes it, and InfluxDB's `#!~#` before the field name.
+    const series = `status,a=${meta.a},application=demo,b=${meta.b},c=${meta.c},channel=status,device=keys`;
+    const room = 65_535 - 4 - series.length;
+    const refused = await post(keyed.url, event('f'.repeat(room + 1), 1));
+    assert.equal(refused.status, 422);
+    assert.match(refused.headers.get('kne-reason') ?? '', /too long to be stored whole/);
+    // InfluxDB's own answer to that line: 400, max key length exceeded.
+    const direct = await fetch(`${INFLUX1_URL}/write?db=${keysDb}&precision=ms`, { method: 'POST', body: `${series} ${'f'.repeat(room + 1)}=1 1772448300000` });
+    assert.equal(direct.status, 400);
+    assert.match(((await direct.json()) as { error: string }).error, /max key length exceeded: 65536 > 65535/);
+    assert.equal((await post(keyed.url, event('f'.repeat(room), 2))).status, 204);
+    const fields = (await influxQL('SHOW FIELD KEYS FROM status', keysDb)).results[0]!.series![0]!.values.map((r) => String(r[0]).length);
+    assert.deepEqual(fields, [room]);
   });
 });
 
