@@ -60,7 +60,8 @@ function refusal(version: Version, v5: number, v3: number, message: string): Ref
 /** Decides a CONNECT from `address`: accepted with its CONNACK, or refused with the version's code. */
 export async function negotiate(p: IConnectPacket, address: string, deps: ConnectDeps): Promise<Accepted | Refused> {
   const asked = p.protocolVersion ?? 4;
-  if (asked !== 4 && asked !== 5) return refusal(4, REASON.unsupportedProtocolVersion, 1, 'unsupported protocol version');
+  // MQIsdp names MQTT 3.1, whatever level follows it: a server may not go on as 3.1.1 or 5 (MQTT 5 3.1.2.1, 3.1.1 3.1.2.1).
+  if ((asked !== 4 && asked !== 5) || p.protocolId !== 'MQTT') return refusal(4, REASON.unsupportedProtocolVersion, 1, 'unsupported protocol version');
   const version: Version = asked;
   const refuse = (v5: number, v3: number, message: string): Refused => refusal(version, v5, v3, message);
   // Checked before anything reads them (3.1.4: a server closes on a CONNECT not as section 3.1 has it); v3.1.1 has none.

@@ -35,9 +35,14 @@ describe('mqtt CONNECT decisions', () => {
     });
   }
 
-  it('refuses MQTT 3.1 in the 3.1.1 form (return code 1), and enhanced authentication (0x8c)', async () => {
+  it('refuses MQTT 3.1, and its protocol name MQIsdp with a later level, in the 3.1.1 form (return code 1), and enhanced authentication (0x8c)', async () => {
     const old = await negotiate(connect({ protocolVersion: 3 }), 'a', deps());
     assert.deepEqual([old.ok, old.version, old.connack['returnCode']], [false, 4, 1]);
+    // 3.1's protocol name with a later level: not 3.1.1 or 5 either.
+    for (const protocolVersion of [4, 5] as const) {
+      const named = await negotiate(connect({ protocolId: 'MQIsdp', protocolVersion }), 'a', deps());
+      assert.deepEqual([named.ok, named.version, named.connack['returnCode']], [false, 4, 1], `MQIsdp level ${protocolVersion}`);
+    }
     const enhanced = await negotiate(connect({ properties: { authenticationMethod: 'SCRAM-SHA-1' } }), 'a', deps());
     assert.equal(enhanced.connack['reasonCode'], 0x8c);
   });
