@@ -1,6 +1,6 @@
 /** influx-writer configuration, parsed once from env at init. */
 import { EnvReader, EVENT_TYPES, type Env } from '@kiot/core';
-import { isReservedKey } from './line-protocol';
+import { isReservedKey } from './names';
 
 export type Precision = 'ns' | 'us' | 'ms' | 's';
 export type WriteApi = 'v1' | 'v2';

@@ -27,36 +27,6 @@ export const escapeKey = escaper(', =\n\r\t', ['\\,', '\\ ', '\\=', '\\n', '\\r'
  */
 const escapeQuoted = escaper('"\\\n\r', ['\\"', '\\\\', '\\n', '\\r']);
 
-/**
- * Whether InfluxDB keeps the key for itself: it drops a field or refuses a tag so named (1.x), or
- * discards the point (its docs). Compared as strings, which fail on their lengths first: a Set
- * lookup hashed every key of every point on the Kafka-direct fast path.
- */
-export const isReservedKey = (k: string): boolean => k === 'time' || k === '_field' || k === '_measurement';
-
-/**
- * Whether a key or tag value holds a backslash line protocol cannot carry: at its end, or before a
- * character the escaping writes after one (`,` ` ` `=` and the escaped newline, return and tab) or
- * before another backslash. There InfluxDB 1.x refuses the line (400), and VictoriaMetrics answers
- * 204 and drops it, or reads another name than InfluxDB does. A backslash before anything else is
- * read as itself by both.
- */
-export const hasUncarriedBackslash = (s: string): boolean => s.includes('\\') && /\\(?=[\\, =\n\r\t]|$)/.test(s);
-
-/**
- * How long a name may be and still be stored whole. VictoriaMetrics cuts a metric name
- * (`measurement_field`) or a tag value at 16,384 bytes, even inside a character, and answers 204:
- * two readings whose names share those bytes become one series. InfluxDB refuses a line whose key
- * (its series key, `#!~#` and the field name) passes 65,535 bytes.
- */
-export const NAME_BYTES_MAX = 16_384;
-export const KEY_BYTES_MAX = 65_535;
-/** InfluxDB's separator between the series key and the field name in its key. */
-export const KEY_SEPARATOR_BYTES = 4;
-
-/** Whether `s` takes more than `max` bytes in UTF-8; counted only when its length allows it (a UTF-16 unit is at most 3 bytes). */
-export const longerThan = (s: string, max: number): boolean => s.length > max || (s.length * 3 > max && Buffer.byteLength(s) > max);
-
 /** A string field value. */
 export const quoted = (s: string): string => `"${escapeQuoted(s)}"`;
 

@@ -4,7 +4,8 @@
  */
 import { nanosBelowMillis, nestsDeeperThan, TOO_DEEP, unprocessable, type KiotError, type Normalized, type Value } from '@kiot/core';
 import type { Mapping, Precision } from './config';
-import { booleanValue, escapeKey, fieldSet, floatValue, hasUncarriedBackslash, integerValue, isReservedKey, KEY_BYTES_MAX, KEY_SEPARATOR_BYTES, longerThan, NAME_BYTES_MAX, quoted, seriesKey } from './line-protocol';
+import { booleanValue, fieldSet, floatValue, integerValue, quoted, seriesKey } from './line-protocol';
+import { fieldNameProblem, tagValueProblem } from './names';
 import { millisText, recordMillis } from './record-time';
 
 export interface Identity {
@@ -31,16 +32,6 @@ export function leaves(values: Readonly<Record<string, Value>>, prefix = '', out
   }
   return out;
 }
-
-/** Why a reading with a reserved field key is refused; for a `time` that is text, what a time must look like (a device's local time without an offset is the usual cause). */
-function reservedKeyProblem(key: string, value: unknown): string {
-  const reserved = `InfluxDB reserves the field key ${JSON.stringify(key)} and would drop it`;
-  if (key !== 'time' || typeof value !== 'string') return `${reserved}: the reading needs another name for it`;
-  return `${reserved}: the reading's time ${JSON.stringify(value.slice(0, 40))} is no RFC 3339 time (date, time and Z or an offset such as +02:00; or ts in epoch milliseconds), so it stayed a value`;
-}
-
-/** Refused rather than written: VictoriaMetrics would answer 204 and drop the point, so the reading would be lost unseen. */
-const backslashProblem = (what: string): string => `${what} has a backslash at its end or before a comma, space, equals sign or backslash, which line protocol cannot carry: the reading needs another name for it`;
 
 export function timestamp(iso: string, precision: Precision): string {
   const ms = recordMillis(iso);
@@ -70,24 +61,11 @@ function tagsFor(id: Identity, meta: Normalized['meta'], mapping: Mapping): Reco
     if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') tags[t] = String(v);
   }
   for (const [k, v] of Object.entries(tags)) {
-    if (hasUncarriedBackslash(v)) throw bad(backslashProblem(`the ${k} tag ${JSON.stringify(v.slice(0, 64))}`));
-    if (longerThan(v, NAME_BYTES_MAX)) throw bad(`the ${k} tag's value is longer than ${NAME_BYTES_MAX} bytes, where VictoriaMetrics cuts it (two values would become one): the reading needs a shorter one`);
+    const problem = tagValueProblem(k, v);
+    if (problem !== undefined) throw bad(problem);
   }
   return tags;
 }
-
-/**
- * Whether a field name is too long to be stored whole with its measurement and series (NAME_BYTES_MAX,
- * KEY_BYTES_MAX). Names of usual lengths pass on a bound from the lengths alone (a UTF-16 unit is at
- * most 3 bytes, escaped or not, and the series begins with the measurement); only longer ones are counted.
- */
-function nameTooLong(k: string, id: Identity, series: string, mapping: Mapping): boolean {
-  if ((k.length + series.length) * 3 < NAME_BYTES_MAX) return false;
-  return longerThan(k, NAME_BYTES_MAX - 1 - Buffer.byteLength(measurementFor(id, mapping))) || longerThan(escapeKey(k), KEY_BYTES_MAX - KEY_SEPARATOR_BYTES - Buffer.byteLength(series));
-}
-
-const nameLengthProblem = (k: string): string =>
-  `the field name ${JSON.stringify(k.slice(0, 64))}… is too long to be stored whole (VictoriaMetrics keeps measurement_field to ${NAME_BYTES_MAX} bytes, InfluxDB a series key and field name to ${KEY_BYTES_MAX}): the reading needs a shorter name`;
 
 function formatField(k: string, v: number | boolean | string, mapping: Mapping): string {
   if (typeof v === 'boolean') return booleanValue(v);
@@ -152,12 +130,9 @@ export function toLines(id: Identity, data: Normalized, mapping: Mapping): strin
     const fields = fieldSet(Object.keys(chosen), (k) => {
       const value = fieldValue(k, chosen[k], mapping);
       if (value === undefined) return undefined;
-      // Dead-lettered with its reason rather than written and silently dropped (a reading's "time" that is no time stays a value).
-      if (isReservedKey(k)) throw bad(reservedKeyProblem(k, chosen[k]));
-      if (hasUncarriedBackslash(k)) throw bad(backslashProblem(`the field name ${JSON.stringify(k.slice(0, 64))}`));
-      // InfluxDB takes one, but VictoriaMetrics reads it as the start of a quoted string, and answers 204 and drops the point.
-      if (k.includes('"')) throw bad(`the field name ${JSON.stringify(k.slice(0, 64))} has a double quote, which VictoriaMetrics cannot read in a name: the reading needs another name for it`);
-      if (nameTooLong(k, id, series, mapping)) throw bad(nameLengthProblem(k));
+      // Dead-lettered with its reason rather than written and silently dropped.
+      const problem = fieldNameProblem(k, chosen[k], series, () => measurementFor(id, mapping));
+      if (problem !== undefined) throw bad(problem);
       return value;
     });
     if (fields === '') throw bad('the record has no fields to write');

@@ -128,6 +128,17 @@ describe('Kafka-direct batch pipeline', () => {
     assert.equal(result.dead[0]!.record.value, deep.value, 'the record itself, to be kept byte for byte');
   });
 
+  it('dead-letters a record whose field name is too long to be stored whole, in the validator\'s own form, and writes the one that fits', async () => {
+    // `temperature_` and the name: VictoriaMetrics keeps 16,384 bytes of it.
+    const named = (length: number): RawRecord => ({ ...record('long', 1), value: Buffer.from(`{"records":[{"time":"2026-04-01T00:00:00.000Z","values":{"${'f'.repeat(length)}":1}}]}`) });
+    const bodies: Buffer[] = [];
+    const result = await processBatch([named(16_372), named(16_373), record('long', 1, 1)], async (body) => void bodies.push(body), mapping, 5000);
+    assert.equal(result.written, 2);
+    assert.deepEqual(bodies.flatMap(linesOf).map((l) => l.split(' ')[1]!.length), [16_372 + 2, 'temperature=1'.length]);
+    assert.equal(result.dead.length, 1);
+    assert.match(result.dead[0]!.reason, /^the field name "f{64}"… is too long to be stored whole/);
+  });
+
   it('counts records of other types as skipped and dead-letters records that are no CloudEvent', async () => {
     const raw = brokerRecord(new CloudEvent({ type: 'io.kiot.telemetry.raw.v1', source: 'kiot://demo/x', application: 'demo', device: 'x', data: { t: 1 } }));
     // An MQTT PUBLISH with an empty payload becomes an event without data: the Kafka broker stores it with a null value.

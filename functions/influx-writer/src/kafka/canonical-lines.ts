@@ -6,13 +6,14 @@
  *
  * It takes only what it can write exactly as the general path (event-lines.ts) writes it, and answers
  * undefined for anything else, which then takes that path: spaces, meta, nested, null or non-ASCII
- * values, escapes, a key line protocol would escape, a time not in the canonical UTC form or before
+ * values, escapes, a key line protocol would escape or a long one (names.ts), a time not in the canonical UTC form or before
  * 1970, a precision other than ms, configured field lists. Numbers are read as JSON.parse reads them
  * and written as String() writes them. A test holds the two paths byte-equal.
  */
 import { canonicalUtc } from '@kiot/core';
 import type { Mapping } from '../config';
-import { booleanValue, floatValue, isReservedKey } from '../line-protocol';
+import { booleanValue, floatValue } from '../line-protocol';
+import { isReservedKey, surelyFits } from '../names';
 import { seriesOf, type Identity } from '../points';
 import { millisText } from '../record-time';
 
@@ -136,7 +137,8 @@ export function canonicalLines(json: Buffer, id: Identity, mapping: Mapping): { 
       while (isKeyChar(s.charCodeAt(i))) i++;
       if (i === keyFrom || s.charCodeAt(i) !== QUOTE || s.charCodeAt(i + 1) !== COLON) return undefined;
       const key = s.slice(keyFrom, i);
-      if (isReservedKey(key)) return undefined;
+      // A name the general path may refuse is left to it (the fast path takes no backslash or quote in a key at all).
+      if (isReservedKey(key) || !surelyFits(key, series)) return undefined;
       const from = (i += 2);
       const c = s.charCodeAt(i);
       let value: string;
