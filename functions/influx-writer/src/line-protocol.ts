@@ -52,14 +52,14 @@ export function seriesKey(measurement: string, tags: Readonly<Record<string, str
 }
 
 /**
- * `k=v,…` sorted by key (`keys` is sorted in place), each value formatted by `value`; a key that is
- * empty or whose value is undefined is left out. '' when none is left.
+ * `k=v,…` sorted by key (`keys` is sorted in place), each value formatted by `value`; a key whose
+ * value is undefined is left out (an empty key `value` refuses: names.ts). '' when none is left.
  */
 export function fieldSet(keys: string[], value: (key: string) => string | undefined): string {
   if (keys.length > 1) keys.sort();
   let out = '';
   for (const k of keys) {
-    const v = k === '' ? undefined : value(k);
+    const v = value(k);
     if (v !== undefined) out += `${out === '' ? '' : ','}${escapeKey(k)}=${v}`;
   }
   return out;

@@ -57,6 +57,8 @@ function reservedKeyProblem(key: string, value: unknown): string {
 
 /** Why field name `k` (its value `value`) cannot be stored as sent in `series`, whose measurement is `measurement()`; undefined when it can. */
 export function fieldNameProblem(k: string, value: unknown, series: string, measurement: () => string): string | undefined {
+  // Point leaves such a field out, and line protocol has no way to write it: the reading would lose it unseen.
+  if (k === '') return 'a field has an empty name, which line protocol cannot carry: the reading needs a name for it';
   const shown = JSON.stringify(k.slice(0, 64));
   // A reading's "time" that is no time stays a value, and is refused here with what a time must look like.
   if (isReservedKey(k)) return reservedKeyProblem(k, value);

@@ -69,10 +69,15 @@ describe('line protocol: the writer formats as influxdb-client\'s Point does', (
     assert.equal(deadLetterLine({ ...id, application: '' }, 'io.kiot.telemetry.raw.v1', '2026-01-01T00:00:00.000Z', { knativeerrorcode: '422', reason: 'bad \\ data', knativeerrordest: 'http://converter' }, { a: 'b' }, 'ms'), dead.toLineProtocol());
   });
 
-  it('leaves out tags with an empty value, as Point does, and refuses a record whose only field has an empty name (422)', () => {
+  it('leaves out tags with an empty value, as Point does, and refuses a field with an empty name (422), which Point would leave out unseen', () => {
     const [line] = toLines({ application: 'demo', device: 'd1', channel: 'c', extensions: { extra: '' } }, { records: [{ time: '2026-01-01T00:00:00Z', values: { t: 1 } }] }, mapping({ tags: ['extra'] }));
     assert.equal(line, 'c,application=demo,channel=c,device=d1 t=1 1767225600000');
-    assert.throws(() => toLines({ application: 'demo', device: 'd1', channel: 'c', extensions: {} }, { records: [{ time: '2026-01-01T00:00:00Z', values: { '': 1 } }] }, mapping()), (e: { status?: number }) => e.status === 422);
+    const id = { application: 'demo', device: 'd1', channel: 'c', extensions: {} };
+    for (const values of [{ '': 1 }, { '': 1, t: 2 }, { t: 2, '': 'x' }] as Record<string, number | string>[]) {
+      assert.throws(() => toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values }] }, mapping()), (e: { status?: number; message?: string }) => e.status === 422 && e.message === 'a field has an empty name, which line protocol cannot carry: the reading needs a name for it', JSON.stringify(values));
+    }
+    // One without a value to write is left out, as any such field is; nested, the empty key is part of a name.
+    assert.deepEqual(toLines(id, { records: [{ time: '2026-01-01T00:00:00Z', values: { '': [], a: { '': 3 } } }] }, mapping()), ['c,application=demo,channel=c,device=d1 a.=3 1767225600000']);
   });
 
   it('refuses a declared integer outside signed 64 bits (422) where Point would throw a plain error', () => {
