@@ -45,6 +45,9 @@ function tooLong(k: string, series: string, measurement: () => string): boolean 
   return longerThan(k, NAME_BYTES_MAX - 1 - Buffer.byteLength(measurement())) || longerThan(escapeKey(k), KEY_BYTES_MAX - KEY_SEPARATOR_BYTES - Buffer.byteLength(series));
 }
 
+/** A name in a reason: its start, quoted (made only for a reason, not for every name checked). */
+const shown = (s: string): string => JSON.stringify(s.slice(0, 64));
+
 /** Refused rather than written: VictoriaMetrics would answer 204 and drop the point, so the reading would be lost unseen. */
 const backslashProblem = (what: string): string => `${what} has a backslash at its end or before a comma, space, equals sign or backslash, which line protocol cannot carry: the reading needs another name for it`;
 
@@ -59,19 +62,18 @@ function reservedKeyProblem(key: string, value: unknown): string {
 export function fieldNameProblem(k: string, value: unknown, series: string, measurement: () => string): string | undefined {
   // Point leaves such a field out, and line protocol has no way to write it: the reading would lose it unseen.
   if (k === '') return 'a field has an empty name, which line protocol cannot carry: the reading needs a name for it';
-  const shown = JSON.stringify(k.slice(0, 64));
   // A reading's "time" that is no time stays a value, and is refused here with what a time must look like.
   if (isReservedKey(k)) return reservedKeyProblem(k, value);
-  if (hasUncarriedBackslash(k)) return backslashProblem(`the field name ${shown}`);
+  if (hasUncarriedBackslash(k)) return backslashProblem(`the field name ${shown(k)}`);
   // InfluxDB takes one, but VictoriaMetrics reads it as the start of a quoted string, and answers 204 and drops the point.
-  if (k.includes('"')) return `the field name ${shown} has a double quote, which VictoriaMetrics cannot read in a name: the reading needs another name for it`;
-  if (tooLong(k, series, measurement)) return `the field name ${shown}… is too long to be stored whole (VictoriaMetrics keeps measurement_field to ${NAME_BYTES_MAX} bytes, InfluxDB a series key and field name to ${KEY_BYTES_MAX}): the reading needs a shorter name`;
+  if (k.includes('"')) return `the field name ${shown(k)} has a double quote, which VictoriaMetrics cannot read in a name: the reading needs another name for it`;
+  if (tooLong(k, series, measurement)) return `the field name ${shown(k)}… is too long to be stored whole (VictoriaMetrics keeps measurement_field to ${NAME_BYTES_MAX} bytes, InfluxDB a series key and field name to ${KEY_BYTES_MAX}): the reading needs a shorter name`;
   return undefined;
 }
 
 /** Why the value `v` of tag `k` cannot be stored as sent; undefined when it can. */
 export function tagValueProblem(k: string, v: string): string | undefined {
-  if (hasUncarriedBackslash(v)) return backslashProblem(`the ${k} tag ${JSON.stringify(v.slice(0, 64))}`);
+  if (hasUncarriedBackslash(v)) return backslashProblem(`the ${k} tag ${shown(v)}`);
   if (longerThan(v, NAME_BYTES_MAX)) return `the ${k} tag's value is longer than ${NAME_BYTES_MAX} bytes, where VictoriaMetrics cuts it (two values would become one): the reading needs a shorter one`;
   return undefined;
 }

@@ -117,6 +117,7 @@ export function seriesOf(id: Identity, meta: Normalized['meta'], mapping: Mappin
 
 export function toLines(id: Identity, data: Normalized, mapping: Mapping): string[] {
   const series = seriesOf(id, data.meta, mapping);
+  const measurement = (): string => measurementFor(id, mapping);
   // InfluxDB keeps one point per series and timestamp: records of an event that land on one timestamp
   // at this precision merge there. The converter writes one record per time, oldest first, so timestamps
   // that rise throughout need no more; any other order has the records' fields compared.
@@ -131,7 +132,7 @@ export function toLines(id: Identity, data: Normalized, mapping: Mapping): strin
       const value = fieldValue(k, chosen[k], mapping);
       if (value === undefined) return undefined;
       // Dead-lettered with its reason rather than written and silently dropped.
-      const problem = fieldNameProblem(k, chosen[k], series, () => measurementFor(id, mapping));
+      const problem = fieldNameProblem(k, chosen[k], series, measurement);
       if (problem !== undefined) throw bad(problem);
       return value;
     });
