@@ -3,7 +3,10 @@
  * refused from its fixed header, without buffering it, and nothing grows without bound.
  */
 import { isUtf8 } from 'node:buffer';
+import { propertyBytesProblem } from './property-bytes';
+import { REASON } from './publish';
 
+const CONNECT = 1;
 const PUBLISH = 3;
 
 /**
@@ -22,10 +25,19 @@ function topicMalformed(packet: Buffer, start: number): boolean {
   return !isUtf8(topic) || topic.includes(0);
 }
 
-export type Frame = { readonly kind: 'packet'; readonly bytes: Buffer } | { readonly kind: 'too-large'; readonly length: number } | { readonly kind: 'malformed'; readonly reason: string };
+/** Where a v5 PUBLISH's Property Length is (`start`: its variable header); past `total` when the topic runs past the packet. */
+function propertiesAt(packet: Buffer, start: number): number {
+  const qos = (packet[0]! >> 1) & 3;
+  return start + 2 + packet.readUInt16BE(start) + (qos > 0 ? 2 : 0);
+}
+
+/** `code`: the v5 reason code of the DISCONNECT that answers it. */
+export type Frame = { readonly kind: 'packet'; readonly bytes: Buffer } | { readonly kind: 'too-large'; readonly length: number } | { readonly kind: 'malformed'; readonly code: number; readonly reason: string };
 
 export class Framer {
   private buf: Buffer = Buffer.alloc(0);
+  /** Whether the connection's CONNECT asked for MQTT 5, whose PUBLISH carries properties: read from its bytes, as PUBLISHes may follow it in one chunk. */
+  private v5 = false;
 
   constructor(private readonly maxPacketBytes: number) {}
 
@@ -45,13 +57,22 @@ export class Framer {
         i++;
         if ((b & 0x80) === 0) break;
         mult *= 128;
-        if (i > 4) return [...frames, { kind: 'malformed', reason: 'remaining length longer than 4 bytes' }];
+        if (i > 4) return [...frames, { kind: 'malformed', code: REASON.malformed, reason: 'remaining length longer than 4 bytes' }];
       }
       const total = i + length;
       if (total > this.maxPacketBytes) return [...frames, { kind: 'too-large', length: total }];
       if (this.buf.length < total) return frames;
       const bytes = this.buf.subarray(0, total);
-      if (bytes[0]! >> 4 === PUBLISH && topicMalformed(bytes, i)) return [...frames, { kind: 'malformed', reason: 'topic is ill-formed UTF-8 or holds U+0000' }];
+      const type = bytes[0]! >> 4;
+      if (type === PUBLISH) {
+        if (topicMalformed(bytes, i)) return [...frames, { kind: 'malformed', code: REASON.malformed, reason: 'topic is ill-formed UTF-8 or holds U+0000' }];
+        const at = this.v5 && total >= i + 2 ? propertiesAt(bytes, i) : total + 1;
+        const problem = at <= total ? propertyBytesProblem(bytes, at, total) : undefined;
+        if (problem !== undefined) return [...frames, { kind: 'malformed', code: problem.reason, reason: problem.message }];
+      } else if (type === CONNECT) {
+        // Protocol name MQTT (length 4), then the level: 5 is MQTT 5 (with the top bit, a bridge's, as mqtt-packet reads it).
+        this.v5 = total > i + 6 && bytes[i + 1] === 4 && (bytes[i + 6]! & 0x7f) === 5;
+      }
       frames.push({ kind: 'packet', bytes });
       this.buf = this.buf.subarray(total);
     }

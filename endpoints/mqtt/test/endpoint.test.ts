@@ -5,7 +5,7 @@
 import { strict as assert } from 'node:assert';
 import mqtt from 'mqtt';
 import mqttPacket from 'mqtt-packet';
-import { client, closeClients, closed, connackOf, DEVICE, deviceConnect, disconnectReason, freshHarness, GATEWAY, publishWithProperties, raw, rawAnswers, startHarness, tracked, type Harness } from './support';
+import { client, closeClients, closed, connackOf, DEVICE, deviceConnect, disconnectReason, freshHarness, GATEWAY, propertyLengthOf, publishWithProperties, raw, rawAnswers, startHarness, tracked, type Harness } from './support';
 
 /** A sink outage under QoS 1 publishing: failures are not acked, and once the client redelivers, every reading reached the sink. */
 const losesNothing = (ctx: { readonly h: Harness }, protocolVersion: 4 | 5) => async (): Promise<void> => {
@@ -316,6 +316,11 @@ describe('mqtt endpoint against hostile connections', function () {
       ['a PUBLISH with its Message Expiry Interval twice', publishWithProperties([0x02, 0, 0, 0, 60, 0x02, 0, 0, 0, 60]), 0x82],
       ['a PUBLISH with a Session Expiry Interval, a CONNECT property', publishWithProperties([0x11, 0, 0, 0, 10]), 0x81],
       ['a DISCONNECT with a Content Type', Buffer.from([0xe0, 0x06, 0x00, 0x04, 0x03, 0x00, 0x01, 0x78]), 0x81],
+      // Property Length 6 over a Message Expiry Interval (5 bytes) and a Payload Format Indicator whose value byte is the payload's first: mqtt-packet read it and forwarded the rest.
+      ['a PUBLISH whose last property runs past its Property Length', propertyLengthOf(6, [0x02, 0, 0, 0, 60, 0x01, 0x00, ...Buffer.from('{"t":1}')]), 0x81],
+      ['a PUBLISH whose Property Length runs past the packet', propertyLengthOf(40, [0x02, 0, 0, 0, 60, ...Buffer.from('1')]), 0x81],
+      // mqtt-packet keeps the second of two when the first is 0, so only the bytes show it.
+      ['a PUBLISH with its Payload Format Indicator twice, 0 first', publishWithProperties([0x01, 0x00, 0x01, 0x01]), 0x82],
       ['a PUBLISH whose response topic has a wildcard', mqttPacket.generate({ cmd: 'publish', topic: 'temperature', payload: Buffer.from('1'), qos: 1, messageId: 1, retain: false, dup: false, properties: { responseTopic: 'replies/#' } }, { protocolVersion: 5 }), 0x82],
     ];
     for (const [name, bytes, reason] of cases) {

@@ -74,9 +74,12 @@ export const deviceConnect = (protocolVersion: 4 | 5, clientId: string, extra: P
   mqttPacket.generate({ cmd: 'connect', protocolId: 'MQTT', protocolVersion, clean: true, clientId, keepalive: 0, username: DEVICE.username, password: Buffer.from(DEVICE.password), ...extra });
 
 /** A v5 QoS 1 PUBLISH (id 1, payload `1`) on `temperature` whose property bytes are `properties`, as a client could send them. */
-export function publishWithProperties(properties: readonly number[]): Buffer {
+export const publishWithProperties = (properties: readonly number[]): Buffer => propertyLengthOf(properties.length, [...properties, ...Buffer.from('1')]);
+
+/** A v5 QoS 1 PUBLISH (id 1) on `temperature` whose Property Length says `length` (under 128), followed by `rest` whatever it says. */
+export function propertyLengthOf(length: number, rest: readonly number[]): Buffer {
   const topic = Buffer.from('temperature');
-  const body = Buffer.concat([Buffer.from([0x00, topic.length]), topic, Buffer.from([0x00, 0x01, properties.length, ...properties]), Buffer.from('1')]);
+  const body = Buffer.concat([Buffer.from([0x00, topic.length]), topic, Buffer.from([0x00, 0x01, length, ...rest])]);
   return Buffer.concat([Buffer.from([0x32, body.length]), body]);
 }
 
