@@ -3,7 +3,8 @@
  * section). mqtt-packet parses any known property on any packet and turns one given twice into an
  * array, so a packet no other server takes would otherwise go on here with a value of the wrong type.
  * A property given twice whose first value is 0 or false is overwritten by the parser before
- * anything here sees it: that one case passes unnoticed.
+ * anything here sees it: a PUBLISH's are checked as bytes too (property-bytes.ts); on other packets
+ * that one case passes unnoticed.
  */
 import { REASON } from './publish';
 
