@@ -8,7 +8,7 @@ import { execSync } from 'node:child_process';
 import mqtt from 'mqtt';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { eventually, exportSeries, needVictoriaMetrics } from './support/services';
+import { eventually, exportSeries, needVictoriaMetrics, VM_URL } from './support/services';
 import { deviceAuth, startStack, type Stack } from './support/stack';
 
 describe('local stack (npm start)', function () {
@@ -78,6 +78,23 @@ describe('local stack (npm start)', function () {
     const rejected = await eventually(async () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as { type: string; data: { errors: { keyword: string }[] } }) : undefined));
     assert.equal(rejected[0]!.type, 'io.kiot.telemetry.rejected.v1');
     assert.equal(rejected[0]!.data.errors[0]!.keyword, 'type');
+  });
+
+  it('dead-letters a reading stamped days after it was received (a device clock running ahead), which VictoriaMetrics would answer 204 and drop', async () => {
+    const ahead = Date.now() + 3 * 86_400_000;
+    // VictoriaMetrics, written straight: 204 for both lines, and only the present one kept.
+    const direct = await fetch(`${VM_URL}/api/v2/write?precision=ms`, { method: 'POST', body: `ahead,device=probe${started} v=1 ${ahead}\nahead,device=probe${started} now=1 ${Date.now()}` });
+    assert.equal(direct.status, 204);
+    await eventually(async () => ((await exportSeries(`{__name__="ahead_now",device="probe${started}"}`)).length > 0 ? true : undefined));
+    assert.deepEqual(await exportSeries(`{__name__="ahead_v",device="probe${started}"}`), []);
+    const time = new Date(ahead).toISOString();
+    assert.equal((await reading(JSON.stringify({ temperature: 19.125, time }))).status, 202);
+    const file = join(varDir, 'sinks/kiot-dead-letters.jsonl');
+    type Dead = { knativeerrordest: string; knativeerrorcode: number; knativeerrordata: string };
+    const dead = await eventually(async () => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as Dead).find((d) => Buffer.from(d.knativeerrordata, 'base64').toString().includes(time)) : undefined));
+    assert.equal(dead.knativeerrordest, `http://127.0.0.1:${ports['CONVERTER_PORT']}`);
+    assert.equal(dead.knativeerrorcode, 422);
+    assert.match(Buffer.from(dead.knativeerrordata, 'base64').toString(), /is 3\.0 days after the event's own .*CONVERTER_MAX_AHEAD_SECONDS=86400/);
   });
 
   // Each is acked (the MQTT endpoint only translates), then dead-lettered once, by the converter, with

@@ -9,6 +9,8 @@ export interface ConverterConfig {
   readonly codecs: Readonly<Record<string, CodecName>>;
   /** Types it converts (default raw.v1); a step inserted before it adds its own. */
   readonly inputTypes: readonly string[];
+  /** How far after its event's time a reading may be stamped (ahead.ts). */
+  readonly maxAheadSeconds: number;
 }
 
 export function parseConfig(env: Env): Readonly<ConverterConfig> {
@@ -21,5 +23,6 @@ export function parseConfig(env: Env): Readonly<ConverterConfig> {
     else codecs[m[1]!] = m[2] as CodecName;
   }
   const inputTypes = r.eventTypes('CONVERTER_INPUT_TYPES', [EVENT_TYPES.raw], [EVENT_TYPES.converted]);
-  return r.done(dataschema === undefined ? { codecs, inputTypes } : { dataschema, codecs, inputTypes });
+  const maxAheadSeconds = r.integer('CONVERTER_MAX_AHEAD_SECONDS', 86_400);
+  return r.done(dataschema === undefined ? { codecs, inputTypes, maxAheadSeconds } : { dataschema, codecs, inputTypes, maxAheadSeconds });
 }

@@ -2,6 +2,7 @@
 import type { CloudEvent } from 'cloudevents';
 import type { Context } from 'faas-js-runtime';
 import { answer, deriveEvent, EVENT_TYPES, requireCloudEvent, requireType } from '@kiot/core';
+import { refuseAhead } from './ahead';
 import { parseConfig, type ConverterConfig } from './config';
 import { convert } from './formats';
 import { rawInput } from './payload';
@@ -26,7 +27,9 @@ export const handle = async (context: Context, event?: CloudEvent<unknown>) =>
     const cfg = (config ??= parseConfig(process.env));
     const ev = requireCloudEvent(context, event);
     requireType(ev, cfg.inputTypes);
-    const { format, normalized } = convert(rawInput(ev, cfg.codecs));
+    const input = rawInput(ev, cfg.codecs);
+    const { format, normalized } = convert(input);
+    refuseAhead(normalized.records, input.time, cfg.maxAheadSeconds);
     const extra: Record<string, string> = { kiotformat: format };
     if (ev.dataschema === undefined && cfg.dataschema !== undefined) extra['dataschema'] = cfg.dataschema;
     return deriveEvent(ev, EVENT_TYPES.converted, normalized, extra);
