@@ -140,7 +140,12 @@ export async function startEndpoint(config: Readonly<MqttConfig>, deps: Endpoint
   const webSockets: { server: HttpServer | HttpsServer; ws: WebSocketServer }[] = [];
   const webSocketListener = (server: HttpServer | HttpsServer, port: number): Promise<number> => {
     const ws = new WebSocketServer({ server, maxPayload: config.maxPacketBytes + 8, handleProtocols: (protocols) => (protocols.has('mqtt') ? 'mqtt' : false) });
-    ws.on('connection', (socket, req) => onSocket(createWebSocketStream(socket), wsPeer(req)));
+    ws.on('connection', (socket, req) => {
+      const stream = createWebSocketStream(socket);
+      // MQTT travels in binary frames only; a text frame closes the connection [MQTT-6.0.0-1], before the stream hands its bytes on.
+      socket.prependListener('message', (_data, isBinary) => void (isBinary || stream.destroy(new Error('a WebSocket text frame'))));
+      onSocket(stream, wsPeer(req));
+    });
     webSockets.push({ server, ws });
     return listen(server, port, config.host);
   };

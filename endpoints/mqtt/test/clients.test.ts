@@ -6,10 +6,12 @@ import { connect, type Socket } from 'node:net';
 import { join } from 'node:path';
 import { connect as tlsConnect } from 'node:tls';
 import mqtt from 'mqtt';
+import mqttPacket from 'mqtt-packet';
+import { WebSocket } from 'ws';
 import { selfSigned } from '../../../test/support/certificates';
 import { needService } from '../../../test/support/services';
 import { trustedProxies } from '@kiot/core';
-import { startHarness, type Harness } from './support';
+import { deviceConnect, startHarness, type Harness } from './support';
 
 function run(cmd: string, args: string[], timeoutMs = 8000): Promise<{ code: number | null; out: string }> {
   return new Promise((resolve) => {
@@ -190,6 +192,27 @@ describe('mqtt endpoint over WebSocket, and its connection limit', function () {
       await c.endAsync();
       assert.equal(h.sink.received.at(-1)!.body.toString(), '{"temperature":4}');
       await assert.rejects(mqtt.connectAsync(`ws://127.0.0.1:${h.endpoint.wsPort}`, { username: 'device1@demo', password: 'wrong', reconnectPeriod: 0, protocolVersion: 5 }), (e: { code?: number }) => e.code === 0x86);
+    } finally {
+      await h.close();
+    }
+  });
+
+  it('closes a WebSocket connection that sends a text frame, as MQTT over WebSocket has binary frames only, forwarding nothing of it', async () => {
+    const h = await startHarness({ wsPort: 0 });
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${h.endpoint.wsPort}`, 'mqtt');
+      await new Promise((resolve, reject) => { ws.once('open', resolve); ws.once('error', reject); });
+      const answers: Buffer[] = [];
+      ws.on('message', (m: Buffer) => answers.push(m));
+      const closed = new Promise((resolve) => ws.once('close', resolve));
+      ws.send(deviceConnect(5, 'texting'));
+      while (answers.length === 0) await new Promise((r) => setTimeout(r, 10));
+      assert.equal(answers[0]![0], 0x20, 'CONNACK to a binary CONNECT');
+      // A PUBLISH whose bytes are all ASCII, so the text frame is valid UTF-8 and only its type is wrong.
+      ws.send(mqttPacket.generate({ cmd: 'publish', topic: 'temperature', payload: Buffer.from('{"t":1}'), qos: 0, retain: false, dup: false }, { protocolVersion: 5 }).toString('latin1'), { binary: false });
+      await closed;
+      assert.equal(h.sink.received.length, 0);
+      assert.equal(h.endpoint.metrics.get('kiot_mqtt_closed_total{why="socket error"}'), 1);
     } finally {
       await h.close();
     }
