@@ -36,12 +36,16 @@ const KEY_SEPARATOR_BYTES = 4;
 /** Whether `s` takes more than `max` bytes in UTF-8; counted only when its length allows it (a UTF-16 unit is at most 3 bytes). */
 const longerThan = (s: string, max: number): boolean => s.length > max || (s.length * 3 > max && Buffer.byteLength(s) > max);
 
-/** A field name that surely fits beside its series: the bound `tooLong` checks first (a UTF-16 unit is at most 3 bytes, escaped or not; the series begins with the measurement). */
-export const surelyFits = (k: string, series: string): boolean => (k.length + series.length) * 3 < NAME_BYTES_MAX;
+/**
+ * The longest field name and series together that surely fit: the bound `tooLong` checks first (a
+ * UTF-16 unit is at most 3 bytes, escaped or not; the series begins with the measurement). A number,
+ * so Kafka-direct's fast path compares lengths in its loop.
+ */
+export const SURELY_FITTING_LENGTH = Math.ceil(NAME_BYTES_MAX / 3) - 1;
 
 /** Whether field name `k` is too long to be stored whole with its measurement and series (NAME_BYTES_MAX, KEY_BYTES_MAX); counted only past the bound. */
 function tooLong(k: string, series: string, measurement: () => string): boolean {
-  if (surelyFits(k, series)) return false;
+  if (k.length + series.length <= SURELY_FITTING_LENGTH) return false;
   return longerThan(k, NAME_BYTES_MAX - 1 - Buffer.byteLength(measurement())) || longerThan(escapeKey(k), KEY_BYTES_MAX - KEY_SEPARATOR_BYTES - Buffer.byteLength(series));
 }
 

@@ -13,7 +13,7 @@
 import { canonicalUtc } from '@kiot/core';
 import type { Mapping } from '../config';
 import { booleanValue, floatValue } from '../line-protocol';
-import { isReservedKey, surelyFits } from '../names';
+import { isReservedKey, SURELY_FITTING_LENGTH } from '../names';
 import { seriesOf, type Identity } from '../points';
 import { millisText } from '../record-time';
 
@@ -117,6 +117,8 @@ export function canonicalLines(json: Buffer, id: Identity, mapping: Mapping): { 
   if (!s.startsWith(FIRST)) return undefined;
   // The data has no meta (the form has none), so only the event's extensions can name tags.
   const series = seriesOf(id, undefined, mapping);
+  // A longer name the general path may refuse (names.ts); the fast path takes no backslash or quote in a key at all.
+  const longestKey = SURELY_FITTING_LENGTH - series.length;
   let i = FIRST.length;
   let out = '';
   let lines = 0;
@@ -135,10 +137,9 @@ export function canonicalLines(json: Buffer, id: Identity, mapping: Mapping): { 
       if (s.charCodeAt(i) !== QUOTE) return undefined;
       const keyFrom = ++i;
       while (isKeyChar(s.charCodeAt(i))) i++;
-      if (i === keyFrom || s.charCodeAt(i) !== QUOTE || s.charCodeAt(i + 1) !== COLON) return undefined;
+      if (i === keyFrom || i - keyFrom > longestKey || s.charCodeAt(i) !== QUOTE || s.charCodeAt(i + 1) !== COLON) return undefined;
       const key = s.slice(keyFrom, i);
-      // A name the general path may refuse is left to it (the fast path takes no backslash or quote in a key at all).
-      if (isReservedKey(key) || !surelyFits(key, series)) return undefined;
+      if (isReservedKey(key)) return undefined;
       const from = (i += 2);
       const c = s.charCodeAt(i);
       let value: string;
