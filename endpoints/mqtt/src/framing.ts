@@ -31,8 +31,8 @@ function propertiesAt(packet: Buffer, start: number): number {
   return start + 2 + packet.readUInt16BE(start) + (qos > 0 ? 2 : 0);
 }
 
-/** `code`: the v5 reason code of the DISCONNECT that answers it. */
-export type Frame = { readonly kind: 'packet'; readonly bytes: Buffer } | { readonly kind: 'too-large'; readonly length: number } | { readonly kind: 'malformed'; readonly code: number; readonly reason: string };
+/** A violation: bytes no packet may have (0x81), or a property given twice (0x82); `code` is the v5 reason code of the DISCONNECT that answers it. */
+export type Frame = { readonly kind: 'packet'; readonly bytes: Buffer } | { readonly kind: 'too-large'; readonly length: number } | { readonly kind: 'violation'; readonly code: number; readonly reason: string };
 
 export class Framer {
   private buf: Buffer = Buffer.alloc(0);
@@ -57,7 +57,7 @@ export class Framer {
         i++;
         if ((b & 0x80) === 0) break;
         mult *= 128;
-        if (i > 4) return [...frames, { kind: 'malformed', code: REASON.malformed, reason: 'remaining length longer than 4 bytes' }];
+        if (i > 4) return [...frames, { kind: 'violation', code: REASON.malformed, reason: 'remaining length longer than 4 bytes' }];
       }
       const total = i + length;
       if (total > this.maxPacketBytes) return [...frames, { kind: 'too-large', length: total }];
@@ -65,10 +65,10 @@ export class Framer {
       const bytes = this.buf.subarray(0, total);
       const type = bytes[0]! >> 4;
       if (type === PUBLISH) {
-        if (topicMalformed(bytes, i)) return [...frames, { kind: 'malformed', code: REASON.malformed, reason: 'topic is ill-formed UTF-8 or holds U+0000' }];
+        if (topicMalformed(bytes, i)) return [...frames, { kind: 'violation', code: REASON.malformed, reason: 'topic is ill-formed UTF-8 or holds U+0000' }];
         const at = this.v5 && total >= i + 2 ? propertiesAt(bytes, i) : total + 1;
         const problem = at <= total ? propertyBytesProblem(bytes, at, total) : undefined;
-        if (problem !== undefined) return [...frames, { kind: 'malformed', code: problem.reason, reason: problem.message }];
+        if (problem !== undefined) return [...frames, { kind: 'violation', code: problem.reason, reason: problem.message }];
       } else if (type === CONNECT) {
         // Protocol name MQTT (length 4), then the level: 5 is MQTT 5 (with the top bit, a bridge's, as mqtt-packet reads it).
         this.v5 = total > i + 6 && bytes[i + 1] === 4 && (bytes[i + 6]! & 0x7f) === 5;

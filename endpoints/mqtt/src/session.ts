@@ -139,7 +139,7 @@ export class Session {
     this.keepAlive.seen();
     for (const frame of this.framer.push(chunk)) {
       if (frame.kind === 'too-large') return this.ending.fail(REASON.packetTooLarge, `packet of ${frame.length} bytes is above ${this.deps.config.maxPacketBytes}`);
-      if (frame.kind === 'malformed') return this.ending.fail(frame.code, frame.reason);
+      if (frame.kind === 'violation') return this.ending.fail(frame.code, frame.reason);
       if (!this.sawConnect) {
         // A client may send more packets right behind its CONNECT, before the CONNACK.
         if (frame.bytes[0]! >> 4 !== 1) return this.ending.destroy('first packet is not CONNECT');
