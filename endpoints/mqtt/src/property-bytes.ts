@@ -6,21 +6,16 @@
  * Malformed Packet). It also overwrites a property given twice whose first value is 0, which the
  * check on parsed properties (properties.ts) cannot see.
  */
+import { properties, propertiesCodes, propertiesTypes } from 'mqtt-packet/constants';
 import { REASON } from './publish';
 
-type Layout = 'byte' | 'two' | 'four' | 'varint' | 'string' | 'pair';
+type Layout = (typeof propertiesTypes)[string];
 
-/** Every property identifier MQTT 5 has (2.2.2.2), by how its value is laid out; binary data as a string. */
-const LAYOUT: ReadonlyMap<number, Layout> = new Map<number, Layout>([
-  [0x01, 'byte'], [0x02, 'four'], [0x03, 'string'], [0x08, 'string'], [0x09, 'string'], [0x0b, 'varint'],
-  [0x11, 'four'], [0x12, 'string'], [0x13, 'two'], [0x15, 'string'], [0x16, 'string'], [0x17, 'byte'],
-  [0x18, 'four'], [0x19, 'byte'], [0x1a, 'string'], [0x1c, 'string'], [0x1f, 'string'], [0x21, 'two'],
-  [0x22, 'two'], [0x23, 'two'], [0x24, 'byte'], [0x25, 'byte'], [0x26, 'pair'], [0x27, 'four'],
-  [0x28, 'byte'], [0x29, 'byte'], [0x2a, 'byte'],
-]);
+/** Every property identifier MQTT 5 has (2.2.2.2), by how its value is laid out: mqtt-packet's own tables. */
+const LAYOUT: ReadonlyMap<number, Layout> = new Map(Object.entries(propertiesCodes).map(([id, name]) => [Number(id), propertiesTypes[name]!]));
 
 /** User Property: the only one a client may give more than once. */
-const USER_PROPERTY = 0x26;
+const USER_PROPERTY = properties['userProperties'];
 
 export interface BytesProblem {
   readonly reason: number;
@@ -43,11 +38,13 @@ function varint(b: Buffer, at: number, end: number): { readonly value: number; r
 /** Where the value of a property laid out as `layout` at `at` ends (it may be past `end`); undefined when its length cannot be read. */
 function valueEnd(b: Buffer, at: number, end: number, layout: Layout): number | undefined {
   switch (layout) {
-    case 'byte': return at + 1;
-    case 'two': return at + 2;
-    case 'four': return at + 4;
-    case 'varint': return varint(b, at, end)?.next;
-    case 'string': return at + 2 > end ? undefined : at + 2 + b.readUInt16BE(at);
+    case 'byte':
+    case 'int8': return at + 1;
+    case 'int16': return at + 2;
+    case 'int32': return at + 4;
+    case 'var': return varint(b, at, end)?.next;
+    case 'string':
+    case 'binary': return at + 2 > end ? undefined : at + 2 + b.readUInt16BE(at);
     case 'pair': {
       const name = valueEnd(b, at, end, 'string');
       return name === undefined ? undefined : valueEnd(b, name, end, 'string');
